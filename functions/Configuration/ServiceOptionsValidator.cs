@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Configuration;
+
+internal sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ServiceOptions options)
+    {
+        var setting = SettingName.Of(ServiceOptions.SectionName, nameof(ServiceOptions.PublicBaseUrl));
+        if (options.PublicBaseUrl is null)
+        {
+            return ValidateOptionsResult.Fail($"{setting} is required: the absolute URL at which callers and OAuth providers reach this app.");
+        }
+
+        if (!options.PublicBaseUrl.IsAbsoluteUri || (options.PublicBaseUrl.Scheme != Uri.UriSchemeHttps && options.PublicBaseUrl.Scheme != Uri.UriSchemeHttp))
+        {
+            return ValidateOptionsResult.Fail($"{setting} must be an absolute http(s) URL.");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
+}

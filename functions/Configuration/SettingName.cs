@@ -1,0 +1,10 @@
+namespace Credentials.Functions.Configuration;
+
+/// <summary>Spells a setting the way both configuration paths and Azure app settings name it, for start-up errors.</summary>
+internal static class SettingName
+{
+    public static string Of(string section, string key) => $"{section}:{key} (app setting {section}__{key})";
+
+    public static string Of(string section, string subsection, string key) =>
+        $"{section}:{subsection}:{key} (app setting {section}__{subsection}__{key})";
+}

@@ -1,0 +1,32 @@
+using Credentials.Functions.Http.Problems;
+using Credentials.Functions.Http.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Credentials.Functions.Functions;
+
+/// <summary>
+/// Lowest-precedence route: any path under the prefix that no other function takes. Answers 405 with <c>Allow</c> when
+/// the path exists under other methods, else 404 — both as problem+json instead of the host's empty responses.
+/// </summary>
+public sealed class FallbackFunction(AllowedMethodsResolver allowedMethods)
+{
+    [Function("Fallback")]
+    public IActionResult Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = "{*path}")]
+        HttpRequest request,
+        string? path)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var allowed = allowedMethods.For(path ?? string.Empty);
+        if (allowed.Count == 0)
+        {
+            return ProblemResults.NotFound(request.HttpContext);
+        }
+
+        request.HttpContext.Response.Headers.Allow = string.Join(", ", allowed);
+        return ProblemResults.Create(request.HttpContext, StatusCodes.Status405MethodNotAllowed, ProblemCodes.MethodNotAllowed,
+            "The resource does not support this method.", $"Allowed: {string.Join(", ", allowed)}.");
+    }
+}

@@ -1,0 +1,53 @@
+using Credentials.Functions.Http.Problems;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Credentials.Functions.Http.Pipeline;
+
+/// <summary>
+/// Wraps every HTTP function invocation: assigns the correlation id and turns an escaped exception into a 500
+/// problem+json without exception text. The Functions middleware and the dev host both call it.
+/// </summary>
+public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> logger)
+{
+    public async Task InvokeAsync(HttpContext http, Func<Task> next)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(next);
+
+        var correlationId = CorrelationId.Establish(http);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+        try
+        {
+            await next();
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            LogRequestAborted(logger, http.Request.Method, http.Request.Path.Value);
+        }
+#pragma warning disable CA1031 // This is the last line of defence: whatever escaped must become a clean 500.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogUnhandled(logger, exception, http.Request.Method, http.Request.Path.Value, correlationId);
+            if (http.Response.HasStarted)
+            {
+                return;
+            }
+
+            http.Response.Clear();
+            await ProblemResults.InternalError(http)
+                .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+        }
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Error,
+        Message = "Unhandled exception in {Method} {Path}; answered 500 with correlation id {CorrelationId}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string? path, string correlationId);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Request {Method} {Path} aborted by the caller")]
+    private static partial void LogRequestAborted(ILogger logger, string method, string? path);
+}

@@ -1,0 +1,8 @@
+using Credentials.Functions.Composition;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.AddCredentialsFunctionsApp();
+builder.Build().Run();

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the service locally with no cloud account: Azurite for storage, then the app (`func start` when Azure Functions
+# Core Tools are installed, otherwise the dev host) on http://127.0.0.1:$PORT. Ctrl-C stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+PORT="${PORT:-7071}"
+BLOB_PORT="${AZURITE_BLOB_PORT:-10000}"
+QUEUE_PORT="${AZURITE_QUEUE_PORT:-10001}"
+TABLE_PORT="${AZURITE_TABLE_PORT:-10002}"
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_for_port() {
+  for _ in $(seq 1 150); do port_in_use "$1" && return 0; sleep 0.2; done
+  echo "run.sh: nothing is listening on port $1 after 30 s" >&2; return 1
+}
+
+for port in "$PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
+  if port_in_use "$port"; then echo "run.sh: port $port is already in use; stop what holds it or choose another (PORT, AZURITE_*_PORT)." >&2; exit 1; fi
+done
+
+if [ ! -f local.settings.json ]; then
+  cp local.settings.sample.json local.settings.json
+  echo "run.sh: created local.settings.json from local.settings.sample.json (it is git-ignored; edit it freely)."
+fi
+if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+node_modules/.bin/azurite --inMemoryPersistence --disableTelemetry --silent --skipApiVersionCheck \
+  --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
+  --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" &
+pids+=($!)
+wait_for_port "$TABLE_PORT"
+wait_for_port "$QUEUE_PORT"
+
+if command -v func >/dev/null 2>&1; then
+  (cd functions && exec func start --port "$PORT") &
+  pids+=($!)
+else
+  dotnet build tools/DevHost/Credentials.DevHost.csproj -c Debug -v quiet -nologo
+  dotnet tools/DevHost/bin/Debug/net10.0/Credentials.DevHost.dll --local-settings local.settings.json --urls "http://127.0.0.1:$PORT" &
+  pids+=($!)
+fi
+wait_for_port "$PORT"
+
+echo
+echo "Credentials service running at http://127.0.0.1:$PORT/api  (health: http://127.0.0.1:$PORT/api/health)"
+echo "Press Ctrl-C to stop."
+wait -n "${pids[@]}"

@@ -1,0 +1,63 @@
+using System.Reflection;
+using Credentials.DevHost;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Credentials.Tests.Infrastructure;
+
+/// <summary>The dev host serving the app on Kestrel at a free loopback port, with an HttpClient pointed at it.</summary>
+internal sealed class RunningDevHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RunningDevHost(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Client = new HttpClient { BaseAddress = baseAddress };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The settings every test host starts from; tests override or remove (null) what they exercise.</summary>
+    public static Dictionary<string, string?> BaselineSettings() => new()
+    {
+        ["Service:PublicBaseUrl"] = "http://127.0.0.1:7071",
+    };
+
+    public static async Task<RunningDevHost> StartAsync(
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configureServices = null,
+        IReadOnlyList<Assembly>? additionalFunctionAssemblies = null,
+        bool runTimers = false)
+    {
+        var merged = BaselineSettings();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        var app = DevHostApplication.Build(new DevHostSettings
+        {
+            LocalSettingsPath = Path.Combine(Path.GetTempPath(), "no-local-settings-for-tests.json"),
+            Url = "http://127.0.0.1:0",
+            Overrides = merged,
+            ConfigureServices = configureServices,
+            AdditionalFunctionAssemblies = additionalFunctionAssemblies ?? [],
+            RunTimers = runTimers,
+        });
+        await app.StartAsync();
+        return new RunningDevHost(app, new Uri(app.Urls.Single()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

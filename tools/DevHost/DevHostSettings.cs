@@ -1,0 +1,53 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Credentials.DevHost;
+
+/// <summary>How one dev host instance is started: by the run script from the command line, or by tests in code.</summary>
+public sealed class DevHostSettings
+{
+    public const int DefaultPort = 7071;
+
+    /// <summary>Path of the Functions-style <c>local.settings.json</c>; a missing file is fine (environment variables still apply).</summary>
+    public string LocalSettingsPath { get; init; } = "local.settings.json";
+
+    /// <summary>Kestrel URL; defaults to loopback on <c>PORT</c> (7071, as <c>func start</c>).</summary>
+    public string? Url { get; init; }
+
+    /// <summary>Settings applied after every other source (tests use this in place of environment variables).</summary>
+    public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Further assemblies whose <c>[Function]</c> methods are served too (tests add probe functions this way).</summary>
+    public IReadOnlyList<Assembly> AdditionalFunctionAssemblies { get; init; } = [];
+
+    /// <summary>Runs after the app's composition, for tests that must reach a local endpoint (e.g. trust a test certificate).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
+    /// <summary>Whether timer functions run on their schedules.</summary>
+    public bool RunTimers { get; init; } = true;
+
+    public static DevHostSettings FromCommandLine(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        string? settingsPath = null;
+        string? url = null;
+        for (var i = 0; i < args.Length - 1; i++)
+        {
+            switch (args[i])
+            {
+                case "--local-settings":
+                    settingsPath = args[++i];
+                    break;
+                case "--urls":
+                    url = args[++i];
+                    break;
+            }
+        }
+
+        return new DevHostSettings
+        {
+            LocalSettingsPath = settingsPath ?? "local.settings.json",
+            Url = url ?? $"http://127.0.0.1:{Environment.GetEnvironmentVariable("PORT") ?? DefaultPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        };
+    }
+}

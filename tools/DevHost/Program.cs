@@ -1,0 +1,4 @@
+using Credentials.DevHost;
+
+var app = DevHostApplication.Build(DevHostSettings.FromCommandLine(args));
+await app.RunAsync();
