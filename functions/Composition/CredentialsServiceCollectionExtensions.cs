@@ -30,6 +30,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddSingleton<HttpInvocationGuard>();
         services.AddSingleton<AllowedMethodsResolver>();
 
+        services.AddCredentialStorage(configuration);
         services.AddCredentialsTelemetry(configuration);
         return services;
     }

@@ -27,6 +27,9 @@ internal sealed class RunningDevHost : IAsyncDisposable
     public static Dictionary<string, string?> BaselineSettings() => new()
     {
         ["Service:PublicBaseUrl"] = "http://127.0.0.1:7071",
+        ["Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+        ["Encryption:KeySource"] = "Local",
+        ["Encryption:LocalKeys:test-0001"] = TestKeys.NewBase64Key(),
     };
 
     public static async Task<RunningDevHost> StartAsync(

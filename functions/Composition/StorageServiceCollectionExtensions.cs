@@ -1,0 +1,55 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Crypto;
+using Credentials.Functions.Crypto.KeySources;
+using Credentials.Functions.Storage;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Composition;
+
+internal static class StorageServiceCollectionExtensions
+{
+    /// <summary>Table Storage, the master key source (Key Vault, or Local when chosen explicitly), encryption and the stores.</summary>
+    public static IServiceCollection AddCredentialStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<EncryptionOptions>, EncryptionOptionsValidator>();
+
+        services.AddAzureClients(clients =>
+        {
+            clients.UseCredential(new DefaultAzureCredential());
+            clients.AddClient<TableServiceClient, TableClientOptions>((clientOptions, credential, provider) =>
+            {
+                var storage = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+                return storage.ConnectionString is { Length: > 0 } connectionString
+                    ? new TableServiceClient(connectionString, clientOptions)
+                    : new TableServiceClient(storage.TableServiceUri, credential, clientOptions);
+            });
+            clients.AddClient<SecretClient, SecretClientOptions>((clientOptions, credential, provider) =>
+                new SecretClient(provider.GetRequiredService<IOptions<EncryptionOptions>>().Value.KeyVaultUri, credential, clientOptions));
+        });
+
+        // The key source is chosen by configuration alone; Local is never a fallback for a Key Vault that fails.
+        services.AddSingleton<IMasterKeySource>(provider =>
+            provider.GetRequiredService<IOptions<EncryptionOptions>>().Value.KeySource == MasterKeySourceKind.Local
+                ? ActivatorUtilities.CreateInstance<LocalMasterKeySource>(provider)
+                : ActivatorUtilities.CreateInstance<KeyVaultMasterKeySource>(provider));
+        services.AddSingleton<MasterKeyRing>();
+        services.AddSingleton<CredentialCipher>();
+
+        services.AddSingleton<StorageTables>();
+        services.AddSingleton<ConnectionStore>();
+        services.AddSingleton<ConnectionSecrets>();
+        services.AddSingleton<ConnectionReEncryptor>();
+        services.AddSingleton<AuditLog>();
+        return services;
+    }
+}

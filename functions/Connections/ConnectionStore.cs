@@ -1,0 +1,153 @@
+using Azure;
+using Azure.Data.Tables;
+using Credentials.Functions.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Credentials.Functions.Connections;
+
+/// <summary>
+/// Connection records in Azure Table Storage: one row per (user, connection), partitioned by user. Every update is
+/// conditional on the ETag the caller read; a stale write comes back as <see cref="WriteStatus.Conflict"/>, never a
+/// silent overwrite. Outcomes are values; only infrastructure failures throw.
+/// </summary>
+public sealed partial class ConnectionStore(StorageTables tables, ILogger<ConnectionStore> logger)
+{
+    public const int MaxPageSize = 1000;
+
+    public async Task<ConnectionRecord?> GetAsync(string userId, string connectionId, CancellationToken cancellationToken)
+    {
+        Identifiers.Require(userId, nameof(userId));
+        Identifiers.Require(connectionId, nameof(connectionId));
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(userId, connectionId, cancellationToken: cancellationToken);
+        return response.HasValue ? ConnectionEntityMapper.FromEntity(response.Value!) : null;
+    }
+
+    /// <summary>Inserts a new record; <see cref="WriteStatus.AlreadyExists"/> when the (user, connection) row exists.</summary>
+    public async Task<WriteResult> AddAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Validate(record);
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        var writeId = Guid.NewGuid().ToString("N");
+        var entity = ConnectionEntityMapper.ToEntity(record, writeId);
+        try
+        {
+            var response = await table.AddEntityAsync(entity, cancellationToken);
+            return WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() });
+        }
+        catch (RequestFailedException exception) when (exception.Status == 409)
+        {
+            return await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.AlreadyExists, cancellationToken);
+        }
+    }
+
+    /// <summary>Replaces the record if it is still at <see cref="ConnectionRecord.ETag"/>.</summary>
+    public async Task<WriteResult> ReplaceAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Validate(record);
+        if (string.IsNullOrEmpty(record.ETag))
+        {
+            throw new ArgumentException("A replace must carry the ETag the record was read at.", nameof(record));
+        }
+
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        var writeId = Guid.NewGuid().ToString("N");
+        var entity = ConnectionEntityMapper.ToEntity(record, writeId);
+        try
+        {
+            var response = await table.UpdateEntityAsync(entity, new ETag(record.ETag), TableUpdateMode.Replace, cancellationToken);
+            return WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() });
+        }
+        catch (RequestFailedException exception) when (exception.Status == 412)
+        {
+            return await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.Conflict, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return WriteResult.Failed(WriteStatus.NotFound);
+        }
+    }
+
+    /// <summary>Deletes the row; with an ETag only if unchanged. True when a row was deleted.</summary>
+    public async Task<WriteStatus> DeleteAsync(string userId, string connectionId, string? etag, CancellationToken cancellationToken)
+    {
+        Identifiers.Require(userId, nameof(userId));
+        Identifiers.Require(connectionId, nameof(connectionId));
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        try
+        {
+            var response = await table.DeleteEntityAsync(userId, connectionId, etag is null ? ETag.All : new ETag(etag), cancellationToken);
+            return response.Status == 404 ? WriteStatus.NotFound : WriteStatus.Written;
+        }
+        catch (RequestFailedException exception) when (exception.Status == 412)
+        {
+            return WriteStatus.Conflict;
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return WriteStatus.NotFound;
+        }
+    }
+
+    /// <summary>One page of a user's connections, in connection-id order.</summary>
+    public async Task<ConnectionPage> ListByUserAsync(string userId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        Identifiers.Require(userId, nameof(userId));
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        return await ReadPageAsync(table.QueryAsync<TableEntity>(e => e.PartitionKey == userId, ClampPageSize(pageSize), cancellationToken: cancellationToken),
+            continuationToken);
+    }
+
+    /// <summary>One page of every connection of every user, for maintenance walks that resume from a stored token.</summary>
+    public async Task<ConnectionPage> ScanAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        return await ReadPageAsync(table.QueryAsync<TableEntity>(filter: (string?)null, ClampPageSize(pageSize), cancellationToken: cancellationToken),
+            continuationToken);
+    }
+
+    private static async Task<ConnectionPage> ReadPageAsync(AsyncPageable<TableEntity> query, string? continuationToken)
+    {
+        await foreach (var page in query.AsPages(continuationToken))
+        {
+            return new ConnectionPage(page.Values.Select(ConnectionEntityMapper.FromEntity).ToList(), page.ContinuationToken);
+        }
+
+        return new ConnectionPage([], null);
+    }
+
+    /// <summary>
+    /// A 409/412 can answer a retry of a write that already landed (its first response was lost). The row's write id
+    /// tells: if it is ours, the write succeeded.
+    /// </summary>
+    private async Task<WriteResult> ResolveRejectedWriteAsync(
+        TableClient table, ConnectionRecord record, string writeId, WriteStatus rejection, CancellationToken cancellationToken)
+    {
+        var current = await table.GetEntityIfExistsAsync<TableEntity>(record.UserId, record.ConnectionId, cancellationToken: cancellationToken);
+        if (current.HasValue && current.Value!.GetString(ConnectionEntityMapper.WriteIdProperty) == writeId)
+        {
+            LogLostResponseRecovered(logger, (int)rejection);
+            return WriteResult.Written(record with { ETag = current.Value.ETag.ToString() });
+        }
+
+        return WriteResult.Failed(current.HasValue || rejection == WriteStatus.AlreadyExists ? rejection : WriteStatus.NotFound);
+    }
+
+    private static void Validate(ConnectionRecord record)
+    {
+        Identifiers.Require(record.UserId, nameof(record.UserId));
+        Identifiers.Require(record.ConnectionId, nameof(record.ConnectionId));
+        if (record.RefreshTokenEnvelope.Length == 0)
+        {
+            throw new ArgumentException("A connection record always holds an encrypted refresh token.", nameof(record));
+        }
+    }
+
+    private static int ClampPageSize(int pageSize) => Math.Clamp(pageSize, 1, MaxPageSize);
+
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Warning,
+        Message = "A write was rejected ({Rejection}) but the row carries its write id: the first attempt landed and its response was lost")]
+    private static partial void LogLostResponseRecovered(ILogger logger, int rejection);
+}

@@ -1,0 +1,141 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Credentials.Functions.Crypto;
+
+/// <summary>
+/// The versioned ciphertext format (docs/encryption.md): AES-256-GCM under a per-record key derived by HKDF-SHA256 from
+/// a master key version and a random salt, with associated data binding header, table, row and field.
+/// <code>
+/// 0x01 | len(keyVersion) | keyVersion (ASCII) | salt (16) | nonce (12) | ciphertext | tag (16)
+/// </code>
+/// </summary>
+public static class CredentialEnvelope
+{
+    public const byte FormatVersion = 1;
+    public const int SaltSize = 16;
+    public const int NonceSize = 12;
+    public const int TagSize = 16;
+    private const int KeySize = 32;
+    private static readonly byte[] DerivationInfo = "credentials/aes-256-gcm/v1"u8.ToArray();
+    private static readonly byte[] AssociatedDataLabel = "credentials-envelope-v1"u8.ToArray();
+
+    public static byte[] Encrypt(MasterKey key, ReadOnlySpan<byte> plaintext, in EncryptionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var headerLength = 2 + key.Version.Length;
+        var envelope = new byte[headerLength + SaltSize + NonceSize + plaintext.Length + TagSize];
+        envelope[0] = FormatVersion;
+        envelope[1] = (byte)key.Version.Length;
+        Encoding.ASCII.GetBytes(key.Version, envelope.AsSpan(2));
+
+        var salt = envelope.AsSpan(headerLength, SaltSize);
+        var nonce = envelope.AsSpan(headerLength + SaltSize, NonceSize);
+        var ciphertext = envelope.AsSpan(headerLength + SaltSize + NonceSize, plaintext.Length);
+        var tag = envelope.AsSpan(envelope.Length - TagSize);
+        RandomNumberGenerator.Fill(salt);
+        RandomNumberGenerator.Fill(nonce);
+
+        Span<byte> recordKey = stackalloc byte[KeySize];
+        try
+        {
+            key.DeriveKey(salt, DerivationInfo, recordKey);
+            using var aes = new AesGcm(recordKey, TagSize);
+            aes.Encrypt(nonce, plaintext, ciphertext, tag, AssociatedData(envelope.AsSpan(0, headerLength), context));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(recordKey);
+        }
+
+        return envelope;
+    }
+
+    /// <summary>The key version an envelope was written under, without decrypting it.</summary>
+    public static string ReadKeyVersion(ReadOnlySpan<byte> envelope)
+    {
+        if (envelope.Length < 2)
+        {
+            throw Malformed("it is shorter than its header");
+        }
+
+        if (envelope[0] != FormatVersion)
+        {
+            throw new CredentialDecryptionException(DecryptionFailure.UnsupportedFormat,
+                $"Ciphertext format version {envelope[0]} is not supported (this build reads version {FormatVersion}).");
+        }
+
+        var versionLength = envelope[1];
+        if (versionLength == 0 || envelope.Length < 2 + versionLength + SaltSize + NonceSize + TagSize)
+        {
+            throw Malformed("its lengths are inconsistent");
+        }
+
+        return Encoding.ASCII.GetString(envelope.Slice(2, versionLength));
+    }
+
+    public static byte[] Decrypt(MasterKey key, ReadOnlySpan<byte> envelope, in EncryptionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var version = ReadKeyVersion(envelope);
+        if (!string.Equals(version, key.Version, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The envelope was written under key version '{version}', not '{key.Version}'.", nameof(key));
+        }
+
+        var headerLength = 2 + version.Length;
+        var salt = envelope.Slice(headerLength, SaltSize);
+        var nonce = envelope.Slice(headerLength + SaltSize, NonceSize);
+        var ciphertext = envelope[(headerLength + SaltSize + NonceSize)..^TagSize];
+        var tag = envelope[^TagSize..];
+        var plaintext = new byte[ciphertext.Length];
+
+        Span<byte> recordKey = stackalloc byte[KeySize];
+        try
+        {
+            key.DeriveKey(salt, DerivationInfo, recordKey);
+            using var aes = new AesGcm(recordKey, TagSize);
+            aes.Decrypt(nonce, ciphertext, tag, plaintext, AssociatedData(envelope[..headerLength], context));
+            return plaintext;
+        }
+        catch (AuthenticationTagMismatchException exception)
+        {
+            throw new CredentialDecryptionException(DecryptionFailure.AuthenticationFailed,
+                $"The {context.Field} ciphertext does not authenticate under key version '{version}' for this record: " +
+                "it was altered, copied from another row or field, or written with a different key.", exception);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(recordKey);
+        }
+    }
+
+    private static byte[] AssociatedData(ReadOnlySpan<byte> header, in EncryptionContext context)
+    {
+        // Length-prefixed fields, so no two different contexts can produce the same bytes.
+        var parts = new[] { context.Table, context.PartitionKey, context.RowKey, context.Field.ToString() };
+        var length = AssociatedDataLabel.Length + 4 + header.Length + parts.Sum(p => 4 + Encoding.UTF8.GetByteCount(p));
+        var data = new byte[length];
+        var span = data.AsSpan();
+        AssociatedDataLabel.CopyTo(span);
+        span = span[AssociatedDataLabel.Length..];
+        span = WriteLengthPrefixed(span, header);
+        foreach (var part in parts)
+        {
+            span = WriteLengthPrefixed(span, Encoding.UTF8.GetBytes(part));
+        }
+
+        return data;
+    }
+
+    private static Span<byte> WriteLengthPrefixed(Span<byte> destination, ReadOnlySpan<byte> value)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(destination, value.Length);
+        value.CopyTo(destination[4..]);
+        return destination[(4 + value.Length)..];
+    }
+
+    private static CredentialDecryptionException Malformed(string why) =>
+        new(DecryptionFailure.Malformed, $"The stored value is not a credential envelope: {why}.");
+}

@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using Azure;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Crypto.KeySources;
+
+/// <summary>
+/// Master keys as versions of one Key Vault secret: each enabled version whose value is base64 of 32 bytes is a key
+/// version, named by the secret version id. The app only reads (Key Vault Secrets User); people add versions.
+/// </summary>
+internal sealed partial class KeyVaultMasterKeySource(
+    SecretClient client,
+    IOptions<EncryptionOptions> options,
+    ILogger<KeyVaultMasterKeySource> logger) : IMasterKeySource
+{
+    private string SecretName => options.Value.KeySecretName;
+
+    public string Description => $"Key Vault secret '{SecretName}' in {client.VaultUri}";
+
+    public async Task<IReadOnlyList<MasterKey>> LoadEnabledKeysAsync(CancellationToken cancellationToken)
+    {
+        var keys = new List<MasterKey>();
+        try
+        {
+            await foreach (var properties in client.GetPropertiesOfSecretVersionsAsync(SecretName, cancellationToken))
+            {
+                if (properties.Enabled != true || properties.ExpiresOn < DateTimeOffset.UtcNow)
+                {
+                    continue;
+                }
+
+                KeyVaultSecret secret = await client.GetSecretAsync(SecretName, properties.Version, cancellationToken);
+                if (TryDecode(secret.Value, out var material))
+                {
+                    keys.Add(new MasterKey(properties.Version, material, properties.CreatedOn ?? DateTimeOffset.MinValue));
+                }
+                else
+                {
+                    LogUnusableVersion(logger, SecretName, properties.Version);
+                }
+            }
+        }
+        catch (RequestFailedException exception)
+        {
+            DisposeAll(keys);
+            throw new MasterKeyUnavailableException($"Reading {Description} failed with HTTP {exception.Status} ({exception.ErrorCode}).", exception);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            DisposeAll(keys);
+            throw new MasterKeyUnavailableException($"Reading {Description} failed: the vault did not answer.", exception);
+        }
+
+        return keys;
+    }
+
+    private static bool TryDecode(string value, out byte[] material)
+    {
+        var buffer = new byte[(value.Length * 3 / 4) + 3];
+        if (Convert.TryFromBase64String(value.Trim(), buffer, out var written) && written == MasterKey.SizeInBytes)
+        {
+            material = buffer[..written];
+            CryptographicOperations.ZeroMemory(buffer);
+            return true;
+        }
+
+        CryptographicOperations.ZeroMemory(buffer);
+        material = [];
+        return false;
+    }
+
+    private static void DisposeAll(List<MasterKey> keys) => keys.ForEach(k => k.Dispose());
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Error,
+        Message = "Key Vault secret {SecretName} version {Version} is not base64 of 32 bytes; it is ignored and never used to encrypt")]
+    private static partial void LogUnusableVersion(ILogger logger, string secretName, string version);
+}

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+
+namespace Credentials.Functions.Crypto;
+
+/// <summary>
+/// One version of the 256-bit master key. The bytes never leave this type: callers derive per-record keys from it, and
+/// <see cref="Dispose"/> zeroes them (a disposed key refuses further use instead of deriving from zeroes).
+/// </summary>
+public sealed class MasterKey : IDisposable
+{
+    public const int SizeInBytes = 32;
+    private readonly byte[] _material;
+    private readonly Lock _gate = new();
+    private bool _destroyed;
+
+    /// <summary>Takes ownership of <paramref name="material"/>; it is zeroed when this key is disposed.</summary>
+    public MasterKey(string version, byte[] material, DateTimeOffset createdAt)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        ArgumentNullException.ThrowIfNull(material);
+        if (material.Length != SizeInBytes)
+        {
+            CryptographicOperations.ZeroMemory(material);
+            throw new ArgumentException($"A master key is {SizeInBytes} bytes; key version '{version}' has {material.Length}.", nameof(material));
+        }
+
+        if (version.Length > byte.MaxValue || version.Any(c => c is < '!' or > '~'))
+        {
+            throw new ArgumentException("A key version is 1 to 255 printable ASCII characters.", nameof(version));
+        }
+
+        Version = version;
+        _material = material;
+        CreatedAt = createdAt;
+    }
+
+    public string Version { get; }
+
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>HKDF-SHA256 of the master key with <paramref name="salt"/> and <paramref name="info"/> into <paramref name="destination"/>.</summary>
+    public void DeriveKey(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> info, Span<byte> destination)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_destroyed, this);
+            HKDF.DeriveKey(HashAlgorithmName.SHA256, _material, destination, salt, info);
+        }
+    }
+
+    /// <summary>Constant-time comparison of key material, for telling a changed secret value from an unchanged one.</summary>
+    public bool HasSameMaterialAs(MasterKey other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        lock (_gate)
+        {
+            lock (other._gate)
+            {
+                return !_destroyed && !other._destroyed && CryptographicOperations.FixedTimeEquals(_material, other._material);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _destroyed = true;
+            CryptographicOperations.ZeroMemory(_material);
+        }
+    }
+}

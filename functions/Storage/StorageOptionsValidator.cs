@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+using Credentials.Functions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Storage;
+
+internal sealed partial class StorageOptionsValidator : IValidateOptions<StorageOptions>
+{
+    private const string Section = StorageOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        var failures = new List<string>();
+        var hasConnectionString = !string.IsNullOrWhiteSpace(options.ConnectionString);
+        if (hasConnectionString == options.TableServiceUri is not null)
+        {
+            failures.Add($"Set exactly one of {SettingName.Of(Section, nameof(StorageOptions.TableServiceUri))} (Azure, managed identity) " +
+                $"and {SettingName.Of(Section, nameof(StorageOptions.ConnectionString))} (Azurite).");
+        }
+        else if (options.TableServiceUri is { } uri && (!uri.IsAbsoluteUri || uri.Scheme != Uri.UriSchemeHttps))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.TableServiceUri))} must be an absolute https URI.");
+        }
+
+        foreach (var (key, table) in new[] { (nameof(StorageOptions.ConnectionsTable), options.ConnectionsTable), (nameof(StorageOptions.AuditTable), options.AuditTable) })
+        {
+            if (!TableName().IsMatch(table ?? string.Empty))
+            {
+                failures.Add($"{SettingName.Of(Section, key)} must be 3-63 letters and digits, starting with a letter.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,62}$")]
+    private static partial Regex TableName();
+}

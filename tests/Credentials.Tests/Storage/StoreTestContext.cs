@@ -1,0 +1,49 @@
+using Azure.Data.Tables;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Crypto;
+using Credentials.Functions.Storage;
+using Credentials.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Credentials.Tests.Storage;
+
+/// <summary>A store over its own Azurite tables with its own local master keys.</summary>
+internal sealed class StoreTestContext : IDisposable
+{
+    public StoreTestContext(AzuriteFixture azurite, TableClientOptions? tableOptions = null, params string[] keyVersions)
+    {
+        KeyOptions = TestKeys.LocalOptions(keyVersions.Length == 0 ? ["k-0001"] : keyVersions);
+        Ring = TestKeys.LocalRing(KeyOptions);
+        Tables = azurite.CreateIsolatedTables(tableOptions);
+        Store = new ConnectionStore(Tables, NullLogger<ConnectionStore>.Instance);
+        Secrets = new ConnectionSecrets(new CredentialCipher(Ring));
+    }
+
+    public EncryptionOptions KeyOptions { get; }
+
+    public MasterKeyRing Ring { get; }
+
+    public StorageTables Tables { get; }
+
+    public ConnectionStore Store { get; }
+
+    public ConnectionSecrets Secrets { get; }
+
+    public async Task<ConnectionRecord> NewRecordAsync(string userId, string connectionId, string refreshToken = "refresh-token-value", string? accessToken = "access-token-value")
+    {
+        var now = DateTimeOffset.UtcNow;
+        var bare = new ConnectionRecord
+        {
+            UserId = userId,
+            ConnectionId = connectionId,
+            ProviderId = "google",
+            Scopes = ["openid", "email"],
+            CreatedAt = now,
+            UpdatedAt = now,
+            RefreshTokenEnvelope = [0],
+        };
+        return await Secrets.WithTokensAsync(bare, refreshToken, accessToken, now.AddHours(1), "Bearer", CancellationToken.None);
+    }
+
+    public void Dispose() => Ring.Dispose();
+}
