@@ -21,8 +21,15 @@ for port in "$PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
 done
 
 if [ ! -f local.settings.json ]; then
-  cp local.settings.sample.json local.settings.json
-  echo "run.sh: created local.settings.json from local.settings.sample.json (it is git-ignored; edit it freely)."
+  # A fresh random development master key per clone: no key is ever committed.
+  local_key=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
+  sed "s|GENERATED-BY-RUN-SH|$local_key|" local.settings.sample.json > local.settings.json
+  echo "run.sh: created local.settings.json from local.settings.sample.json with a new local master key (git-ignored)."
+fi
+if [ "$TABLE_PORT" != 10002 ] || [ "$QUEUE_PORT" != 10001 ] || [ "$BLOB_PORT" != 10000 ]; then
+  # Azurite's published development account, pointed at the ports chosen above (environment variables win over local.settings.json).
+  export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+  export AzureWebJobsStorage="$Storage__ConnectionString"
 fi
 if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
