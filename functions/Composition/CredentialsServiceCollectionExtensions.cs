@@ -31,6 +31,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddSingleton<AllowedMethodsResolver>();
 
         services.AddCredentialStorage(configuration);
+        services.AddAccessControl(configuration);
         services.AddCredentialsTelemetry(configuration);
         return services;
     }

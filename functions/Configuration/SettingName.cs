@@ -7,4 +7,7 @@ internal static class SettingName
 
     public static string Of(string section, string subsection, string key) =>
         $"{section}:{subsection}:{key} (app setting {section}__{subsection}__{key})";
+
+    public static string Of(string section, string subsection, string index, string key) =>
+        $"{section}:{subsection}:{index}:{key} (app setting {section}__{subsection}__{index}__{key})";
 }

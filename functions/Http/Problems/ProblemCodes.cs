@@ -7,4 +7,10 @@ public static class ProblemCodes
     public const string MethodNotAllowed = "method_not_allowed";
     public const string InternalError = "internal_error";
     public const string InvalidRequest = "invalid_request";
+    public const string InvalidIdentifier = "invalid_identifier";
+    public const string AuthenticationRequired = "authentication_required";
+    public const string InvalidToken = "invalid_token";
+    public const string Forbidden = "forbidden";
+    public const string AuthorizationUnavailable = "authorization_unavailable";
+    public const string ConnectionNotFound = "connection_not_found";
 }

@@ -30,6 +30,9 @@ internal sealed class RunningDevHost : IAsyncDisposable
         ["Storage:ConnectionString"] = "UseDevelopmentStorage=true",
         ["Encryption:KeySource"] = "Local",
         ["Encryption:LocalKeys:test-0001"] = TestKeys.NewBase64Key(),
+        ["Authentication:Issuers:0:Issuer"] = "http://127.0.0.1:9/",
+        ["Authress:ApiBaseUrl"] = "http://127.0.0.1:9/",
+        ["Authress:AccessKey"] = TestAccessKeys.Create("sc_baseline").AccessKey,
     };
 
     public static async Task<RunningDevHost> StartAsync(

@@ -1,0 +1,14 @@
+namespace Credentials.Functions.Authentication;
+
+/// <summary>Outcome of authenticating a request, as a value. A failure carries an RFC 6750 error and a safe description.</summary>
+public readonly record struct AuthenticationResult(Caller? Caller, string? Error, string? Description)
+{
+    public bool Succeeded => Caller is not null;
+
+    public static AuthenticationResult Success(Caller caller) => new(caller, null, null);
+
+    /// <summary>No credentials were presented at all (RFC 6750: no error code).</summary>
+    public static AuthenticationResult Missing() => new(null, null, "A bearer token is required.");
+
+    public static AuthenticationResult Invalid(string description) => new(null, "invalid_token", description);
+}

@@ -1,0 +1,35 @@
+using Credentials.Functions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Authentication;
+
+internal sealed class CallerAuthenticationOptionsValidator : IValidateOptions<CallerAuthenticationOptions>
+{
+    private const string Section = CallerAuthenticationOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, CallerAuthenticationOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Issuers.Count == 0)
+        {
+            failures.Add($"{SettingName.Of(Section, "Issuers", "0", "Issuer")} is required: at least one trusted caller issuer (the Authress domain, or an OIDC issuer).");
+        }
+
+        for (var i = 0; i < options.Issuers.Count; i++)
+        {
+            var issuer = options.Issuers[i];
+            var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (issuer.Issuer is not { IsAbsoluteUri: true } uri || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+            {
+                failures.Add($"{SettingName.Of(Section, "Issuers", index, "Issuer")} must be an https URL (http only on loopback, for local tools).");
+            }
+
+            if (issuer.EffectiveAlgorithms.Any(a => a.StartsWith("HS", StringComparison.OrdinalIgnoreCase) || a.Equals("none", StringComparison.OrdinalIgnoreCase)))
+            {
+                failures.Add($"{SettingName.Of(Section, "Issuers", index, "Algorithms")} may not allow symmetric (HS*) or unsigned tokens.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using Credentials.Functions.Authentication;
+using Credentials.Functions.Authorization;
+using Credentials.Functions.Http.Pipeline;
+using Credentials.Functions.Http.Problems;
+using Credentials.Functions.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Credentials.Functions.Http.Gate;
+
+/// <summary>An admitted caller, or the problem response that refuses the request.</summary>
+public readonly record struct GateResult(Caller? Caller, IActionResult? Rejection);
+
+/// <summary>
+/// The checks every credential endpoint runs first, in this order: authenticate the bearer token (401), validate the
+/// ids in the path (400), authorize with Authress or self-service (403, or 503 when no decision can be had).
+/// </summary>
+public sealed class CredentialRequestGate(CallerAuthenticator authenticator, CredentialAuthorizer authorizer)
+{
+    public async Task<GateResult> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var http = request.HttpContext;
+        var authentication = await authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), http.RequestAborted);
+        if (authentication.Caller is not { } caller)
+        {
+            http.Response.Headers.WWWAuthenticate = authentication.Error is null
+                ? "Bearer"
+                : $"Bearer error=\"{authentication.Error}\", error_description=\"{authentication.Description}\"";
+            return Reject(ProblemResults.Create(http, StatusCodes.Status401Unauthorized,
+                authentication.Error is null ? ProblemCodes.AuthenticationRequired : ProblemCodes.InvalidToken, "Authentication failed.", authentication.Description));
+        }
+
+        if (!Identifiers.IsValid(userId) || (connectionId is not null && !Identifiers.IsValid(connectionId)))
+        {
+            return Reject(ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidIdentifier,
+                "The user or connection id is not valid.", $"Ids are 1-{Identifiers.MaxLength} characters of A-Z a-z 0-9 - _ . + = ~ | @."));
+        }
+
+        var outcome = await authorizer.AuthorizeAsync(caller, new CredentialAccess(permission, userId, connectionId), CorrelationId.Establish(http), http.RequestAborted);
+        switch (outcome.Verdict)
+        {
+            case AuthorizationVerdict.Allowed:
+                return new GateResult(caller, null);
+            case AuthorizationVerdict.Denied:
+                return Reject(ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden,
+                    "The caller is not allowed to do this.", $"Missing permission {permission} on this user's credentials."));
+            default:
+                var retryAfter = (int)Math.Ceiling((outcome.RetryAfter ?? TimeSpan.FromSeconds(5)).TotalSeconds);
+                http.Response.Headers.RetryAfter = Math.Max(1, retryAfter).ToString(CultureInfo.InvariantCulture);
+                return Reject(ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
+                    "Authorization is temporarily unavailable.", "The request was refused because no authorization decision could be made; retry later."));
+        }
+    }
+
+    private static GateResult Reject(IActionResult result) => new(null, result);
+}
