@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 PORT="${PORT:-7071}"
+AUTHRESS_PORT="${AUTHRESS_PORT:-7072}"
 BLOB_PORT="${AZURITE_BLOB_PORT:-10000}"
 QUEUE_PORT="${AZURITE_QUEUE_PORT:-10001}"
 TABLE_PORT="${AZURITE_TABLE_PORT:-10002}"
@@ -16,15 +17,17 @@ wait_for_port() {
   echo "run.sh: nothing is listening on port $1 after 30 s" >&2; return 1
 }
 
-for port in "$PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
+for port in "$PORT" "$AUTHRESS_PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
   if port_in_use "$port"; then echo "run.sh: port $port is already in use; stop what holds it or choose another (PORT, AZURITE_*_PORT)." >&2; exit 1; fi
 done
 
 if [ ! -f local.settings.json ]; then
   # A fresh random development master key per clone: no key is ever committed.
   local_key=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
-  sed "s|GENERATED-BY-RUN-SH|$local_key|" local.settings.sample.json > local.settings.json
-  echo "run.sh: created local.settings.json from local.settings.sample.json with a new local master key (git-ignored)."
+  # A fresh Authress-format service-client access key (Ed25519, PKCS#8) for the app to call the local Authress endpoint.
+  access_key=$(node -e "const c=require('crypto');const {privateKey}=c.generateKeyPairSync('ed25519');process.stdout.write('sc_credentials_service.local-key.local-account.'+privateKey.export({format:'der',type:'pkcs8'}).toString('base64'))")
+  sed -e "s|GENERATED-BY-RUN-SH|$local_key|" -e "s|GENERATED-AUTHRESS-ACCESS-KEY|$access_key|" local.settings.sample.json > local.settings.json
+  echo "run.sh: created local.settings.json from local.settings.sample.json with a new local master key and Authress access key (git-ignored)."
 fi
 if [ "$TABLE_PORT" != 10002 ] || [ "$QUEUE_PORT" != 10001 ] || [ "$BLOB_PORT" != 10000 ]; then
   # Azurite's published development account, pointed at the ports chosen above (environment variables win over local.settings.json).
@@ -52,6 +55,17 @@ pids+=($!)
 wait_for_port "$TABLE_PORT"
 wait_for_port "$QUEUE_PORT"
 
+# The local Authress-compatible endpoint, trusting the app's service client from local.settings.json.
+if [ "$AUTHRESS_PORT" != 7072 ]; then
+  export Authress__ApiBaseUrl="http://127.0.0.1:$AUTHRESS_PORT/" Authentication__Issuers__0__Issuer="http://127.0.0.1:$AUTHRESS_PORT/"
+fi
+authress_key=$(node -e "process.stdout.write(process.env.Authress__AccessKey || require('./local.settings.json').Values.Authress__AccessKey || '')")
+dotnet build tools/AuthressLocal/Credentials.AuthressLocal.csproj -c Debug -v quiet -nologo
+dotnet tools/AuthressLocal/bin/Debug/net10.0/Credentials.AuthressLocal.dll --urls "http://127.0.0.1:$AUTHRESS_PORT" \
+  --grants "${AUTHRESS_GRANTS:-tools/AuthressLocal/grants.sample.json}" --service-client-key "$authress_key" &
+pids+=($!)
+wait_for_port "$AUTHRESS_PORT"
+
 if command -v func >/dev/null 2>&1; then
   (cd functions && exec func start --port "$PORT") &
   pids+=($!)
@@ -64,5 +78,7 @@ wait_for_port "$PORT"
 
 echo
 echo "Credentials service running at http://127.0.0.1:$PORT/api  (health: http://127.0.0.1:$PORT/api/health)"
+echo "Local Authress endpoint at http://127.0.0.1:$AUTHRESS_PORT/ (grants: ${AUTHRESS_GRANTS:-tools/AuthressLocal/grants.sample.json})"
+echo "Caller token: curl -s -X POST http://127.0.0.1:$AUTHRESS_PORT/local/tokens -H 'content-type: application/json' -d '{\"sub\":\"sc_nightly_sync\"}'"
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}"
