@@ -7,7 +7,6 @@ using System.Text.Json;
 using Credentials.AuthressLocal;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Crypto;
 using Credentials.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using NSec.Cryptography;
@@ -275,11 +274,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task AddConnectionAsync(string userId, string connectionId)
     {
-        var secrets = _host.Services.GetRequiredService<ConnectionSecrets>();
-        var now = DateTimeOffset.UtcNow;
-        var record = await secrets.WithTokensAsync(
-            new ConnectionRecord { UserId = userId, ConnectionId = connectionId, ProviderId = "google", CreatedAt = now, UpdatedAt = now, RefreshTokenEnvelope = [0] },
-            "refresh-token-value", "access-token-value", now.AddHours(1), "Bearer", CancellationToken.None);
+        var record = await TestRecords.CreateAsync(_host.Services.GetRequiredService<ConnectionSecrets>(), userId, connectionId);
         await _host.Services.GetRequiredService<ConnectionStore>().AddAsync(record, CancellationToken.None);
     }
 

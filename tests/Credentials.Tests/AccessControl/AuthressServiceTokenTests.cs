@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Credentials.AuthressLocal;
 using Credentials.Functions.Authorization.Authress;
 using Credentials.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
@@ -86,11 +87,7 @@ public sealed class AuthressServiceTokenTests
     private static AuthressServiceTokenProvider Provider(string apiBaseUrl, TimeProvider time) =>
         new(Options.Create(new AuthressOptions { ApiBaseUrl = new Uri(apiBaseUrl), AccessKey = ReferenceAccessKey }), time);
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(byte[] bytes) => Ed25519Jwt.Base64Url(bytes);
 
-    private static byte[] FromBase64Url(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '='));
-    }
+    private static byte[] FromBase64Url(string text) => Ed25519Jwt.FromBase64Url(text);
 }

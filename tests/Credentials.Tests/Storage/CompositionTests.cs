@@ -29,10 +29,7 @@ public sealed class CompositionTests(AzuriteFixture azurite)
             services => services.AddSingleton<SecretClient>(vault.CreateClient()));
         var store = host.Services.GetRequiredService<ConnectionStore>();
         var secrets = host.Services.GetRequiredService<ConnectionSecrets>();
-        var now = DateTimeOffset.UtcNow;
-        var record = await secrets.WithTokensAsync(
-            new ConnectionRecord { UserId = "u1", ConnectionId = "google", ProviderId = "google", CreatedAt = now, UpdatedAt = now, RefreshTokenEnvelope = [0] },
-            "composed-refresh", null, null, null, CancellationToken.None);
+        var record = await TestRecords.CreateAsync(secrets, "u1", "google", "composed-refresh", accessToken: null);
 
         await store.AddAsync(record, CancellationToken.None);
         var stored = await store.GetAsync("u1", "google", CancellationToken.None);

@@ -29,21 +29,8 @@ internal sealed class StoreTestContext : IDisposable
 
     public ConnectionSecrets Secrets { get; }
 
-    public async Task<ConnectionRecord> NewRecordAsync(string userId, string connectionId, string refreshToken = "refresh-token-value", string? accessToken = "access-token-value")
-    {
-        var now = DateTimeOffset.UtcNow;
-        var bare = new ConnectionRecord
-        {
-            UserId = userId,
-            ConnectionId = connectionId,
-            ProviderId = "google",
-            Scopes = ["openid", "email"],
-            CreatedAt = now,
-            UpdatedAt = now,
-            RefreshTokenEnvelope = [0],
-        };
-        return await Secrets.WithTokensAsync(bare, refreshToken, accessToken, now.AddHours(1), "Bearer", CancellationToken.None);
-    }
+    public Task<ConnectionRecord> NewRecordAsync(string userId, string connectionId, string refreshToken = "refresh-token-value", string? accessToken = "access-token-value") =>
+        TestRecords.CreateAsync(Secrets, userId, connectionId, refreshToken, accessToken);
 
     public void Dispose() => Ring.Dispose();
 }
