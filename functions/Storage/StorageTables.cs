@@ -13,17 +13,19 @@ public sealed class StorageTables(TableServiceClient service, IOptions<StorageOp
 
     public Task<TableClient> AuditAsync(CancellationToken cancellationToken) => GetAsync(options.Value.AuditTable, cancellationToken);
 
-    public Task<TableClient> GetAsync(string tableName, CancellationToken cancellationToken)
+    public async Task<TableClient> GetAsync(string tableName, CancellationToken cancellationToken)
     {
         var lazy = _tables.GetOrAdd(tableName, name => new Lazy<Task<TableClient>>(() => CreateAsync(name)));
-        var task = lazy.Value;
-        if (task.IsFaulted || task.IsCanceled)
+        try
         {
-            // A failed creation is not cached: the next caller tries again.
-            _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(tableName, lazy));
+            return await lazy.Value.WaitAsync(cancellationToken);
         }
-
-        return task.WaitAsync(cancellationToken);
+        catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
+        {
+            // A failed creation is not kept: the next caller tries again instead of inheriting the failure.
+            _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(tableName, lazy));
+            throw;
+        }
     }
 
     private async Task<TableClient> CreateAsync(string name)
