@@ -18,8 +18,9 @@ public sealed partial class MasterKeyRing : IDisposable
     private readonly EncryptionOptions _options;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private volatile KeySnapshot? _snapshot;
-    private DateTimeOffset _nextRefreshAt;
-    private DateTimeOffset _nextUnknownVersionRefreshAt;
+    // UTC ticks, read without the lock: a long is read and written atomically, a DateTimeOffset is not.
+    private long _nextRefreshAtTicks;
+    private long _nextUnknownVersionRefreshAtTicks;
 
     public MasterKeyRing(IMasterKeySource source, IOptions<EncryptionOptions> options, TimeProvider time, ILogger<MasterKeyRing> logger)
     {
@@ -47,12 +48,13 @@ public sealed partial class MasterKeyRing : IDisposable
         }
 
         var now = _time.GetUtcNow();
-        if (now < _nextUnknownVersionRefreshAt)
+        var due = Interlocked.Read(ref _nextUnknownVersionRefreshAtTicks);
+        if (now.UtcTicks < due
+            || Interlocked.CompareExchange(ref _nextUnknownVersionRefreshAtTicks, (now + _options.KeyRefreshRetryDelay).UtcTicks, due) != due)
         {
             return null;
         }
 
-        _nextUnknownVersionRefreshAt = now + _options.KeyRefreshRetryDelay;
         await TryRefreshAsync(waitForRunningRefresh: true, cancellationToken);
         return _snapshot!.ByVersion.GetValueOrDefault(version);
     }
@@ -66,7 +68,7 @@ public sealed partial class MasterKeyRing : IDisposable
             return _snapshot ?? throw new MasterKeyUnavailableException($"No master key could be loaded from {_source.Description}.");
         }
 
-        if (_time.GetUtcNow() >= _nextRefreshAt)
+        if (_time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _nextRefreshAtTicks))
         {
             // Whoever finds the keys stale refreshes; everyone else keeps using the cached keys meanwhile.
             await TryRefreshAsync(waitForRunningRefresh: false, cancellationToken);
@@ -96,7 +98,7 @@ public sealed partial class MasterKeyRing : IDisposable
             }
             catch (MasterKeyUnavailableException exception)
             {
-                _nextRefreshAt = _time.GetUtcNow() + _options.KeyRefreshRetryDelay;
+                Interlocked.Exchange(ref _nextRefreshAtTicks, (_time.GetUtcNow() + _options.KeyRefreshRetryDelay).UtcTicks);
                 if (_snapshot is null)
                 {
                     throw;
@@ -107,7 +109,7 @@ public sealed partial class MasterKeyRing : IDisposable
             }
 
             Install(loaded);
-            _nextRefreshAt = _time.GetUtcNow() + _options.KeyRefreshInterval;
+            Interlocked.Exchange(ref _nextRefreshAtTicks, (_time.GetUtcNow() + _options.KeyRefreshInterval).UtcTicks);
         }
         finally
         {
