@@ -8,7 +8,7 @@ namespace Credentials.Functions.Authentication;
 public sealed class ValidatedTokenCache(TimeProvider time) : IDisposable
 {
     private const int MaxEntries = 10_000;
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries, Clock = null });
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
 
     public Caller? Find(string token)
     {

@@ -57,9 +57,12 @@ internal sealed class EncryptionOptionsValidator : IValidateOptions<EncryptionOp
 
     private static bool IsBase64Key(string value)
     {
-        Span<byte> buffer = stackalloc byte[64];
-        var ok = Convert.TryFromBase64String(value, buffer, out var written) && written == Crypto.MasterKey.SizeInBytes;
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer);
-        return ok;
+        if (!Crypto.MasterKey.TryDecodeMaterial(value, out var material))
+        {
+            return false;
+        }
+
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(material);
+        return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 
 namespace Credentials.Functions.Crypto;
@@ -35,6 +36,35 @@ public sealed class MasterKey : IDisposable
     }
 
     public string Version { get; }
+
+    /// <summary>
+    /// The one rule for a master key's stored form (a Key Vault secret value or a local setting): base64 of exactly
+    /// 32 bytes, surrounding white space ignored. The scratch buffer is zeroed either way.
+    /// </summary>
+    public static bool TryDecodeMaterial(string? value, [NotNullWhen(true)] out byte[]? material)
+    {
+        material = null;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        var buffer = new byte[(value.Length * 3 / 4) + 3];
+        try
+        {
+            if (Convert.TryFromBase64String(value.Trim(), buffer, out var written) && written == SizeInBytes)
+            {
+                material = buffer[..SizeInBytes];
+                return true;
+            }
+
+            return false;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(buffer);
+        }
+    }
 
     public DateTimeOffset CreatedAt { get; }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Azure;
 using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Logging;
@@ -32,7 +31,7 @@ internal sealed partial class KeyVaultMasterKeySource(
                 }
 
                 KeyVaultSecret secret = await client.GetSecretAsync(SecretName, properties.Version, cancellationToken);
-                if (TryDecode(secret.Value, out var material))
+                if (MasterKey.TryDecodeMaterial(secret.Value, out var material))
                 {
                     keys.Add(new MasterKey(properties.Version, material, properties.CreatedOn ?? DateTimeOffset.MinValue));
                 }
@@ -54,21 +53,6 @@ internal sealed partial class KeyVaultMasterKeySource(
         }
 
         return keys;
-    }
-
-    private static bool TryDecode(string value, out byte[] material)
-    {
-        var buffer = new byte[(value.Length * 3 / 4) + 3];
-        if (Convert.TryFromBase64String(value.Trim(), buffer, out var written) && written == MasterKey.SizeInBytes)
-        {
-            material = buffer[..written];
-            CryptographicOperations.ZeroMemory(buffer);
-            return true;
-        }
-
-        CryptographicOperations.ZeroMemory(buffer);
-        material = [];
-        return false;
     }
 
     private static void DisposeAll(List<MasterKey> keys) => keys.ForEach(k => k.Dispose());

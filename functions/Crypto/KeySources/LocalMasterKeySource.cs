@@ -12,8 +12,13 @@ internal sealed class LocalMasterKeySource(IOptions<EncryptionOptions> options) 
         // Ordinal order of version names stands in for creation time: the greatest name is the newest key.
         var keys = options.Value.LocalKeys
             .OrderBy(k => k.Key, StringComparer.Ordinal)
-            .Select((entry, index) => new MasterKey(entry.Key, Convert.FromBase64String(entry.Value), DateTimeOffset.UnixEpoch.AddSeconds(index)))
+            .Select((entry, index) => new MasterKey(entry.Key, Decode(entry), DateTimeOffset.UnixEpoch.AddSeconds(index)))
             .ToList();
         return Task.FromResult<IReadOnlyList<MasterKey>>(keys);
     }
+
+    private static byte[] Decode(KeyValuePair<string, string> entry) =>
+        MasterKey.TryDecodeMaterial(entry.Value, out var material)
+            ? material
+            : throw new InvalidOperationException($"Encryption:LocalKeys:{entry.Key} is not base64 of {MasterKey.SizeInBytes} bytes.");
 }
