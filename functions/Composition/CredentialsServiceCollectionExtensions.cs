@@ -32,6 +32,7 @@ public static class CredentialsServiceCollectionExtensions
 
         services.AddCredentialStorage(configuration);
         services.AddAccessControl(configuration);
+        services.AddProvidersAndConnect(configuration);
         services.AddCredentialsTelemetry(configuration);
         return services;
     }

@@ -13,4 +13,7 @@ public sealed class StorageOptions
     public string ConnectionsTable { get; set; } = "Connections";
 
     public string AuditTable { get; set; } = "CredentialAudit";
+
+    /// <summary>Single-use OAuth state records of connections being authorized.</summary>
+    public string OAuthStatesTable { get; set; } = "OAuthStates";
 }

@@ -22,7 +22,12 @@ internal sealed partial class StorageOptionsValidator : IValidateOptions<Storage
             failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.TableServiceUri))} must be an absolute https URI.");
         }
 
-        foreach (var (key, table) in new[] { (nameof(StorageOptions.ConnectionsTable), options.ConnectionsTable), (nameof(StorageOptions.AuditTable), options.AuditTable) })
+        foreach (var (key, table) in new[]
+        {
+            (nameof(StorageOptions.ConnectionsTable), options.ConnectionsTable),
+            (nameof(StorageOptions.AuditTable), options.AuditTable),
+            (nameof(StorageOptions.OAuthStatesTable), options.OAuthStatesTable),
+        })
         {
             if (!TableName().IsMatch(table ?? string.Empty))
             {

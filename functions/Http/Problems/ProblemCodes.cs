@@ -13,4 +13,8 @@ public static class ProblemCodes
     public const string Forbidden = "forbidden";
     public const string AuthorizationUnavailable = "authorization_unavailable";
     public const string ConnectionNotFound = "connection_not_found";
+    public const string UnknownProvider = "unknown_provider";
+    public const string InvalidScope = "invalid_scope";
+    public const string InvalidReturnUrl = "invalid_return_url";
+    public const string ProviderUnavailable = "provider_unavailable";
 }

@@ -39,7 +39,8 @@ internal sealed class RunningDevHost : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? configureServices = null,
         IReadOnlyList<Assembly>? additionalFunctionAssemblies = null,
-        bool runTimers = false)
+        bool runTimers = false,
+        int port = 0)
     {
         var merged = BaselineSettings();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -50,7 +51,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
         var app = DevHostApplication.Build(new DevHostSettings
         {
             LocalSettingsPath = Path.Combine(Path.GetTempPath(), "no-local-settings-for-tests.json"),
-            Url = "http://127.0.0.1:0",
+            Url = $"http://127.0.0.1:{port}",
             Overrides = merged,
             ConfigureServices = configureServices,
             AdditionalFunctionAssemblies = additionalFunctionAssemblies ?? [],

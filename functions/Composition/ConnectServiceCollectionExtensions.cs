@@ -1,0 +1,34 @@
+using Credentials.Functions.Connect;
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Composition;
+
+internal static class ConnectServiceCollectionExtensions
+{
+    /// <summary>Configured OAuth providers (presets applied), the client that talks to them, and the connect flow.</summary>
+    public static IServiceCollection AddProvidersAndConnect(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ProvidersOptions>()
+            .Configure(options => configuration.GetSection(ProvidersOptions.SectionName).Bind(options.Providers))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProvidersOptions>, ProvidersOptionsValidator>();
+        services.AddOptions<ConnectOptions>().Bind(configuration.GetSection(ConnectOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConnectOptions>, ConnectOptionsValidator>();
+
+        // Each request sets its own deadline; the client-wide timeout would otherwise cut long retries short.
+        services.AddHttpClient(ProviderEndpointResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+
+        services.AddSingleton<ProviderCatalog>();
+        services.AddSingleton<ProviderEndpointResolver>();
+        services.AddSingleton<ProviderTokenClient>();
+        services.AddSingleton<OAuthStateStore>();
+        services.AddSingleton<ReturnUrlPolicy>();
+        services.AddSingleton<ConnectionStarter>();
+        services.AddSingleton<OAuthCallbackHandler>();
+        return services;
+    }
+}

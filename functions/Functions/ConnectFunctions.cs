@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Credentials.Functions.Authorization;
+using Credentials.Functions.Connect;
+using Credentials.Functions.Http.Gate;
+using Credentials.Functions.Http.Pipeline;
+using Credentials.Functions.Http.Problems;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Credentials.Functions.Functions;
+
+/// <summary>The connect flow: start an authorization for a user, and receive the provider's redirect back.</summary>
+public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStarter starter, OAuthCallbackHandler callbacks)
+{
+    private const int MaxBodyBytes = 16 * 1024;
+
+    [Function("StartConnection")]
+    public async Task<IActionResult> Start(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "users/{userId}/connections")] HttpRequest request,
+        string userId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var admitted = await gate.AdmitAsync(request, CredentialPermissions.Create, userId, null);
+        if (admitted.Caller is not { } caller)
+        {
+            return admitted.Rejection!;
+        }
+
+        var http = request.HttpContext;
+        StartConnectionRequest? body;
+        try
+        {
+            if (request.ContentLength > MaxBodyBytes)
+            {
+                throw new JsonException("The body is too large.");
+            }
+
+            body = await JsonSerializer.DeserializeAsync<StartConnectionRequest>(request.Body, cancellationToken: http.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            body = null;
+        }
+
+        if (body is null)
+        {
+            return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "The body is not a valid start request.",
+                "Send JSON: { \"provider\": \"...\", \"connectionId\"?: \"...\", \"scopes\"?: [\"...\"], \"returnUrl\"?: \"...\" }.");
+        }
+
+        var result = await starter.StartAsync(caller, userId, body, CorrelationId.Establish(http), http.RequestAborted);
+        if (result.Rejection is { } rejection)
+        {
+            if (rejection.Status == StatusCodes.Status503ServiceUnavailable)
+            {
+                http.Response.Headers.RetryAfter = "30";
+            }
+
+            return ProblemResults.Create(http, rejection.Status, rejection.Code, rejection.Title, rejection.Detail);
+        }
+
+        http.Response.Headers.CacheControl = "no-store";
+        return new ObjectResult(result.Started) { StatusCode = StatusCodes.Status201Created };
+    }
+
+    /// <summary>Anonymous by design: the single-use state is what authenticates the redirect.</summary>
+    [Function("OAuthCallback")]
+    public async Task<IActionResult> Callback(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "oauth/callback/{provider}")] HttpRequest request,
+        string provider)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var query = request.Query;
+        var response = new AuthorizationResponse(
+            Single(query, "state"), Single(query, "code"), Single(query, "error"), Single(query, "iss"));
+        var outcome = await callbacks.HandleAsync(provider, response, CorrelationId.Establish(request.HttpContext), request.HttpContext.RequestAborted);
+        return CallbackResponses.For(request.HttpContext, outcome);
+    }
+
+    /// <summary>A parameter sent twice is treated as absent (RFC 6749 §3.1: parameters must not be repeated).</summary>
+    private static string? Single(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var values) && values.Count == 1 ? values[0] : null;
+}

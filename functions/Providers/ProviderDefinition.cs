@@ -1,0 +1,50 @@
+namespace Credentials.Functions.Providers;
+
+/// <summary>A provider with its preset applied: everything the connect flow and the refresh engine need to talk to it.</summary>
+public sealed record ProviderDefinition
+{
+    public required string Id { get; init; }
+
+    public required string Preset { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    public required string ClientId { get; init; }
+
+    public required string ClientSecret { get; init; }
+
+    public Uri? Issuer { get; init; }
+
+    /// <summary>Null only for OIDC providers whose endpoints come from discovery.</summary>
+    public Uri? AuthorizationEndpoint { get; init; }
+
+    public Uri? TokenEndpoint { get; init; }
+
+    public Uri? RevocationEndpoint { get; init; }
+
+    public required IReadOnlyList<string> Scopes { get; init; }
+
+    public required IReadOnlyList<string> AllowedScopes { get; init; }
+
+    public char ScopeSeparator { get; init; } = ' ';
+
+    public required IReadOnlyDictionary<string, string> AuthorizeParameters { get; init; }
+
+    public required ClientAuthenticationMethod ClientAuthentication { get; init; }
+
+    public required bool UsePkce { get; init; }
+
+    public required TimeSpan DefaultAccessTokenLifetime { get; init; }
+
+    public required bool RequireIssuerParameter { get; init; }
+
+    public required TimeSpan KeepAliveInterval { get; init; }
+
+    /// <summary>Endpoints are read from the issuer's discovery document at first use.</summary>
+    public required bool UsesDiscovery { get; init; }
+
+    /// <summary>Provider-specific error codes that mean the grant is gone, as <c>invalid_grant</c> does.</summary>
+    public IReadOnlyList<string> InvalidGrantErrors { get; init; } = [];
+
+    public bool AllowsScope(string scope) => Scopes.Contains(scope, StringComparer.Ordinal) || AllowedScopes.Contains(scope, StringComparer.Ordinal);
+}

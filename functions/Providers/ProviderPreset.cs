@@ -1,0 +1,36 @@
+namespace Credentials.Functions.Providers;
+
+/// <summary>What a preset fills in for a provider; every value can still be overridden by settings.</summary>
+internal sealed record ProviderPreset
+{
+    public required string Name { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    public Func<ProviderSettings, Uri?> AuthorizationEndpoint { get; init; } = _ => null;
+
+    public Func<ProviderSettings, Uri?> TokenEndpoint { get; init; } = _ => null;
+
+    public Func<ProviderSettings, Uri?> RevocationEndpoint { get; init; } = _ => null;
+
+    public Func<ProviderSettings, Uri?> Issuer { get; init; } = _ => null;
+
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+
+    public char ScopeSeparator { get; init; } = ' ';
+
+    public IReadOnlyDictionary<string, string> AuthorizeParameters { get; init; } = new Dictionary<string, string>();
+
+    public ClientAuthenticationMethod ClientAuthentication { get; init; } = ClientAuthenticationMethod.ClientSecretPost;
+
+    public TimeSpan DefaultAccessTokenLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromHours(24);
+
+    public bool UsesDiscovery { get; init; }
+
+    /// <summary>Settings the preset cannot work without, beyond the client credentials.</summary>
+    public IReadOnlyList<string> RequiredSettings { get; init; } = [];
+
+    public IReadOnlyList<string> InvalidGrantErrors { get; init; } = [];
+}

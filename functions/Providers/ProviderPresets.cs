@@ -1,0 +1,126 @@
+namespace Credentials.Functions.Providers;
+
+/// <summary>
+/// Endpoints and quirks of the providers teams connect most, so a deployment only configures a client id and secret.
+/// docs/providers.md describes each; the facts behind them are in the providers' own OAuth documentation.
+/// </summary>
+internal static class ProviderPresets
+{
+    public const string Google = "google";
+    public const string Microsoft = "microsoft";
+    public const string GitHub = "github";
+    public const string Slack = "slack";
+    public const string Salesforce = "salesforce";
+    public const string Atlassian = "atlassian";
+    public const string Xero = "xero";
+    public const string HubSpot = "hubspot";
+    public const string OAuth2 = "oauth2";
+    public const string Oidc = "oidc";
+
+    private static readonly Dictionary<string, ProviderPreset> All = new ProviderPreset[]
+    {
+        new()
+        {
+            Name = Google,
+            DisplayName = "Google",
+            AuthorizationEndpoint = _ => new Uri("https://accounts.google.com/o/oauth2/v2/auth"),
+            TokenEndpoint = _ => new Uri("https://oauth2.googleapis.com/token"),
+            RevocationEndpoint = _ => new Uri("https://oauth2.googleapis.com/revoke"),
+            Issuer = _ => new Uri("https://accounts.google.com"),
+            Scopes = ["openid", "email"],
+            // Without offline access Google issues no refresh token; without consent it may skip one on a repeat grant.
+            AuthorizeParameters = new Dictionary<string, string> { ["access_type"] = "offline", ["prompt"] = "consent" },
+        },
+        new()
+        {
+            Name = Microsoft,
+            DisplayName = "Microsoft",
+            AuthorizationEndpoint = s => new Uri($"https://login.microsoftonline.com/{Uri.EscapeDataString(s.Tenant ?? string.Empty)}/oauth2/v2.0/authorize"),
+            TokenEndpoint = s => new Uri($"https://login.microsoftonline.com/{Uri.EscapeDataString(s.Tenant ?? string.Empty)}/oauth2/v2.0/token"),
+            Scopes = ["openid", "offline_access"],
+            RequiredSettings = [nameof(ProviderSettings.Tenant)],
+        },
+        new()
+        {
+            Name = GitHub,
+            DisplayName = "GitHub",
+            AuthorizationEndpoint = _ => new Uri("https://github.com/login/oauth/authorize"),
+            TokenEndpoint = _ => new Uri("https://github.com/login/oauth/access_token"),
+            InvalidGrantErrors = ["bad_refresh_token"],
+            DefaultAccessTokenLifetime = TimeSpan.FromHours(8),
+        },
+        new()
+        {
+            Name = Slack,
+            DisplayName = "Slack",
+            AuthorizationEndpoint = _ => new Uri("https://slack.com/oauth/v2/authorize"),
+            TokenEndpoint = _ => new Uri("https://slack.com/api/oauth.v2.access"),
+            ScopeSeparator = ',',
+            InvalidGrantErrors = ["invalid_refresh_token", "token_revoked", "token_expired"],
+            DefaultAccessTokenLifetime = TimeSpan.FromHours(12),
+        },
+        new()
+        {
+            Name = Salesforce,
+            DisplayName = "Salesforce",
+            AuthorizationEndpoint = s => new Uri($"https://{SalesforceHost(s)}/services/oauth2/authorize"),
+            TokenEndpoint = s => new Uri($"https://{SalesforceHost(s)}/services/oauth2/token"),
+            RevocationEndpoint = s => new Uri($"https://{SalesforceHost(s)}/services/oauth2/revoke"),
+            Scopes = ["api", "refresh_token"],
+            // Salesforce sends no expires_in; sessions can time out after 15 minutes, so assume the shortest.
+            DefaultAccessTokenLifetime = TimeSpan.FromMinutes(15),
+        },
+        new()
+        {
+            Name = Atlassian,
+            DisplayName = "Atlassian",
+            AuthorizationEndpoint = _ => new Uri("https://auth.atlassian.com/authorize"),
+            TokenEndpoint = _ => new Uri("https://auth.atlassian.com/oauth/token"),
+            Scopes = ["offline_access"],
+            AuthorizeParameters = new Dictionary<string, string> { ["audience"] = "api.atlassian.com", ["prompt"] = "consent" },
+        },
+        new()
+        {
+            Name = Xero,
+            DisplayName = "Xero",
+            AuthorizationEndpoint = _ => new Uri("https://login.xero.com/identity/connect/authorize"),
+            TokenEndpoint = _ => new Uri("https://identity.xero.com/connect/token"),
+            RevocationEndpoint = _ => new Uri("https://identity.xero.com/connect/revocation"),
+            Issuer = _ => new Uri("https://identity.xero.com"),
+            Scopes = ["openid", "offline_access"],
+            ClientAuthentication = ClientAuthenticationMethod.ClientSecretBasic,
+            DefaultAccessTokenLifetime = TimeSpan.FromMinutes(30),
+        },
+        new()
+        {
+            Name = HubSpot,
+            DisplayName = "HubSpot",
+            AuthorizationEndpoint = _ => new Uri("https://app.hubspot.com/oauth/authorize"),
+            TokenEndpoint = _ => new Uri("https://api.hubapi.com/oauth/v1/token"),
+            Scopes = ["oauth"],
+            DefaultAccessTokenLifetime = TimeSpan.FromMinutes(30),
+        },
+        new()
+        {
+            Name = OAuth2,
+            DisplayName = "OAuth 2.0 provider",
+            ClientAuthentication = ClientAuthenticationMethod.ClientSecretBasic,
+            RequiredSettings = [nameof(ProviderSettings.AuthorizationEndpoint), nameof(ProviderSettings.TokenEndpoint)],
+        },
+        new()
+        {
+            Name = Oidc,
+            DisplayName = "OpenID Connect provider",
+            Scopes = ["openid", "offline_access"],
+            ClientAuthentication = ClientAuthenticationMethod.ClientSecretBasic,
+            UsesDiscovery = true,
+            RequiredSettings = [nameof(ProviderSettings.Issuer)],
+        },
+    }.ToDictionary(preset => preset.Name, StringComparer.Ordinal);
+
+    public static IReadOnlyCollection<string> Names => All.Keys;
+
+    public static ProviderPreset? Find(string? name) => name is not null && All.TryGetValue(name, out var preset) ? preset : null;
+
+    private static string SalesforceHost(ProviderSettings settings) => settings.Domain is { Length: > 0 } domain ? domain : "login.salesforce.com";
+}

@@ -1,0 +1,63 @@
+namespace Credentials.Functions.Providers;
+
+/// <summary>
+/// One provider as configured under <c>Providers:{id}</c>. Anything left unset is filled in by the <see cref="Preset"/>;
+/// anything set wins over the preset.
+/// </summary>
+public sealed class ProviderSettings
+{
+    public string? Preset { get; set; }
+
+    public string? DisplayName { get; set; }
+
+    public string? ClientId { get; set; }
+
+    /// <summary>In Azure a Key Vault reference (<c>@Microsoft.KeyVault(...)</c>) resolved by the platform; never committed.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>OIDC issuer: endpoints are discovered from it when not set, and it is the expected RFC 9207 <c>iss</c>.</summary>
+    public Uri? Issuer { get; set; }
+
+    public Uri? AuthorizationEndpoint { get; set; }
+
+    public Uri? TokenEndpoint { get; set; }
+
+    /// <summary>RFC 7009 endpoint; providers without one are only forgotten on disconnect, not revoked.</summary>
+    public Uri? RevocationEndpoint { get; set; }
+
+    /// <summary>Scopes every connection asks for; keep them minimal.</summary>
+    public IList<string>? Scopes { get; set; }
+
+    /// <summary>Further scopes a caller may ask for when starting a connection.</summary>
+    public IList<string>? AllowedScopes { get; set; }
+
+    public IDictionary<string, string>? AuthorizeParameters { get; set; }
+
+    /// <summary><c>client_secret_basic</c> or <c>client_secret_post</c>.</summary>
+    public string? ClientAuthentication { get; set; }
+
+    public bool? UsePkce { get; set; }
+
+    /// <summary>Assumed access-token lifetime when the token response has no <c>expires_in</c>.</summary>
+    public TimeSpan? DefaultAccessTokenLifetime { get; set; }
+
+    /// <summary>Whether the authorization response must carry <c>iss</c> (RFC 9207); discovery can also switch it on.</summary>
+    public bool? RequireIssuerParameter { get; set; }
+
+    /// <summary>Microsoft Entra ID: the tenant id or <c>organizations</c>/<c>common</c>/<c>consumers</c>.</summary>
+    public string? Tenant { get; set; }
+
+    /// <summary>Salesforce: the login host, e.g. <c>login.salesforce.com</c>, <c>test.salesforce.com</c> or a My Domain host.</summary>
+    public string? Domain { get; set; }
+
+    /// <summary>How often an idle connection is refreshed to keep its grant alive.</summary>
+    public TimeSpan? KeepAliveInterval { get; set; }
+}
+
+/// <summary>Every configured provider, keyed by provider id (the <c>{id}</c> of <c>Providers:{id}:…</c>).</summary>
+public sealed class ProvidersOptions
+{
+    public const string SectionName = "Providers";
+
+    public Dictionary<string, ProviderSettings> Providers { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,36 @@
+namespace Credentials.Functions.Providers;
+
+/// <summary>Tokens a provider issued. <see cref="RefreshToken"/> is null when the provider kept the old one (no rotation).</summary>
+public sealed record TokenGrant(
+    string AccessToken,
+    string TokenType,
+    DateTimeOffset AccessTokenExpiresAt,
+    string? RefreshToken,
+    IReadOnlyList<string>? GrantedScopes)
+{
+    public override string ToString() => $"TokenGrant {{ TokenType = {TokenType}, ExpiresAt = {AccessTokenExpiresAt:O} }}";
+}
+
+public enum TokenFailureKind
+{
+    /// <summary>The code or refresh token is no longer valid (<c>invalid_grant</c> or the provider's equivalent).</summary>
+    InvalidGrant,
+
+    /// <summary>The provider refused for another reason (bad client credentials, bad request): retrying will not help.</summary>
+    Rejected,
+
+    /// <summary>5xx, 429, timeout or network failure: worth retrying later.</summary>
+    Unavailable,
+}
+
+/// <summary>Why a token request failed. <see cref="ErrorCode"/> is the provider's OAuth error code, safe to store and show.</summary>
+public sealed record TokenFailure(TokenFailureKind Kind, string ErrorCode, TimeSpan? RetryAfter = null);
+
+/// <summary>A grant or a failure, never both.</summary>
+public readonly record struct TokenResponse(TokenGrant? Grant, TokenFailure? Failure)
+{
+    public static TokenResponse Success(TokenGrant grant) => new(grant, null);
+
+    public static TokenResponse Failed(TokenFailureKind kind, string errorCode, TimeSpan? retryAfter = null) =>
+        new(null, new TokenFailure(kind, errorCode, retryAfter));
+}

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Credentials.AuthressLocal;
+using Credentials.SandboxProvider;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using NSec.Cryptography;
+
+namespace Credentials.Tests.Infrastructure;
+
+/// <summary>
+/// The app as deployed, locally: the dev host on a known loopback port, Azurite tables unique to this stack, the local
+/// Authress endpoint (caller tokens, real grants) and the sandbox OAuth provider registered with the app's redirect URI.
+/// </summary>
+internal sealed class ConnectStack : IAsyncDisposable
+{
+    public const string ProviderId = "sandbox";
+    public const string Caller = "sc_connector";
+    public const string ReturnBase = "https://app.example.com/settings/";
+
+    private ConnectStack(AzuriteFixture azurite, AuthressLocalServer authress, SandboxProviderServer sandbox, RunningDevHost host, string suffix)
+    {
+        Azurite = azurite;
+        Authress = authress;
+        Sandbox = sandbox;
+        Host = host;
+        ConnectionsTable = "Conn" + suffix;
+        StatesTable = "States" + suffix;
+        AuditTable = "Audit" + suffix;
+    }
+
+    public AzuriteFixture Azurite { get; }
+
+    public AuthressLocalServer Authress { get; }
+
+    public SandboxProviderServer Sandbox { get; }
+
+    public RunningDevHost Host { get; private set; }
+
+    public string ConnectionsTable { get; }
+
+    public string StatesTable { get; }
+
+    public string AuditTable { get; }
+
+    /// <summary>A client that does not follow redirects, so tests see every hop of the browser's journey.</summary>
+    public HttpClient Browser { get; } = new(new SocketsHttpHandler { AllowAutoRedirect = false });
+
+    public static async Task<ConnectStack> StartAsync(
+        AzuriteFixture azurite,
+        Action<SandboxProviderOptions>? configureSandbox = null,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var port = FreePort.Next();
+        var publicBase = $"http://127.0.0.1:{port}";
+        var sandboxOptions = new SandboxProviderOptions { AutoApproveAs = "sandbox-user-1" };
+        sandboxOptions.RedirectUris.Add(new Uri($"{publicBase}/api/oauth/callback/{ProviderId}"));
+        sandboxOptions.RedirectUris.Add(new Uri($"{publicBase}/api/oauth/callback/other"));
+        configureSandbox?.Invoke(sandboxOptions);
+        var sandbox = await SandboxProviderServer.StartAsync("http://127.0.0.1:0", sandboxOptions);
+
+        var grants = new Grants
+        {
+            Roles = { ["connector"] = ["credentials:create", "credentials:read", "credentials:list", "credentials:delete"] },
+            AccessRecords = { new AccessRecord { Users = [Caller], Roles = ["connector"], Resources = ["/user-credentials/refresh-tokens/users/*"] } },
+        };
+        var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");
+        var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
+        authress.AddServiceClient("sc_credentials_service", publicKey);
+
+        var suffix = Guid.NewGuid().ToString("N")[..10];
+        var merged = new Dictionary<string, string?>
+        {
+            ["Service:PublicBaseUrl"] = publicBase,
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:ConnectionsTable"] = "Conn" + suffix,
+            ["Storage:OAuthStatesTable"] = "States" + suffix,
+            ["Storage:AuditTable"] = "Audit" + suffix,
+            ["Authentication:Issuers:0:Issuer"] = authress.BaseAddress.ToString(),
+            ["Authentication:Issuers:0:Kind"] = "Authress",
+            ["Authress:ApiBaseUrl"] = authress.BaseAddress.ToString(),
+            ["Authress:AccessKey"] = accessKey,
+            ["Connect:AllowedReturnUrls:0"] = ReturnBase,
+            [$"Providers:{ProviderId}:Preset"] = "oidc",
+            [$"Providers:{ProviderId}:Issuer"] = sandbox.Issuer.ToString(),
+            [$"Providers:{ProviderId}:ClientId"] = sandboxOptions.ClientId,
+            [$"Providers:{ProviderId}:ClientSecret"] = sandboxOptions.ClientSecret,
+            [$"Providers:{ProviderId}:Scopes:0"] = "offline_access",
+            [$"Providers:{ProviderId}:AllowedScopes:0"] = "sandbox.read",
+            [$"Providers:{ProviderId}:AllowedScopes:1"] = "sandbox.write",
+            ["Providers:other:Preset"] = "oidc",
+            ["Providers:other:Issuer"] = sandbox.Issuer.ToString(),
+            ["Providers:other:ClientId"] = sandboxOptions.ClientId,
+            ["Providers:other:ClientSecret"] = sandboxOptions.ClientSecret,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        var host = await RunningDevHost.StartAsync(merged, configureServices, port: port);
+        return new ConnectStack(azurite, authress, sandbox, host, suffix);
+    }
+
+    public string CallerToken(string subject = Caller) => Authress.MintCallerToken(subject, CallerTokenKind.ServiceClient);
+
+    public async Task<HttpResponseMessage> StartConnectionAsync(string userId, object body, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/users/{userId}/connections") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? CallerToken());
+        return await Host.Client.SendAsync(request);
+    }
+
+    public async Task<Uri> StartAndGetAuthorizationUrlAsync(string userId, object body)
+    {
+        using var response = await StartConnectionAsync(userId, body);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new Uri(json.GetProperty("authorizationUrl").GetString()!);
+    }
+
+    /// <summary>The browser at the provider: the sandbox approves at once and redirects to the app's callback.</summary>
+    public async Task<Uri> AuthorizeAtProviderAsync(Uri authorizationUrl)
+    {
+        using var response = await Browser.GetAsync(authorizationUrl);
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        return response.Headers.Location!;
+    }
+
+    public async Task<HttpResponseMessage> FollowToCallbackAsync(Uri callback) => await Browser.GetAsync(callback);
+
+    /// <summary>Start, approve and complete; returns the callback's response (a redirect to the return URL).</summary>
+    public async Task<HttpResponseMessage> ConnectAsync(string userId, string? connectionId = null, string returnUrl = ReturnBase + "done")
+    {
+        var authorizationUrl = await StartAndGetAuthorizationUrlAsync(userId, new { provider = ProviderId, connectionId, returnUrl });
+        return await FollowToCallbackAsync(await AuthorizeAtProviderAsync(authorizationUrl));
+    }
+
+    public TableClient Table(string name) => Azurite.CreateServiceClient().GetTableClient(name);
+
+    public async Task<List<TableEntity>> RowsAsync(string table)
+    {
+        var rows = new List<TableEntity>();
+        var client = Table(table);
+        await client.CreateIfNotExistsAsync();
+        await foreach (var row in client.QueryAsync<TableEntity>())
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    public static Dictionary<string, string> QueryOf(Uri uri) =>
+        QueryHelpers.ParseQuery(uri.Query).ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
+
+    public static Uri WithQuery(Uri uri, string name, string? value)
+    {
+        var query = QueryHelpers.ParseQuery(uri.Query).ToDictionary(pair => pair.Key, pair => (string?)pair.Value.ToString(), StringComparer.Ordinal);
+        if (value is null)
+        {
+            query.Remove(name);
+        }
+        else
+        {
+            query[name] = value;
+        }
+
+        return new Uri(QueryHelpers.AddQueryString(uri.GetLeftPart(UriPartial.Path), query));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Browser.Dispose();
+        await Host.DisposeAsync();
+        await Sandbox.DisposeAsync();
+        await Authress.DisposeAsync();
+    }
+}

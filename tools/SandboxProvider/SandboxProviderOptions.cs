@@ -1,0 +1,25 @@
+namespace Credentials.SandboxProvider;
+
+/// <summary>How the sandbox authorization server behaves; the defaults match the strictest real providers.</summary>
+public sealed class SandboxProviderOptions
+{
+    public string ClientId { get; set; } = "credentials-service";
+
+    public string ClientSecret { get; set; } = "sandbox-secret";
+
+    /// <summary>Exact redirect URIs the client may use (RFC 9700: no prefix matching).</summary>
+    public IList<Uri> RedirectUris { get; } = [];
+
+    /// <summary>Each refresh returns a new refresh token and marks the used one redeemed (GitHub, Xero, Atlassian).</summary>
+    public bool RotateRefreshTokens { get; set; } = true;
+
+    /// <summary>Presenting a redeemed refresh token again revokes the whole grant (Okta, Salesforce, Auth0).</summary>
+    public bool DetectRefreshTokenReuse { get; set; } = true;
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>When set, the authorization endpoint approves at once as this user (tests); otherwise it shows a consent page.</summary>
+    public string? AutoApproveAs { get; set; }
+
+    public IList<string> Scopes { get; } = ["offline_access", "profile", "sandbox.read", "sandbox.write"];
+}

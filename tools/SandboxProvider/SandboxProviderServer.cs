@@ -1,0 +1,219 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Credentials.SandboxProvider;
+
+/// <summary>
+/// A real OAuth 2.0 authorization server (OpenIddict) on loopback for local runs and tests, never deployed: authorization
+/// code with PKCE, rotating refresh tokens with reuse detection (both switchable), RFC 7009 revocation, RFC 9207 <c>iss</c>.
+/// It counts what clients do at its token and revocation endpoints and can be told to fail, so tests observe the provider side.
+/// </summary>
+public sealed class SandboxProviderServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _codeGrants;
+    private int _refreshGrants;
+    private int _failedRefreshGrants;
+    private int _revocations;
+
+    private SandboxProviderServer(WebApplication app, SandboxProviderOptions options)
+    {
+        _app = app;
+        Options = options;
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The issuer identifier, as it appears in discovery and in the <c>iss</c> authorization response parameter.</summary>
+    public Uri Issuer => BaseAddress;
+
+    public SandboxProviderOptions Options { get; }
+
+    public int CodeGrants => Volatile.Read(ref _codeGrants);
+
+    public int RefreshGrants => Volatile.Read(ref _refreshGrants);
+
+    /// <summary>Refresh grants the server refused (e.g. <c>invalid_grant</c> for a redeemed or revoked refresh token).</summary>
+    public int FailedRefreshGrants => Volatile.Read(ref _failedRefreshGrants);
+
+    public int Revocations => Volatile.Read(ref _revocations);
+
+    /// <summary>When set, the token endpoint answers this status (outage, throttling) instead of issuing tokens.</summary>
+    public int? ForcedTokenStatus { get; set; }
+
+    /// <summary>Sent as Retry-After with <see cref="ForcedTokenStatus"/>.</summary>
+    public TimeSpan? ForcedRetryAfter { get; set; }
+
+    /// <summary>Added before each token response, to widen race windows in concurrency tests.</summary>
+    public TimeSpan TokenDelay { get; set; }
+
+    public static async Task<SandboxProviderServer> StartAsync(string url, SandboxProviderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls(url);
+        builder.Services.AddSingleton(options);
+        var database = "sandbox-" + Guid.NewGuid().ToString("N");
+        builder.Services.AddDbContext<SandboxDbContext>(db =>
+        {
+            db.UseInMemoryDatabase(database);
+            db.UseOpenIddict();
+        });
+        builder.Services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<SandboxDbContext>())
+            .AddServer(server =>
+            {
+                server.SetAuthorizationEndpointUris("connect/authorize")
+                    .SetTokenEndpointUris("connect/token")
+                    .SetRevocationEndpointUris("connect/revoke");
+                server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
+                server.RegisterScopes([.. options.Scopes]);
+                server.AddEphemeralEncryptionKey().AddEphemeralSigningKey().DisableAccessTokenEncryption();
+                server.UseReferenceRefreshTokens();
+                server.SetAccessTokenLifetime(options.AccessTokenLifetime);
+                if (options.RotateRefreshTokens)
+                {
+                    server.SetRefreshTokenReuseLeeway(options.DetectRefreshTokenReuse ? TimeSpan.Zero : TimeSpan.FromDays(3650));
+                }
+                else
+                {
+                    server.DisableRollingRefreshTokens();
+                }
+
+                server.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .DisableTransportSecurityRequirement();
+            });
+
+        var app = builder.Build();
+        var sandbox = new SandboxProviderServer(app, options);
+        app.Use(sandbox.ObserveAsync);
+        app.UseAuthentication();
+        app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizationEndpoint.HandleAsync);
+        app.MapPost("/connect/token", (Delegate)TokenEndpoint.HandleAsync);
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            await RegisterClientAsync(scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), options);
+        }
+
+        await app.StartAsync();
+        sandbox.BaseAddress = new Uri(app.Urls.First().TrimEnd('/') + "/");
+        return sandbox;
+    }
+
+    /// <summary>Revokes every token issued for <paramref name="subject"/>, as a user removing the app's access at the provider.</summary>
+    public async Task RevokeGrantsOfAsync(string subject)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        await tokens.RevokeAsync(subject, client: null, status: null, type: null);
+    }
+
+    /// <summary>Presents <paramref name="refreshToken"/> at the token endpoint as the registered client would; true when it is accepted.</summary>
+    public async Task<bool> IsRefreshTokenUsableAsync(string refreshToken)
+    {
+        using var client = new HttpClient();
+        using var response = await client.PostAsync(new Uri(BaseAddress, "connect/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = GrantTypes.RefreshToken,
+            ["refresh_token"] = refreshToken,
+            ["client_id"] = Options.ClientId,
+            ["client_secret"] = Options.ClientSecret,
+        }));
+        return response.IsSuccessStatusCode;
+    }
+
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static async Task RegisterClientAsync(IOpenIddictApplicationManager applications, SandboxProviderOptions options)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = options.ClientId,
+            ClientSecret = options.ClientSecret,
+            ClientType = ClientTypes.Confidential,
+            DisplayName = "Credentials service",
+            Permissions =
+            {
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.Token,
+                Permissions.Endpoints.Revocation,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
+                Permissions.ResponseTypes.Code,
+            },
+            Requirements = { Requirements.Features.ProofKeyForCodeExchange },
+        };
+        foreach (var scope in options.Scopes)
+        {
+            descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+        }
+
+        foreach (var redirectUri in options.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(redirectUri);
+        }
+
+        await applications.CreateAsync(descriptor);
+    }
+
+    private async Task ObserveAsync(HttpContext context, RequestDelegate next)
+    {
+        var path = context.Request.Path;
+        if (!HttpMethods.IsPost(context.Request.Method))
+        {
+            await next(context);
+            return;
+        }
+
+        if (path.Equals("/connect/revoke", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _revocations);
+            await next(context);
+            return;
+        }
+
+        if (!path.Equals("/connect/token", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+
+        var form = await context.Request.ReadFormAsync();
+        var isRefresh = form[Parameters.GrantType] == GrantTypes.RefreshToken;
+        Interlocked.Increment(ref isRefresh ? ref _refreshGrants : ref _codeGrants);
+        if (TokenDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(TokenDelay);
+        }
+
+        if (ForcedTokenStatus is { } status)
+        {
+            context.Response.StatusCode = status;
+            if (ForcedRetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            }
+
+            await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["error"] = "temporarily_unavailable" });
+            return;
+        }
+
+        await next(context);
+        if (isRefresh && context.Response.StatusCode >= 400)
+        {
+            Interlocked.Increment(ref _failedRefreshGrants);
+        }
+    }
+}
