@@ -7,6 +7,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 PORT="${PORT:-7071}"
 AUTHRESS_PORT="${AUTHRESS_PORT:-7072}"
+SANDBOX_PORT="${SANDBOX_PORT:-7073}"
 BLOB_PORT="${AZURITE_BLOB_PORT:-10000}"
 QUEUE_PORT="${AZURITE_QUEUE_PORT:-10001}"
 TABLE_PORT="${AZURITE_TABLE_PORT:-10002}"
@@ -17,7 +18,7 @@ wait_for_port() {
   echo "run.sh: nothing is listening on port $1 after 30 s" >&2; return 1
 }
 
-for port in "$PORT" "$AUTHRESS_PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
+for port in "$PORT" "$AUTHRESS_PORT" "$SANDBOX_PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
   if port_in_use "$port"; then echo "run.sh: port $port is already in use; stop what holds it or choose another (PORT, AZURITE_*_PORT)." >&2; exit 1; fi
 done
 
@@ -26,8 +27,11 @@ if [ ! -f local.settings.json ]; then
   local_key=$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")
   # A fresh Authress-format service-client access key (Ed25519, PKCS#8) for the app to call the local Authress endpoint.
   access_key=$(node -e "const c=require('crypto');const {privateKey}=c.generateKeyPairSync('ed25519');process.stdout.write('sc_credentials_service.local-key.local-account.'+privateKey.export({format:'der',type:'pkcs8'}).toString('base64'))")
-  sed -e "s|GENERATED-BY-RUN-SH|$local_key|" -e "s|GENERATED-AUTHRESS-ACCESS-KEY|$access_key|" local.settings.sample.json > local.settings.json
-  echo "run.sh: created local.settings.json from local.settings.sample.json with a new local master key and Authress access key (git-ignored)."
+  # A fresh client secret shared by the app and the sandbox OAuth provider.
+  sandbox_secret=$(node -e "process.stdout.write(require('crypto').randomBytes(24).toString('base64url'))")
+  sed -e "s|GENERATED-BY-RUN-SH|$local_key|" -e "s|GENERATED-AUTHRESS-ACCESS-KEY|$access_key|" \
+    -e "s|GENERATED-SANDBOX-CLIENT-SECRET|$sandbox_secret|" local.settings.sample.json > local.settings.json
+  echo "run.sh: created local.settings.json from local.settings.sample.json with a new local master key, Authress access key and sandbox client secret (git-ignored)."
 fi
 if [ "$TABLE_PORT" != 10002 ] || [ "$QUEUE_PORT" != 10001 ] || [ "$BLOB_PORT" != 10000 ]; then
   # Azurite's published development account, pointed at the ports chosen above (environment variables win over local.settings.json).
@@ -66,6 +70,22 @@ dotnet tools/AuthressLocal/bin/Debug/net10.0/Credentials.AuthressLocal.dll --url
 pids+=($!)
 wait_for_port "$AUTHRESS_PORT"
 
+# The sandbox OAuth provider, with the app's exact redirect URI and the client secret from local.settings.json.
+if [ "$SANDBOX_PORT" != 7073 ]; then
+  export Providers__sandbox__Issuer="http://127.0.0.1:$SANDBOX_PORT/"
+fi
+if [ "$PORT" != 7071 ]; then
+  export Service__PublicBaseUrl="http://127.0.0.1:$PORT"
+fi
+public_base=$(node -e "process.stdout.write(process.env.Service__PublicBaseUrl || require('./local.settings.json').Values.Service__PublicBaseUrl)")
+SANDBOX_CLIENT_SECRET=$(node -e "process.stdout.write(process.env.Providers__sandbox__ClientSecret || require('./local.settings.json').Values.Providers__sandbox__ClientSecret || '')")
+export SANDBOX_CLIENT_SECRET
+dotnet build tools/SandboxProvider/Credentials.SandboxProvider.csproj -c Debug -v quiet -nologo
+dotnet tools/SandboxProvider/bin/Debug/net10.0/Credentials.SandboxProvider.dll --urls "http://127.0.0.1:$SANDBOX_PORT" \
+  --redirect-uri "${public_base%/}/api/oauth/callback/sandbox" &
+pids+=($!)
+wait_for_port "$SANDBOX_PORT"
+
 if command -v func >/dev/null 2>&1; then
   (cd functions && exec func start --port "$PORT") &
   pids+=($!)
@@ -79,6 +99,7 @@ wait_for_port "$PORT"
 echo
 echo "Credentials service running at http://127.0.0.1:$PORT/api  (health: http://127.0.0.1:$PORT/api/health)"
 echo "Local Authress endpoint at http://127.0.0.1:$AUTHRESS_PORT/ (grants: ${AUTHRESS_GRANTS:-tools/AuthressLocal/grants.sample.json})"
+echo "Sandbox OAuth provider at http://127.0.0.1:$SANDBOX_PORT/ (provider id: sandbox; README: Connect an account)"
 echo "Caller token: curl -s -X POST http://127.0.0.1:$AUTHRESS_PORT/local/tokens -H 'content-type: application/json' -d '{\"sub\":\"sc_nightly_sync\"}'"
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}"
