@@ -33,6 +33,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddCredentialStorage(configuration);
         services.AddAccessControl(configuration);
         services.AddProvidersAndConnect(configuration);
+        services.AddAccessTokens(configuration);
         services.AddCredentialsTelemetry(configuration);
         return services;
     }

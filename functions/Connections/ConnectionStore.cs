@@ -70,6 +70,25 @@ public sealed partial class ConnectionStore(StorageTables tables, ILogger<Connec
         }
     }
 
+    /// <summary>
+    /// Records that a connection's token was handed out, touching only <c>LastUsedAt</c> (a merge, unconditional): a
+    /// concurrent conditional writer sees a new ETag, re-reads and keeps this value.
+    /// </summary>
+    public async Task MarkUsedAsync(string userId, string connectionId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        Identifiers.Require(userId, nameof(userId));
+        Identifiers.Require(connectionId, nameof(connectionId));
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        try
+        {
+            await table.UpdateEntityAsync(new TableEntity(userId, connectionId) { ["LastUsedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            // Deleted meanwhile: nothing to mark.
+        }
+    }
+
     /// <summary>Deletes the row; with an ETag only if unchanged. True when a row was deleted.</summary>
     public async Task<WriteStatus> DeleteAsync(string userId, string connectionId, string? etag, CancellationToken cancellationToken)
     {

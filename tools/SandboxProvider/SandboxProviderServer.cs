@@ -112,7 +112,16 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     {
         await using var scope = _app.Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
-        await tokens.RevokeAsync(subject, client: null, status: null, type: null);
+        var issued = new List<object>();
+        await foreach (var token in tokens.FindBySubjectAsync(subject))
+        {
+            issued.Add(token);
+        }
+
+        foreach (var token in issued)
+        {
+            await tokens.TryRevokeAsync(token);
+        }
     }
 
     /// <summary>Presents <paramref name="refreshToken"/> at the token endpoint as the registered client would; true when it is accepted.</summary>

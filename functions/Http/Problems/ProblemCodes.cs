@@ -17,4 +17,7 @@ public static class ProblemCodes
     public const string InvalidScope = "invalid_scope";
     public const string InvalidReturnUrl = "invalid_return_url";
     public const string ProviderUnavailable = "provider_unavailable";
+    public const string ProviderRejected = "provider_rejected";
+    public const string ReauthorizationRequired = "reauthorization_required";
+    public const string RefreshBusy = "refresh_busy";
 }

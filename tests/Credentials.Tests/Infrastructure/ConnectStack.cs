@@ -21,8 +21,13 @@ internal sealed class ConnectStack : IAsyncDisposable
     public const string Caller = "sc_connector";
     public const string ReturnBase = "https://app.example.com/settings/";
 
-    private ConnectStack(AzuriteFixture azurite, AuthressLocalServer authress, SandboxProviderServer sandbox, RunningDevHost host, string suffix)
+    private readonly Dictionary<string, string?> _settings;
+    private readonly List<RunningDevHost> _extraHosts = [];
+
+    private ConnectStack(AzuriteFixture azurite, AuthressLocalServer authress, SandboxProviderServer sandbox, RunningDevHost host, string suffix,
+        Dictionary<string, string?> settings)
     {
+        _settings = settings;
         Azurite = azurite;
         Authress = authress;
         Sandbox = sandbox;
@@ -38,7 +43,15 @@ internal sealed class ConnectStack : IAsyncDisposable
 
     public SandboxProviderServer Sandbox { get; }
 
-    public RunningDevHost Host { get; private set; }
+    public RunningDevHost Host { get; }
+
+    /// <summary>Another app instance: its own process state (caches, single-flight, lease id), the same tables.</summary>
+    public async Task<RunningDevHost> StartAnotherInstanceAsync()
+    {
+        var host = await RunningDevHost.StartAsync(_settings);
+        _extraHosts.Add(host);
+        return host;
+    }
 
     public string ConnectionsTable { get; }
 
@@ -77,6 +90,7 @@ internal sealed class ConnectStack : IAsyncDisposable
         {
             ["Service:PublicBaseUrl"] = publicBase,
             ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Encryption:LocalKeys:test-0001"] = TestKeys.NewBase64Key(),
             ["Storage:ConnectionsTable"] = "Conn" + suffix,
             ["Storage:OAuthStatesTable"] = "States" + suffix,
             ["Storage:AuditTable"] = "Audit" + suffix,
@@ -103,7 +117,7 @@ internal sealed class ConnectStack : IAsyncDisposable
         }
 
         var host = await RunningDevHost.StartAsync(merged, configureServices, port: port);
-        return new ConnectStack(azurite, authress, sandbox, host, suffix);
+        return new ConnectStack(azurite, authress, sandbox, host, suffix, merged);
     }
 
     public string CallerToken(string subject = Caller) => Authress.MintCallerToken(subject, CallerTokenKind.ServiceClient);
@@ -176,6 +190,11 @@ internal sealed class ConnectStack : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Browser.Dispose();
+        foreach (var extra in _extraHosts)
+        {
+            await extra.DisposeAsync();
+        }
+
         await Host.DisposeAsync();
         await Sandbox.DisposeAsync();
         await Authress.DisposeAsync();

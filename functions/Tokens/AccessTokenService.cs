@@ -1,0 +1,76 @@
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+
+namespace Credentials.Functions.Tokens;
+
+/// <summary>
+/// Hands out a connection's access token: the stored one while it is fresh enough, otherwise through the refresh
+/// engine. Every hand-out reads the record first, so a disconnect or a lost grant takes effect on every instance at once.
+/// </summary>
+public sealed class AccessTokenService(
+    ConnectionStore store,
+    ConnectionSecrets secrets,
+    RefreshEngine engine,
+    AccessTokenCache cache,
+    AuditLog audit,
+    TimeProvider time)
+{
+    /// <summary>How stale <c>LastUsedAt</c> may get before a hand-out records it (one small write per interval, not per call).</summary>
+    private static readonly TimeSpan UsageRecordInterval = TimeSpan.FromMinutes(15);
+
+    public async Task<AccessTokenResult> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = await store.GetAsync(request.UserId, request.ConnectionId, cancellationToken);
+        var now = time.GetUtcNow();
+        AccessTokenResult result;
+        if (record is null)
+        {
+            result = AccessTokenResult.Fail(TokenFailureReason.NotFound);
+        }
+        else if (record.Status == ConnectionStatus.ReauthorizationRequired)
+        {
+            result = AccessTokenResult.Fail(TokenFailureReason.ReauthorizationRequired, null, record.LastErrorCode);
+        }
+        else if (TokenFreshness.Satisfies(record, request.MinValidity, now))
+        {
+            result = await IssueAsync(record, cancellationToken);
+        }
+        else
+        {
+            var refreshed = await engine.RefreshAsync(
+                new RefreshDemand(request.UserId, request.ConnectionId, request.MinValidity, null, request.CallerId, request.CorrelationId), cancellationToken);
+            result = refreshed.Failure is { } failure
+                ? AccessTokenResult.Fail(failure, refreshed.RetryAfter, refreshed.ErrorCode)
+                : await IssueAsync(refreshed.Record!, cancellationToken);
+        }
+
+        if (result.Token is not null && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
+        {
+            await store.MarkUsedAsync(request.UserId, request.ConnectionId, now, cancellationToken);
+        }
+
+        await audit.AppendAsync(new AuditEvent(request.CallerId, request.UserId, request.ConnectionId, AuditActions.ReadAccessToken,
+            result.Token is null ? "failed" : "served", request.CorrelationId, now, result.Failure?.ToString() ?? result.ErrorCode), cancellationToken);
+        return result;
+    }
+
+    private async Task<AccessTokenResult> IssueAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    {
+        var accessToken = cache.Find(record);
+        if (accessToken is null)
+        {
+            accessToken = await secrets.ReadAccessTokenAsync(record, cancellationToken);
+            if (accessToken is null)
+            {
+                return AccessTokenResult.Fail(TokenFailureReason.Busy, TimeSpan.FromSeconds(1));
+            }
+
+            cache.Remember(record, accessToken);
+        }
+
+        return new AccessTokenResult(
+            new IssuedAccessToken(accessToken, record.AccessTokenType ?? "Bearer", record.AccessTokenExpiresAt!.Value, record.Scopes, record.ProviderId),
+            null);
+    }
+}

@@ -1,0 +1,95 @@
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Crypto;
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Logging;
+
+namespace Credentials.Functions.Tokens;
+
+/// <summary>
+/// Disconnect and purge: revoke the refresh token at the provider (RFC 7009) where it has a revocation endpoint, then
+/// delete the record whatever the provider said. A failed revocation is audited, but never keeps the secret alive.
+/// </summary>
+public sealed partial class ConnectionRemover(
+    ConnectionStore store,
+    ConnectionSecrets secrets,
+    ProviderCatalog providers,
+    ProviderEndpointResolver endpoints,
+    ProviderTokenClient tokens,
+    AccessTokenCache cache,
+    AuditLog audit,
+    TimeProvider time,
+    ILogger<ConnectionRemover> logger)
+{
+    public async Task<bool> DisconnectAsync(string userId, string connectionId, string callerId, string correlationId, string action, CancellationToken cancellationToken)
+    {
+        var record = await store.GetAsync(userId, connectionId, cancellationToken);
+        if (record is null)
+        {
+            await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, action, "absent", correlationId, time.GetUtcNow()), cancellationToken);
+            return false;
+        }
+
+        var revocation = await RevokeAsync(record, cancellationToken);
+        await store.DeleteAsync(userId, connectionId, etag: null, cancellationToken);
+        cache.Forget(userId, connectionId);
+        await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, action, "deleted", correlationId, time.GetUtcNow(), revocation), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Disconnects every connection of a user. Returns how many were deleted.</summary>
+    public async Task<int> PurgeAsync(string userId, string callerId, string correlationId, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        string? continuation = null;
+        var ids = new List<string>();
+        do
+        {
+            var page = await store.ListByUserAsync(userId, ConnectionStore.MaxPageSize, continuation, cancellationToken);
+            ids.AddRange(page.Items.Select(item => item.ConnectionId));
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        foreach (var connectionId in ids)
+        {
+            deleted += await DisconnectAsync(userId, connectionId, callerId, correlationId, AuditActions.Purge, cancellationToken) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The audit reason: revoked, not_supported, or why the revocation failed.</summary>
+    private async Task<string> RevokeAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    {
+        if (providers.Find(record.ProviderId) is not { } provider)
+        {
+            return "unknown_provider";
+        }
+
+        try
+        {
+            var resolved = await endpoints.ResolveAsync(provider, cancellationToken);
+            if (resolved.RevocationEndpoint is not { } revocationEndpoint)
+            {
+                return "not_supported";
+            }
+
+            var refreshToken = await secrets.ReadRefreshTokenAsync(record, cancellationToken);
+            var failure = await tokens.RevokeAsync(provider, revocationEndpoint, refreshToken, "refresh_token", cancellationToken);
+            return failure is null ? "revoked" : "revocation_failed:" + failure.ErrorCode;
+        }
+        catch (ProviderUnavailableException)
+        {
+            LogRevocationSkipped(logger, record.ProviderId);
+            return "revocation_failed:provider_unavailable";
+        }
+        catch (CredentialDecryptionException)
+        {
+            return "revocation_failed:undecryptable";
+        }
+    }
+
+    [LoggerMessage(EventId = 6100, Level = LogLevel.Warning, Message = "Could not revoke a {ProviderId} token: provider metadata unavailable; deleting anyway")]
+    private static partial void LogRevocationSkipped(ILogger logger, string providerId);
+}

@@ -1,0 +1,372 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Azure;
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Tokens;
+
+/// <summary>
+/// The one refresh path of the service (API and maintenance timer alike). Per connection it is single-flight inside an
+/// instance (concurrent callers share one task) and across instances (a lease taken with a conditional write on the
+/// record: one instance refreshes, the others wait and re-read). A rotated refresh token is persisted before anyone is
+/// answered, with retries, and never overwrites a newer grant. See docs/refresh.md.
+/// </summary>
+public sealed partial class RefreshEngine(
+    ConnectionStore store,
+    ConnectionSecrets secrets,
+    ProviderCatalog providers,
+    ProviderEndpointResolver endpoints,
+    ProviderTokenClient tokens,
+    AuditLog audit,
+    IOptions<RefreshOptions> options,
+    TimeProvider time,
+    ILogger<RefreshEngine> logger)
+{
+    private const int MaxRounds = 8;
+    private const int MaxPersistAttempts = 6;
+    private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(150);
+    private readonly ConcurrentDictionary<(string, string), Task<RefreshResult>> _inFlight = new();
+
+    /// <summary>Identifies this instance's leases; unique per engine, so two hosts in one process are two instances.</summary>
+    public string InstanceId { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
+
+    public Task<RefreshResult> RefreshAsync(RefreshDemand demand, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(demand);
+        var key = (demand.UserId, demand.ConnectionId);
+        while (true)
+        {
+            if (_inFlight.TryGetValue(key, out var running))
+            {
+                return running.WaitAsync(cancellationToken);
+            }
+
+            var completion = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inFlight.TryAdd(key, completion.Task))
+            {
+                // Not tied to the first caller's cancellation: others wait on it, and a rotation must be finished and stored.
+                _ = RunAsync(demand, key, completion);
+                return completion.Task.WaitAsync(cancellationToken);
+            }
+        }
+    }
+
+    private async Task RunAsync(RefreshDemand demand, (string, string) key, TaskCompletionSource<RefreshResult> completion)
+    {
+        try
+        {
+            completion.SetResult(await RefreshCoreAsync(demand));
+        }
+        catch (Exception exception)
+        {
+            completion.SetException(exception);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new(key, completion.Task));
+        }
+    }
+
+    private async Task<RefreshResult> RefreshCoreAsync(RefreshDemand demand)
+    {
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            var record = await store.GetAsync(demand.UserId, demand.ConnectionId, CancellationToken.None);
+            if (record is null)
+            {
+                return new RefreshResult(null, TokenFailureReason.NotFound, false);
+            }
+
+            if (record.Status == ConnectionStatus.ReauthorizationRequired)
+            {
+                return new RefreshResult(record, TokenFailureReason.ReauthorizationRequired, false, null, record.LastErrorCode);
+            }
+
+            var now = time.GetUtcNow();
+            if (IsSatisfied(record, demand, now))
+            {
+                return new RefreshResult(record, null, false);
+            }
+
+            if (record.NextRefreshAllowedAt is { } allowedAt && allowedAt > now)
+            {
+                return new RefreshResult(record, TokenFailureReason.ProviderUnavailable, false, allowedAt - now, record.LastErrorCode);
+            }
+
+            if (record.LeaseOwner is { } owner && owner != InstanceId && record.LeaseExpiresAt > now)
+            {
+                await WaitForLeaseAsync(record);
+                continue;
+            }
+
+            var leased = await store.ReplaceAsync(record with { LeaseOwner = InstanceId, LeaseExpiresAt = now + options.Value.LeaseDuration }, CancellationToken.None);
+            if (!leased.Succeeded)
+            {
+                continue;
+            }
+
+            var result = await RefreshUnderLeaseAsync(leased.Record!, demand, now);
+            if (result is not null)
+            {
+                return result;
+            }
+        }
+
+        return new RefreshResult(null, TokenFailureReason.Busy, false, TimeSpan.FromSeconds(1));
+    }
+
+    private static bool IsSatisfied(ConnectionRecord record, RefreshDemand demand, DateTimeOffset now) =>
+        TokenFreshness.Satisfies(record, demand.MinValidity, now)
+        && (demand.RefreshedSince is not { } since || record.LastRefreshSucceededAt >= since);
+
+    /// <summary>Waits until the other instance's lease is released (the record changes) or runs out.</summary>
+    private async Task WaitForLeaseAsync(ConnectionRecord leasedByOther)
+    {
+        var deadline = leasedByOther.LeaseExpiresAt!.Value + TimeSpan.FromSeconds(1);
+        while (time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(LeasePollInterval, time);
+            var current = await store.GetAsync(leasedByOther.UserId, leasedByOther.ConnectionId, CancellationToken.None);
+            if (current is null || current.ETag != leasedByOther.ETag)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Null when the round must start over (the grant changed under us); otherwise the answer.</summary>
+    private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, DateTimeOffset leasedAt)
+    {
+        var usedRefreshToken = await secrets.ReadRefreshTokenAsync(leased, CancellationToken.None);
+        var response = await CallProviderAsync(leased, usedRefreshToken, leasedAt + (options.Value.LeaseDuration * 0.75));
+        var now = time.GetUtcNow();
+
+        if (response.Grant is { } grant)
+        {
+            var (status, written) = await PersistAsync(leased, usedRefreshToken, async current =>
+                await secrets.WithTokensAsync(
+                    Released(current) with
+                    {
+                        Status = ConnectionStatus.Active,
+                        UpdatedAt = now,
+                        LastRefreshSucceededAt = now,
+                        RefreshAttempts = current.RefreshAttempts + 1,
+                        ConsecutiveFailures = 0,
+                        FailingSince = null,
+                        LastErrorCode = null,
+                        NextRefreshAllowedAt = null,
+                        Scopes = grant.GrantedScopes ?? current.Scopes,
+                    },
+                    grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
+            await AuditAsync(demand, leased, "success", grant.RefreshToken is null ? "not_rotated" : "rotated");
+            LogRefreshed(logger, leased.ProviderId, grant.RefreshToken is not null);
+            return status switch
+            {
+                PersistStatus.Written => new RefreshResult(written, null, true),
+                PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
+                _ => null,
+            };
+        }
+
+        var failure = response.Failure!;
+        if (failure.Kind == TokenFailureKind.InvalidGrant)
+        {
+            // Final only if the stored refresh token is still the one refused: another instance may have rotated it.
+            var current = await store.GetAsync(leased.UserId, leased.ConnectionId, CancellationToken.None);
+            if (current is null)
+            {
+                return new RefreshResult(null, TokenFailureReason.NotFound, false);
+            }
+
+            if (!await HoldsRefreshTokenAsync(current, usedRefreshToken))
+            {
+                return null;
+            }
+
+            var (status, written) = await PersistAsync(current, usedRefreshToken, current => ValueTask.FromResult(Released(current) with
+            {
+                Status = ConnectionStatus.ReauthorizationRequired,
+                UpdatedAt = now,
+                LastRefreshFailedAt = now,
+                LastErrorCode = failure.ErrorCode,
+                AccessTokenEnvelope = null,
+                AccessTokenExpiresAt = null,
+                AccessTokenType = null,
+            }));
+            await AuditAsync(demand, leased, "failed", failure.ErrorCode);
+            LogGrantGone(logger, leased.ProviderId);
+            return status == PersistStatus.Superseded ? null : new RefreshResult(written, status == PersistStatus.Deleted
+                ? TokenFailureReason.NotFound : TokenFailureReason.ReauthorizationRequired, false, null, failure.ErrorCode);
+        }
+
+        var failures = leased.ConsecutiveFailures + 1;
+        var cooldown = Cooldown(failures);
+        if (failure.RetryAfter is { } retryAfter && retryAfter > cooldown)
+        {
+            cooldown = retryAfter < options.Value.MaxCooldown ? retryAfter : options.Value.MaxCooldown;
+        }
+
+        var failingSince = leased.FailingSince ?? now;
+        var newStatus = now - failingSince >= options.Value.GiveUpAfter ? ConnectionStatus.ReauthorizationRequired
+            : failures >= options.Value.FailuresBeforeRefreshFailing ? ConnectionStatus.RefreshFailing
+            : leased.Status;
+        var (failedStatus, failedRecord) = await PersistAsync(leased, usedRefreshToken, current => ValueTask.FromResult(Released(current) with
+        {
+            Status = newStatus,
+            UpdatedAt = now,
+            LastRefreshFailedAt = now,
+            FailingSince = current.FailingSince ?? failingSince,
+            ConsecutiveFailures = failures,
+            LastErrorCode = failure.ErrorCode,
+            NextRefreshAllowedAt = now + cooldown,
+        }));
+        await AuditAsync(demand, leased, "failed", failure.ErrorCode);
+        if (failedStatus == PersistStatus.Superseded)
+        {
+            return null;
+        }
+
+        var reason = newStatus == ConnectionStatus.ReauthorizationRequired ? TokenFailureReason.ReauthorizationRequired
+            : failure.Kind == TokenFailureKind.Rejected ? TokenFailureReason.ProviderRejected
+            : TokenFailureReason.ProviderUnavailable;
+        return new RefreshResult(failedRecord, failedStatus == PersistStatus.Deleted ? TokenFailureReason.NotFound : reason, false, cooldown, failure.ErrorCode);
+    }
+
+    private async Task<TokenResponse> CallProviderAsync(ConnectionRecord record, string refreshToken, DateTimeOffset deadline)
+    {
+        if (providers.Find(record.ProviderId) is not { } provider)
+        {
+            return TokenResponse.Failed(TokenFailureKind.Rejected, "unknown_provider");
+        }
+
+        TokenResponse response = default;
+        for (var attempt = 0; attempt <= options.Value.MaxProviderRetries; attempt++)
+        {
+            if (attempt > 0)
+            {
+                var delay = options.Value.ProviderRetryDelay * (1 << (attempt - 1));
+                if (response.Failure?.RetryAfter is { } retryAfter)
+                {
+                    delay = retryAfter > delay ? retryAfter : delay;
+                }
+
+                if (time.GetUtcNow() + delay >= deadline)
+                {
+                    break;
+                }
+
+                await Task.Delay(delay, time);
+            }
+
+            using var budget = new CancellationTokenSource(deadline - time.GetUtcNow() is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), time);
+            try
+            {
+                var resolved = await endpoints.ResolveAsync(provider, budget.Token);
+                response = await tokens.RefreshAsync(provider, resolved, refreshToken, budget.Token);
+            }
+            catch (ProviderUnavailableException)
+            {
+                response = TokenResponse.Failed(TokenFailureKind.Unavailable, "provider_unavailable");
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested)
+            {
+                return TokenResponse.Failed(TokenFailureKind.Unavailable, "provider_timeout");
+            }
+
+            if (response.Failure?.Kind != TokenFailureKind.Unavailable)
+            {
+                return response;
+            }
+        }
+
+        return response;
+    }
+
+    private enum PersistStatus
+    {
+        Written,
+        Deleted,
+
+        /// <summary>The stored refresh token is no longer the one this refresh used (a reconnect, or a takeover): ours is dropped.</summary>
+        Superseded,
+    }
+
+    /// <summary>
+    /// Writes <paramref name="apply"/>(record) conditionally. On a conflict it re-reads and, as long as the record still
+    /// holds the refresh token this refresh used, applies the change again to the newer copy; storage errors are retried,
+    /// because after a rotation the new refresh token exists nowhere else.
+    /// </summary>
+    private async Task<(PersistStatus, ConnectionRecord?)> PersistAsync(
+        ConnectionRecord basis, string usedRefreshToken, Func<ConnectionRecord, ValueTask<ConnectionRecord>> apply)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var written = await store.ReplaceAsync(await apply(basis), CancellationToken.None);
+                if (written.Succeeded)
+                {
+                    return (PersistStatus.Written, written.Record);
+                }
+
+                var current = await store.GetAsync(basis.UserId, basis.ConnectionId, CancellationToken.None);
+                if (current is null)
+                {
+                    return (PersistStatus.Deleted, null);
+                }
+
+                if (!await HoldsRefreshTokenAsync(current, usedRefreshToken))
+                {
+                    return (PersistStatus.Superseded, null);
+                }
+
+                basis = current;
+            }
+            catch (RequestFailedException exception) when (attempt < MaxPersistAttempts)
+            {
+                LogPersistRetry(logger, exception.Status, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << attempt)), time);
+            }
+            catch (RequestFailedException exception)
+            {
+                LogPersistFailed(logger, basis.ProviderId, exception.Status);
+                throw;
+            }
+        }
+    }
+
+    private async Task<bool> HoldsRefreshTokenAsync(ConnectionRecord record, string refreshToken)
+    {
+        var stored = await secrets.ReadRefreshTokenAsync(record, CancellationToken.None);
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(stored), Encoding.UTF8.GetBytes(refreshToken));
+    }
+
+    private static ConnectionRecord Released(ConnectionRecord record) => record with { LeaseOwner = null, LeaseExpiresAt = null };
+
+    private TimeSpan Cooldown(int failures)
+    {
+        var cooldown = options.Value.FirstCooldown * Math.Pow(2, Math.Min(failures - 1, 20));
+        return cooldown < options.Value.MaxCooldown ? cooldown : options.Value.MaxCooldown;
+    }
+
+    private Task AuditAsync(RefreshDemand demand, ConnectionRecord record, string outcome, string reason) =>
+        audit.AppendAsync(new AuditEvent(demand.Trigger, record.UserId, record.ConnectionId, AuditActions.Refresh, outcome, demand.CorrelationId,
+            time.GetUtcNow(), reason), CancellationToken.None);
+
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Refreshed a {ProviderId} connection (refresh token rotated: {Rotated})")]
+    private static partial void LogRefreshed(ILogger logger, string providerId, bool rotated);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "A {ProviderId} grant is gone (invalid_grant on the stored refresh token): reauthorization required")]
+    private static partial void LogGrantGone(ILogger logger, string providerId);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Storing a refresh outcome failed (HTTP {Status}), attempt {Attempt}; retrying")]
+    private static partial void LogPersistRetry(ILogger logger, int status, int attempt);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Critical, Message = "A refreshed {ProviderId} connection could not be stored (HTTP {Status}); a rotated refresh token may be lost")]
+    private static partial void LogPersistFailed(ILogger logger, string providerId, int status);
+}

@@ -1,0 +1,31 @@
+namespace Credentials.Functions.Tokens;
+
+public sealed class RefreshOptions
+{
+    public const string SectionName = "Refresh";
+
+    /// <summary>Validity an access token must still have when a caller does not say (<c>minValiditySeconds</c>).</summary>
+    public TimeSpan DefaultMinValidity { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one instance may hold a connection's refresh lease; a crashed holder's lease runs out after this.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries of a refresh that failed transiently (5xx, timeout), within one request.</summary>
+    public int MaxProviderRetries { get; set; } = 2;
+
+    public TimeSpan ProviderRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Cooldown after the first failed refresh; it doubles with each further failure up to <see cref="MaxCooldown"/>.</summary>
+    public TimeSpan FirstCooldown { get; set; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxCooldown { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Consecutive failed refreshes after which a connection is reported <c>refresh_failing</c>.</summary>
+    public int FailuresBeforeRefreshFailing { get; set; } = 3;
+
+    /// <summary>After failing continuously this long, a connection needs the user to reconnect.</summary>
+    public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(4);
+
+    /// <summary>Decrypted access tokens kept in memory per instance.</summary>
+    public int MemoryCacheEntries { get; set; } = 10_000;
+}

@@ -1,0 +1,313 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+using Credentials.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Credentials.Tests.Tokens;
+
+/// <summary>
+/// The access-token API and the refresh engine against the sandbox provider with rotating refresh tokens and reuse
+/// detection on, counted at the provider.
+/// </summary>
+[Collection(AzuriteGroup.Name)]
+public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string User = "u1";
+    private ConnectStack _stack = null!;
+
+    public async Task InitializeAsync() => _stack = await ConnectStack.StartAsync(azurite,
+        settings: new Dictionary<string, string?> { ["Refresh:FirstCooldown"] = "00:00:01", ["Refresh:ProviderRetryDelay"] = "00:00:00.050" });
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
+
+    [Fact]
+    public async Task A_fresh_stored_token_is_served_without_calling_the_provider()
+    {
+        await ConnectAsync("mail");
+
+        var first = await GetTokenAsync("mail");
+        var second = await GetTokenAsync("mail");
+
+        Assert.Equal(0, _stack.Sandbox.RefreshGrants);
+        Assert.Equal(first.GetProperty("accessToken").GetString(), second.GetProperty("accessToken").GetString());
+        Assert.Equal("Bearer", first.GetProperty("tokenType").GetString());
+        Assert.Equal("mail", first.GetProperty("connectionId").GetString());
+        Assert.Equal("sandbox", first.GetProperty("provider").GetString());
+        Assert.Equal("offline_access", first.GetProperty("scope").GetString());
+        Assert.True(first.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
+        var refreshToken = await StoredRefreshTokenAsync("mail");
+        Assert.DoesNotContain(refreshToken, first.GetRawText(), StringComparison.Ordinal);
+        Assert.False(first.TryGetProperty("refreshToken", out _));
+    }
+
+    [Fact]
+    public async Task The_response_is_not_cacheable_and_every_read_is_audited()
+    {
+        await ConnectAsync("mail");
+        using var response = await SendAsync(_stack.Host, "mail");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Headers.CacheControl!.NoStore);
+        var events = await _stack.Host.Services.GetRequiredService<AuditLog>().ReadDayAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
+        Assert.Contains(events, e => e.Action == AuditActions.ReadAccessToken && e.Outcome == "served" && e.Caller == ConnectStack.Caller && e.ConnectionId == "mail");
+    }
+
+    [Fact]
+    public async Task Min_validity_forces_a_refresh_only_when_the_token_would_not_last()
+    {
+        await ConnectAsync("mail");
+        var before = await GetTokenAsync("mail");
+        var refreshTokenBefore = await StoredRefreshTokenAsync("mail");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(2));
+
+        var enough = await GetTokenAsync("mail", minValiditySeconds: 60);
+        Assert.Equal(0, _stack.Sandbox.RefreshGrants);
+        Assert.Equal(before.GetProperty("accessToken").GetString(), enough.GetProperty("accessToken").GetString());
+
+        var refreshed = await GetTokenAsync("mail", minValiditySeconds: 600);
+        Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+        Assert.NotEqual(before.GetProperty("accessToken").GetString(), refreshed.GetProperty("accessToken").GetString());
+        Assert.True(refreshed.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
+        Assert.NotEqual(refreshTokenBefore, await StoredRefreshTokenAsync("mail"));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("3601")]
+    [InlineData("ten")]
+    public async Task An_out_of_range_min_validity_is_a_400(string value)
+    {
+        await ConnectAsync("mail");
+        using var response = await SendAsync(_stack.Host, "mail", value);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task A_hundred_concurrent_requests_for_an_expired_token_make_one_refresh()
+    {
+        await ConnectAsync("mail");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+        _stack.Sandbox.TokenDelay = TimeSpan.FromMilliseconds(300);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => SendAsync(_stack.Host, "mail")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+        Assert.Equal(0, _stack.Sandbox.FailedRefreshGrants);
+        var tokens = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()));
+        Assert.Single(tokens.Distinct());
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Several_instances_under_load_refresh_once_per_expiry_and_keep_the_newest_refresh_token()
+    {
+        await ConnectAsync("mail");
+        var second = await _stack.StartAnotherInstanceAsync();
+        var third = await _stack.StartAnotherInstanceAsync();
+        _stack.Sandbox.TokenDelay = TimeSpan.FromMilliseconds(200);
+
+        for (var round = 1; round <= 3; round++)
+        {
+            await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+            var requests = new[] { _stack.Host, second, third }
+                .SelectMany(host => Enumerable.Range(0, 20).Select(_ => SendAsync(host, "mail")));
+            var responses = await Task.WhenAll(requests);
+
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            Assert.Equal(round, _stack.Sandbox.RefreshGrants);
+            Assert.Equal(0, _stack.Sandbox.FailedRefreshGrants);
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+
+        var stored = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, "mail", CancellationToken.None);
+        Assert.Null(stored!.LeaseOwner);
+        Assert.Equal(ConnectionStatus.Active, stored.Status);
+        Assert.True(await _stack.Sandbox.IsRefreshTokenUsableAsync(await StoredRefreshTokenAsync("mail")), "the stored refresh token is the provider's newest");
+    }
+
+    [Fact]
+    public async Task A_crashed_holders_lease_runs_out_and_another_instance_takes_over()
+    {
+        await ConnectAsync("mail");
+        var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
+        var record = await store.GetAsync(User, "mail", CancellationToken.None);
+        var leaseEnds = DateTimeOffset.UtcNow.AddSeconds(2);
+        await store.ReplaceAsync(record! with
+        {
+            AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+            LeaseOwner = "crashed-instance",
+            LeaseExpiresAt = leaseEnds,
+        }, CancellationToken.None);
+
+        var token = await GetTokenAsync("mail");
+
+        Assert.True(DateTimeOffset.UtcNow >= leaseEnds, "the lease was respected until it ran out");
+        Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+        Assert.True(token.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
+    }
+
+    [Fact]
+    public async Task A_revoked_grant_answers_409_and_marks_the_connection_for_reauthorization()
+    {
+        await ConnectAsync("mail");
+        await _stack.Sandbox.RevokeGrantsOfAsync("sandbox-user-1");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+
+        using var response = await SendAsync(_stack.Host, "mail");
+        await AssertProblemAsync(response, HttpStatusCode.Conflict, "reauthorization_required");
+        var metadata = await GetJsonAsync("api/users/u1/connections/mail");
+        Assert.Equal("reauthorization_required", metadata.GetProperty("status").GetString());
+        Assert.Equal("invalid_grant", metadata.GetProperty("lastErrorCode").GetString());
+
+        using var again = await SendAsync(_stack.Host, "mail");
+        await AssertProblemAsync(again, HttpStatusCode.Conflict, "reauthorization_required");
+        Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+    }
+
+    [Fact]
+    public async Task A_provider_outage_answers_503_with_retry_after_cools_down_and_keeps_the_connection()
+    {
+        await ConnectAsync("mail");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+        _stack.Sandbox.ForcedTokenStatus = 503;
+
+        using var response = await SendAsync(_stack.Host, "mail");
+        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        Assert.NotNull(response.Headers.RetryAfter);
+        var attempts = _stack.Sandbox.RefreshGrants;
+        Assert.Equal(3, attempts);
+
+        using var during = await SendAsync(_stack.Host, "mail");
+        await AssertProblemAsync(during, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        Assert.Equal(attempts, _stack.Sandbox.RefreshGrants);
+        var metadata = await GetJsonAsync("api/users/u1/connections/mail");
+        Assert.Equal("active", metadata.GetProperty("status").GetString());
+        Assert.Equal("provider_error", metadata.GetProperty("lastErrorCode").GetString());
+
+        _stack.Sandbox.ForcedTokenStatus = null;
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        var recovered = await GetTokenAsync("mail");
+        Assert.True(recovered.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
+        Assert.Equal("active", (await GetJsonAsync("api/users/u1/connections/mail")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Disconnect_revokes_at_the_provider_deletes_the_record_and_is_idempotent()
+    {
+        await ConnectAsync("mail");
+        var refreshToken = await StoredRefreshTokenAsync("mail");
+
+        using var deleted = await DeleteAsync("api/users/u1/connections/mail");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(1, _stack.Sandbox.Revocations);
+        Assert.False(await _stack.Sandbox.IsRefreshTokenUsableAsync(refreshToken), "the provider revoked the refresh token");
+        Assert.Empty(await _stack.RowsAsync(_stack.ConnectionsTable));
+
+        using var read = await SendAsync(_stack.Host, "mail");
+        await AssertProblemAsync(read, HttpStatusCode.NotFound, "connection_not_found");
+        using var again = await DeleteAsync("api/users/u1/connections/mail");
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Purge_removes_every_connection_of_the_user_and_nobody_elses()
+    {
+        await ConnectAsync("mail");
+        await ConnectAsync("calendar");
+        await ConnectAsync("drive");
+        await ConnectAsync("mail", "u2");
+
+        using var purged = await DeleteAsync("api/users/u1/connections");
+
+        Assert.Equal(HttpStatusCode.NoContent, purged.StatusCode);
+        Assert.Equal(3, _stack.Sandbox.Revocations);
+        Assert.Equal(0, (await GetJsonAsync("api/users/u1/connections")).GetProperty("connections").GetArrayLength());
+        Assert.Equal(1, (await GetJsonAsync("api/users/u2/connections")).GetProperty("connections").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Reading_a_token_needs_credentials_read_and_is_never_self_service()
+    {
+        await ConnectAsync("mail");
+        using var stranger = await SendAsync(_stack.Host, "mail", token: _stack.CallerToken("sc_stranger"));
+        using var self = await SendAsync(_stack.Host, "mail", token: _stack.Authress.MintCallerToken(User, AuthressLocal.CallerTokenKind.User));
+
+        await AssertProblemAsync(stranger, HttpStatusCode.Forbidden, "forbidden");
+        await AssertProblemAsync(self, HttpStatusCode.Forbidden, "forbidden");
+    }
+
+    private async Task ConnectAsync(string connectionId, string user = User)
+    {
+        using var response = await _stack.ConnectAsync(user, connectionId);
+        Assert.Equal("connected", ConnectStack.QueryOf(response.Headers.Location!)["status"]);
+    }
+
+    /// <summary>Makes the stored access token expire <paramref name="expiresIn"/> from now, issued an hour ago.</summary>
+    private async Task AgeAccessTokenAsync(string connectionId, TimeSpan expiresIn)
+    {
+        var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
+        var record = await store.GetAsync(User, connectionId, CancellationToken.None);
+        var written = await store.ReplaceAsync(record! with
+        {
+            AccessTokenExpiresAt = DateTimeOffset.UtcNow + expiresIn,
+            LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-1),
+        }, CancellationToken.None);
+        Assert.True(written.Succeeded);
+    }
+
+    private async Task<string> StoredRefreshTokenAsync(string connectionId)
+    {
+        var record = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, connectionId, CancellationToken.None);
+        return await _stack.Host.Services.GetRequiredService<ConnectionSecrets>().ReadRefreshTokenAsync(record!, CancellationToken.None);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(RunningDevHost host, string connectionId, string? minValiditySeconds = null, string? token = null)
+    {
+        var path = $"api/users/{User}/connections/{connectionId}/access-token" + (minValiditySeconds is null ? string.Empty : $"?minValiditySeconds={minValiditySeconds}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? _stack.CallerToken());
+        return await host.Client.SendAsync(request);
+    }
+
+    private async Task<JsonElement> GetTokenAsync(string connectionId, int? minValiditySeconds = null)
+    {
+        using var response = await SendAsync(_stack.Host, connectionId, minValiditySeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
+        using var response = await _stack.Host.Client.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<HttpResponseMessage> DeleteAsync(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
+        return await _stack.Host.Client.SendAsync(request);
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+    }
+}
