@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -12,6 +14,8 @@ namespace Credentials.SandboxProvider;
 /// </summary>
 public sealed class SandboxProviderServer : IAsyncDisposable
 {
+    // One RSA key per process: generating one per server costs seconds on a small machine, and tests start many servers.
+    private static readonly Lazy<RSA> SigningKey = new(() => RSA.Create(2048));
     private readonly WebApplication _app;
     private int _codeGrants;
     private int _refreshGrants;
@@ -72,7 +76,9 @@ public sealed class SandboxProviderServer : IAsyncDisposable
                     .SetRevocationEndpointUris("connect/revoke");
                 server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
                 server.RegisterScopes([.. options.Scopes]);
-                server.AddEphemeralEncryptionKey().AddEphemeralSigningKey().DisableAccessTokenEncryption();
+                server.AddEncryptionKey(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)))
+                    .AddSigningKey(new RsaSecurityKey(SigningKey.Value))
+                    .DisableAccessTokenEncryption();
                 server.UseReferenceRefreshTokens();
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
                 if (options.RotateRefreshTokens)
