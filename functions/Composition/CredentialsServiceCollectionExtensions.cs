@@ -34,6 +34,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddAccessControl(configuration);
         services.AddProvidersAndConnect(configuration);
         services.AddAccessTokens(configuration);
+        services.AddMaintenance(configuration);
         services.AddCredentialsTelemetry(configuration);
         return services;
     }

@@ -1,10 +1,12 @@
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Security.KeyVault.Secrets;
+using Azure.Storage.Queues;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
 using Credentials.Functions.Crypto.KeySources;
+using Credentials.Functions.Events;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +35,15 @@ internal static class StorageServiceCollectionExtensions
                     ? new TableServiceClient(connectionString, clientOptions)
                     : new TableServiceClient(storage.TableServiceUri, credential, clientOptions);
             });
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((clientOptions, credential, provider) =>
+            {
+                var storage = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+                // Base64 bodies are what Functions queue triggers expect by default.
+                clientOptions.MessageEncoding = QueueMessageEncoding.Base64;
+                return storage.ConnectionString is { Length: > 0 } connectionString
+                    ? new QueueServiceClient(connectionString, clientOptions)
+                    : new QueueServiceClient(storage.QueueServiceUri, credential, clientOptions);
+            });
             clients.AddClient<SecretClient, SecretClientOptions>((clientOptions, credential, provider) =>
                 new SecretClient(provider.GetRequiredService<IOptions<EncryptionOptions>>().Value.KeyVaultUri, credential, clientOptions));
         });
@@ -50,6 +61,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<ConnectionStatusEvents>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
+using Credentials.Functions.Events;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ public sealed partial class OAuthCallbackHandler(
     ConnectionStore store,
     ConnectionSecrets secrets,
     AuditLog audit,
+    ConnectionStatusEvents events,
     TimeProvider time,
     ILogger<OAuthCallbackHandler> logger)
 {
@@ -142,6 +144,7 @@ public sealed partial class OAuthCallbackHandler(
             var written = existing is null ? await store.AddAsync(record, cancellationToken) : await store.ReplaceAsync(record, cancellationToken);
             if (written.Status == WriteStatus.Written)
             {
+                await events.PublishIfChangedAsync(existing, written.Record, "connected", cancellationToken);
                 return;
             }
 

@@ -83,7 +83,7 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
     {
         var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
         var deleted = 0;
-        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.GetDateTimeOffset("ExpiresAt") < now, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
             var response = await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken);
             deleted += response.Status == 404 ? 0 : 1;

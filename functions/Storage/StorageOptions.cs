@@ -10,10 +10,19 @@ public sealed class StorageOptions
     /// <summary>Table service endpoint, e.g. <c>https://account.table.core.windows.net/</c>, reached with the managed identity.</summary>
     public Uri? TableServiceUri { get; set; }
 
+    /// <summary>Queue service endpoint for status events, reached with the managed identity (with <see cref="TableServiceUri"/>).</summary>
+    public Uri? QueueServiceUri { get; set; }
+
     public string ConnectionsTable { get; set; } = "Connections";
 
     public string AuditTable { get; set; } = "CredentialAudit";
 
     /// <summary>Single-use OAuth state records of connections being authorized.</summary>
     public string OAuthStatesTable { get; set; } = "OAuthStates";
+
+    /// <summary>Where the maintenance walk keeps its cursor.</summary>
+    public string MaintenanceTable { get; set; } = "Maintenance";
+
+    /// <summary>Queue that receives a JSON event whenever a connection's status changes.</summary>
+    public string StatusEventsQueue { get; set; } = "connection-status-events";
 }

@@ -27,6 +27,7 @@ internal sealed partial class StorageOptionsValidator : IValidateOptions<Storage
             (nameof(StorageOptions.ConnectionsTable), options.ConnectionsTable),
             (nameof(StorageOptions.AuditTable), options.AuditTable),
             (nameof(StorageOptions.OAuthStatesTable), options.OAuthStatesTable),
+            (nameof(StorageOptions.MaintenanceTable), options.MaintenanceTable),
         })
         {
             if (!TableName().IsMatch(table ?? string.Empty))
@@ -35,9 +36,23 @@ internal sealed partial class StorageOptionsValidator : IValidateOptions<Storage
             }
         }
 
+        if (options.TableServiceUri is not null && options.QueueServiceUri is not { IsAbsoluteUri: true, Scheme: "https" })
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.QueueServiceUri))} is required with {nameof(StorageOptions.TableServiceUri)}: " +
+                "the https queue endpoint for status events.");
+        }
+
+        if (!QueueName().IsMatch(options.StatusEventsQueue ?? string.Empty))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.StatusEventsQueue))} must be 3-63 lower-case letters, digits and single hyphens.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,62}$")]
     private static partial Regex TableName();
+
+    [GeneratedRegex("^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    private static partial Regex QueueName();
 }

@@ -1,6 +1,7 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
+using Credentials.Functions.Events;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ public sealed partial class ConnectionRemover(
     ProviderTokenClient tokens,
     AccessTokenCache cache,
     AuditLog audit,
+    ConnectionStatusEvents events,
     TimeProvider time,
     ILogger<ConnectionRemover> logger)
 {
@@ -33,6 +35,7 @@ public sealed partial class ConnectionRemover(
         var revocation = await RevokeAsync(record, cancellationToken);
         await store.DeleteAsync(userId, connectionId, etag: null, cancellationToken);
         cache.Forget(userId, connectionId);
+        await events.PublishIfChangedAsync(record, null, action, cancellationToken);
         await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, action, "deleted", correlationId, time.GetUtcNow(), revocation), cancellationToken);
         return true;
     }

@@ -15,7 +15,10 @@ public sealed record RefreshDemand(
     string Trigger,
     string CorrelationId);
 
-/// <summary>The outcome of a refresh: the stored record with a usable access token, or why there is none.</summary>
+/// <summary>
+/// The outcome of a refresh: the stored record with a usable access token, or why there is none. <see cref="Refreshed"/>
+/// is true only for the caller whose call made the provider request (not for callers that joined it).
+/// </summary>
 public sealed record RefreshResult(
     Connections.ConnectionRecord? Record,
     TokenFailureReason? Failure,

@@ -4,6 +4,7 @@ using System.Text;
 using Azure;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Events;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ public sealed partial class RefreshEngine(
     ProviderEndpointResolver endpoints,
     ProviderTokenClient tokens,
     AuditLog audit,
+    ConnectionStatusEvents events,
     IOptions<RefreshOptions> options,
     TimeProvider time,
     ILogger<RefreshEngine> logger)
@@ -43,7 +45,7 @@ public sealed partial class RefreshEngine(
         {
             if (_inFlight.TryGetValue(key, out var running))
             {
-                return running.WaitAsync(cancellationToken);
+                return JoinAsync(running, cancellationToken);
             }
 
             var completion = new TaskCompletionSource<RefreshResult>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -55,6 +57,10 @@ public sealed partial class RefreshEngine(
             }
         }
     }
+
+    /// <summary>A caller that joined a refresh in flight shares its outcome but did not refresh itself.</summary>
+    private static async Task<RefreshResult> JoinAsync(Task<RefreshResult> running, CancellationToken cancellationToken) =>
+        (await running.WaitAsync(cancellationToken)) with { Refreshed = false };
 
     private async Task RunAsync(RefreshDemand demand, (string, string) key, TaskCompletionSource<RefreshResult> completion)
     {
@@ -164,6 +170,7 @@ public sealed partial class RefreshEngine(
                     },
                     grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
             await AuditAsync(demand, leased, "success", grant.RefreshToken is null ? "not_rotated" : "rotated");
+            await events.PublishIfChangedAsync(leased, written, "refreshed", CancellationToken.None);
             LogRefreshed(logger, leased.ProviderId, grant.RefreshToken is not null);
             return status switch
             {
@@ -199,6 +206,7 @@ public sealed partial class RefreshEngine(
                 AccessTokenType = null,
             }));
             await AuditAsync(demand, leased, "failed", failure.ErrorCode);
+            await events.PublishIfChangedAsync(current, written, failure.ErrorCode, CancellationToken.None);
             LogGrantGone(logger, leased.ProviderId);
             return status == PersistStatus.Superseded ? null : new RefreshResult(written, status == PersistStatus.Deleted
                 ? TokenFailureReason.NotFound : TokenFailureReason.ReauthorizationRequired, false, null, failure.ErrorCode);
@@ -226,6 +234,7 @@ public sealed partial class RefreshEngine(
             NextRefreshAllowedAt = now + cooldown,
         }));
         await AuditAsync(demand, leased, "failed", failure.ErrorCode);
+        await events.PublishIfChangedAsync(leased, failedRecord, failure.ErrorCode, CancellationToken.None);
         if (failedStatus == PersistStatus.Superseded)
         {
             return null;

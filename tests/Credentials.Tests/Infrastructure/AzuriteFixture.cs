@@ -5,35 +5,47 @@ using Microsoft.Extensions.Options;
 
 namespace Credentials.Tests.Infrastructure;
 
-/// <summary>One in-memory Azurite table service per test collection, on a free port, stopped and waited for at the end.</summary>
+/// <summary>In-memory Azurite table and queue services per test collection, on free ports, stopped and waited for at the end.</summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     // Azurite's published development account; it authorizes nothing outside a local emulator.
     private const string AccountName = "devstoreaccount1";
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private Process? _process;
+    private readonly List<Process> _processes = [];
 
     public int TablePort { get; private set; }
 
+    public int QueuePort { get; private set; }
+
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};";
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};";
 
     public async Task InitializeAsync()
     {
         TablePort = FreePort.Next();
-        var start = new ProcessStartInfo(RepositoryPaths.NodeBin("azurite-table"))
+        QueuePort = FreePort.Next();
+        Start("azurite-table", "--tableHost", "127.0.0.1", "--tablePort", TablePort);
+        Start("azurite-queue", "--queueHost", "127.0.0.1", "--queuePort", QueuePort);
+        await FreePort.WaitUntilListeningAsync(TablePort, TimeSpan.FromSeconds(30));
+        await FreePort.WaitUntilListeningAsync(QueuePort, TimeSpan.FromSeconds(30));
+    }
+
+    private void Start(string tool, string hostOption, string host, string portOption, int port)
+    {
+        var start = new ProcessStartInfo(RepositoryPaths.NodeBin(tool))
         {
-            ArgumentList = { "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--disableTelemetry", "--silent", "--skipApiVersionCheck" },
+            ArgumentList = { hostOption, host, portOption, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--disableTelemetry", "--silent", "--skipApiVersionCheck" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        await FreePort.WaitUntilListeningAsync(TablePort, TimeSpan.FromSeconds(30));
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
     }
 
     public TableServiceClient CreateServiceClient(TableClientOptions? options = null) => new(ConnectionString, options ?? new TableClientOptions());
@@ -48,13 +60,16 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        foreach (var process in _processes)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
 
-        _process?.Dispose();
+            process.Dispose();
+        }
     }
 }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Credentials.AuthressLocal;
 using Credentials.SandboxProvider;
 using Microsoft.AspNetCore.WebUtilities;
@@ -34,6 +35,7 @@ internal sealed class ConnectStack : IAsyncDisposable
         Host = host;
         ConnectionsTable = "Conn" + suffix;
         StatesTable = "States" + suffix;
+        EventsQueue = "events-" + suffix;
         AuditTable = "Audit" + suffix;
     }
 
@@ -46,9 +48,15 @@ internal sealed class ConnectStack : IAsyncDisposable
     public RunningDevHost Host { get; }
 
     /// <summary>Another app instance: its own process state (caches, single-flight, lease id), the same tables.</summary>
-    public async Task<RunningDevHost> StartAnotherInstanceAsync()
+    public async Task<RunningDevHost> StartAnotherInstanceAsync(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
-        var host = await RunningDevHost.StartAsync(_settings);
+        var settings = new Dictionary<string, string?>(_settings);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var host = await RunningDevHost.StartAsync(settings, configureServices);
         _extraHosts.Add(host);
         return host;
     }
@@ -58,6 +66,24 @@ internal sealed class ConnectStack : IAsyncDisposable
     public string StatesTable { get; }
 
     public string AuditTable { get; }
+
+    public string EventsQueue { get; }
+
+    /// <summary>The status events queued so far, oldest first, as JSON.</summary>
+    public async Task<List<JsonElement>> StatusEventsAsync()
+    {
+        var queue = new QueueClient(Azurite.ConnectionString, EventsQueue, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        await queue.CreateIfNotExistsAsync();
+        var messages = await queue.PeekMessagesAsync(maxMessages: 32);
+        return messages.Value.Select(message => JsonDocument.Parse(message.Body.ToString()).RootElement.Clone()).ToList();
+    }
+
+    public async Task ClearStatusEventsAsync()
+    {
+        var queue = new QueueClient(Azurite.ConnectionString, EventsQueue);
+        await queue.CreateIfNotExistsAsync();
+        await queue.ClearMessagesAsync();
+    }
 
     /// <summary>A client that does not follow redirects, so tests see every hop of the browser's journey.</summary>
     public HttpClient Browser { get; } = new(new SocketsHttpHandler { AllowAutoRedirect = false });
@@ -94,6 +120,8 @@ internal sealed class ConnectStack : IAsyncDisposable
             ["Storage:ConnectionsTable"] = "Conn" + suffix,
             ["Storage:OAuthStatesTable"] = "States" + suffix,
             ["Storage:AuditTable"] = "Audit" + suffix,
+            ["Storage:MaintenanceTable"] = "Maint" + suffix,
+            ["Storage:StatusEventsQueue"] = "events-" + suffix,
             ["Authentication:Issuers:0:Issuer"] = authress.BaseAddress.ToString(),
             ["Authentication:Issuers:0:Kind"] = "Authress",
             ["Authress:ApiBaseUrl"] = authress.BaseAddress.ToString(),

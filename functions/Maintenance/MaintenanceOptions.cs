@@ -1,0 +1,26 @@
+namespace Credentials.Functions.Maintenance;
+
+public sealed class MaintenanceOptions
+{
+    public const string SectionName = "Maintenance";
+
+    /// <summary>Six-field cron schedule of the timer (read by the Functions host as <c>%Maintenance:Schedule%</c>).</summary>
+    public string Schedule { get; set; } = "0 */15 * * * *";
+
+    public int PageSize { get; set; } = 100;
+
+    /// <summary>Connections processed at once; keeps provider and storage load bounded.</summary>
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>No new page is started after this; well inside the Functions timeout, so a run always ends on its own.</summary>
+    public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(4);
+
+    /// <summary>A recently used connection is refreshed ahead of time when its access token expires within this.</summary>
+    public TimeSpan ExpiringWithin { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How recent a hand-out must be for <see cref="ExpiringWithin"/> to apply.</summary>
+    public TimeSpan RecentlyUsedWithin { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Audit days older than this are deleted.</summary>
+    public TimeSpan AuditRetention { get; set; } = TimeSpan.FromDays(365);
+}

@@ -1,0 +1,44 @@
+namespace Credentials.Functions.Maintenance;
+
+/// <summary>What one maintenance run did. Counted concurrently, hence the fields and <see cref="Interlocked"/>.</summary>
+public sealed class MaintenanceReport
+{
+    private int _scanned;
+    private int _refreshed;
+    private int _failed;
+    private int _markedForReauthorization;
+    private int _reEncrypted;
+
+    public int Scanned => _scanned;
+
+    public int Refreshed => _refreshed;
+
+    public int Failed => _failed;
+
+    public int MarkedForReauthorization => _markedForReauthorization;
+
+    public int ReEncrypted => _reEncrypted;
+
+    public int Pages { get; set; }
+
+    public bool LapCompleted { get; set; }
+
+    /// <summary>Another run advanced the cursor first, so this one stopped.</summary>
+    public bool YieldedToOtherRun { get; set; }
+
+    public int ExpiredStatesDeleted { get; set; }
+
+    public int AuditRowsDeleted { get; set; }
+
+    public TimeSpan Duration { get; set; }
+
+    internal void CountScanned() => Interlocked.Increment(ref _scanned);
+
+    internal void CountRefreshed() => Interlocked.Increment(ref _refreshed);
+
+    internal void CountFailed() => Interlocked.Increment(ref _failed);
+
+    internal void CountMarkedForReauthorization() => Interlocked.Increment(ref _markedForReauthorization);
+
+    internal void CountReEncrypted() => Interlocked.Increment(ref _reEncrypted);
+}

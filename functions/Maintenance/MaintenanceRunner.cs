@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Azure;
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connect;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Crypto;
+using Credentials.Functions.Providers;
+using Credentials.Functions.Tokens;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Maintenance;
+
+/// <summary>
+/// One maintenance run: continues the walk over all connections from the stored cursor, page by page within a time
+/// budget, and per connection refreshes through the <see cref="RefreshEngine"/> when keep-alive or an imminent expiry
+/// of a used token calls for it, then re-encrypts records still under an older key. Then removes expired OAuth states
+/// and old audit days. Safe to run twice at once: the cursor advances conditionally and the engine refreshes once.
+/// </summary>
+public sealed partial class MaintenanceRunner(
+    ConnectionStore store,
+    MaintenanceCursor cursor,
+    RefreshEngine engine,
+    ConnectionReEncryptor reEncryptor,
+    ProviderCatalog providers,
+    OAuthStateStore states,
+    AuditLog audit,
+    MaintenanceMetrics metrics,
+    IOptions<MaintenanceOptions> options,
+    TimeProvider time,
+    ILogger<MaintenanceRunner> logger)
+{
+    public const string Trigger = "maintenance";
+    private static readonly TimeSpan DefaultKeepAlive = TimeSpan.FromHours(24);
+
+    public async Task<MaintenanceReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var report = new MaintenanceReport();
+        var started = Stopwatch.StartNew();
+        var correlationId = "maintenance-" + Guid.NewGuid().ToString("N")[..12];
+        var position = await cursor.ReadAsync(cancellationToken);
+        do
+        {
+            var page = await store.ScanAsync(settings.PageSize, position.ContinuationToken, cancellationToken);
+            await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
+                async (record, _) => await MaintainAsync(record, report, correlationId));
+            report.Pages++;
+
+            var advanced = await cursor.AdvanceAsync(position, page.ContinuationToken, time.GetUtcNow(), cancellationToken);
+            if (advanced is null)
+            {
+                report.YieldedToOtherRun = true;
+                break;
+            }
+
+            position = advanced;
+            report.LapCompleted = page.ContinuationToken is null;
+        }
+        while (!report.LapCompleted && started.Elapsed < settings.TimeBudget && !cancellationToken.IsCancellationRequested);
+
+        var now = time.GetUtcNow();
+        report.ExpiredStatesDeleted = await states.DeleteExpiredAsync(now, cancellationToken);
+        report.AuditRowsDeleted = await audit.DeleteDaysBeforeAsync(DateOnly.FromDateTime((now - settings.AuditRetention).UtcDateTime), cancellationToken);
+        report.Duration = started.Elapsed;
+        metrics.Record(report);
+        LogSummary(logger, report.Scanned, report.Refreshed, report.Failed, report.MarkedForReauthorization, report.ReEncrypted, report.Pages,
+            report.LapCompleted, report.YieldedToOtherRun, report.ExpiredStatesDeleted, report.AuditRowsDeleted, report.Duration.TotalMilliseconds);
+        return report;
+    }
+
+    private async Task MaintainAsync(ConnectionRecord record, MaintenanceReport report, string correlationId)
+    {
+        report.CountScanned();
+        try
+        {
+            var current = record;
+            if (record.Status != ConnectionStatus.ReauthorizationRequired && RefreshDemandFor(record) is { } demand)
+            {
+                var result = await engine.RefreshAsync(demand with { CorrelationId = correlationId }, CancellationToken.None);
+                switch (result)
+                {
+                    case { Failure: null, Refreshed: true }:
+                        report.CountRefreshed();
+                        break;
+                    case { Failure: TokenFailureReason.ReauthorizationRequired }:
+                        report.CountMarkedForReauthorization();
+                        break;
+                    case { Failure: TokenFailureReason.NotFound }:
+                        return;
+                    case { Failure: not null }:
+                        report.CountFailed();
+                        break;
+                }
+
+                current = result.Record ?? record;
+            }
+
+            if (await reEncryptor.ReEncryptIfStaleAsync(current, CancellationToken.None) == ReEncryptionOutcome.ReEncrypted)
+            {
+                report.CountReEncrypted();
+            }
+        }
+        catch (Exception exception) when (exception is RequestFailedException or CredentialDecryptionException or Crypto.KeySources.MasterKeyUnavailableException)
+        {
+            report.CountFailed();
+            LogConnectionFailed(logger, record.ProviderId, exception.GetType().Name);
+        }
+    }
+
+    /// <summary>
+    /// Keep-alive (no successful refresh within the provider's interval), a used token about to expire, or a failing
+    /// connection whose cooldown is over. "Unless a newer refresh exists than the one seen" makes a concurrent run's
+    /// refresh count, so two runs never refresh one connection twice.
+    /// </summary>
+    private RefreshDemand? RefreshDemandFor(ConnectionRecord record)
+    {
+        var now = time.GetUtcNow();
+        var settings = options.Value;
+        var keepAlive = providers.Find(record.ProviderId)?.KeepAliveInterval ?? DefaultKeepAlive;
+        var lastSuccess = record.LastRefreshSucceededAt ?? record.CreatedAt;
+        var keepAliveDue = now - lastSuccess >= keepAlive;
+        var expiringAndUsed = record.AccessTokenExpiresAt is { } expiresAt && expiresAt - now < settings.ExpiringWithin
+            && record.LastUsedAt is { } used && now - used <= settings.RecentlyUsedWithin;
+        var retryDue = record.FailingSince is not null && (record.NextRefreshAllowedAt ?? now) <= now;
+        if (!keepAliveDue && !expiringAndUsed && !retryDue)
+        {
+            return null;
+        }
+
+        return new RefreshDemand(record.UserId, record.ConnectionId, expiringAndUsed ? settings.ExpiringWithin : TimeSpan.Zero,
+            lastSuccess.AddTicks(1), Trigger, string.Empty);
+    }
+
+    [LoggerMessage(EventId = 8000, Level = LogLevel.Information,
+        Message = "Maintenance run: scanned {Scanned}, refreshed {Refreshed}, failed {Failed}, reauthorization required {MarkedForReauthorization}, " +
+                  "re-encrypted {ReEncrypted}, pages {Pages}, lap completed {LapCompleted}, yielded {Yielded}, expired states deleted {StatesDeleted}, " +
+                  "audit rows deleted {AuditDeleted}, duration {DurationMs} ms")]
+    private static partial void LogSummary(ILogger logger, int scanned, int refreshed, int failed, int markedForReauthorization, int reEncrypted,
+        int pages, bool lapCompleted, bool yielded, int statesDeleted, int auditDeleted, double durationMs);
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Maintenance of a {ProviderId} connection failed ({Failure}); the next lap retries")]
+    private static partial void LogConnectionFailed(ILogger logger, string providerId, string failure);
+}

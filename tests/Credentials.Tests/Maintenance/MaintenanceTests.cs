@@ -1,0 +1,241 @@
+using System.Text.Json;
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Functions;
+using Credentials.Functions.Maintenance;
+using Credentials.Tests.Infrastructure;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Credentials.Tests.Maintenance;
+
+/// <summary>The maintenance timer against Azurite (tables and queue) and the sandbox provider, counted at the provider.</summary>
+[Collection(AzuriteGroup.Name)]
+public sealed class MaintenanceTests(AzuriteFixture azurite)
+{
+    private const string User = "u1";
+
+    [Fact]
+    public async Task Stale_connections_are_refreshed_and_fresh_ones_left_alone()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite);
+        await ConnectAsync(stack, "a", "b", "c");
+        await EditAsync(stack, "a", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        await EditAsync(stack, "b", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        var freshBefore = await GetAsync(stack, "c");
+
+        var report = await RunAsync(stack.Host);
+
+        Assert.Equal(3, report.Scanned);
+        Assert.Equal(2, report.Refreshed);
+        Assert.Equal(2, stack.Sandbox.RefreshGrants);
+        Assert.True((await GetAsync(stack, "a")).LastRefreshSucceededAt > DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.Equal(freshBefore.ETag, (await GetAsync(stack, "c")).ETag);
+
+        var again = await RunAsync(stack.Host);
+        Assert.Equal(0, again.Refreshed);
+        Assert.Equal(2, stack.Sandbox.RefreshGrants);
+    }
+
+    [Fact]
+    public async Task A_used_token_about_to_expire_is_refreshed_ahead_and_an_unused_one_is_not()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite);
+        await ConnectAsync(stack, "used", "idle");
+        await EditAsync(stack, "used", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(3), LastUsedAt = DateTimeOffset.UtcNow.AddMinutes(-5) });
+        await EditAsync(stack, "idle", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(3), LastUsedAt = DateTimeOffset.UtcNow.AddDays(-3) });
+
+        var report = await RunAsync(stack.Host);
+
+        Assert.Equal(1, report.Refreshed);
+        Assert.True((await GetAsync(stack, "used")).AccessTokenExpiresAt > DateTimeOffset.UtcNow.AddMinutes(50));
+        Assert.True((await GetAsync(stack, "idle")).AccessTokenExpiresAt < DateTimeOffset.UtcNow.AddMinutes(5));
+    }
+
+    [Fact]
+    public async Task A_revoked_grant_is_marked_for_reauthorization_with_exactly_one_status_event()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite);
+        await ConnectAsync(stack, "mail");
+        await stack.ClearStatusEventsAsync();
+        await stack.Sandbox.RevokeGrantsOfAsync("sandbox-user-1");
+        await EditAsync(stack, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
+
+        var report = await RunAsync(stack.Host);
+        await RunAsync(stack.Host);
+
+        Assert.Equal(1, report.MarkedForReauthorization);
+        var record = await GetAsync(stack, "mail");
+        Assert.Equal(ConnectionStatus.ReauthorizationRequired, record.Status);
+        Assert.Equal("invalid_grant", record.LastErrorCode);
+        var statusEvent = Assert.Single(await stack.StatusEventsAsync());
+        Assert.Equal(User, statusEvent.GetProperty("userId").GetString());
+        Assert.Equal("mail", statusEvent.GetProperty("connectionId").GetString());
+        Assert.Equal("sandbox", statusEvent.GetProperty("provider").GetString());
+        Assert.Equal("active", statusEvent.GetProperty("oldStatus").GetString());
+        Assert.Equal("reauthorization_required", statusEvent.GetProperty("newStatus").GetString());
+        Assert.Equal("invalid_grant", statusEvent.GetProperty("reason").GetString());
+        var refreshToken = await stack.Host.Services.GetRequiredService<ConnectionSecrets>().ReadRefreshTokenAsync(record, CancellationToken.None);
+        Assert.DoesNotContain(refreshToken, statusEvent.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Four_days_of_continuous_failure_require_reauthorization()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var stack = await ConnectStack.StartAsync(azurite,
+            settings: new Dictionary<string, string?> { ["Refresh:MaxProviderRetries"] = "0" },
+            configureServices: services => services.AddSingleton<TimeProvider>(time));
+        await ConnectAsync(stack, "mail");
+        await stack.ClearStatusEventsAsync();
+        stack.Sandbox.ForcedTokenStatus = 503;
+        await EditAsync(stack, "mail", r => r with { LastRefreshSucceededAt = time.GetUtcNow().AddHours(-25) });
+
+        var first = await RunAsync(stack.Host);
+        Assert.Equal(1, first.Failed);
+        var failing = await GetAsync(stack, "mail");
+        Assert.Equal(ConnectionStatus.Active, failing.Status);
+        Assert.Equal(time.GetUtcNow(), failing.FailingSince);
+
+        time.Advance(TimeSpan.FromDays(2));
+        await RunAsync(stack.Host);
+        Assert.NotEqual(ConnectionStatus.ReauthorizationRequired, (await GetAsync(stack, "mail")).Status);
+
+        time.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1));
+        var last = await RunAsync(stack.Host);
+
+        Assert.Equal(1, last.MarkedForReauthorization);
+        var given = await GetAsync(stack, "mail");
+        Assert.Equal(ConnectionStatus.ReauthorizationRequired, given.Status);
+        Assert.Equal("provider_error", given.LastErrorCode);
+        Assert.Equal(3, stack.Sandbox.RefreshGrants);
+        var statusEvent = Assert.Single(await stack.StatusEventsAsync());
+        Assert.Equal("reauthorization_required", statusEvent.GetProperty("newStatus").GetString());
+        Assert.Equal("provider_error", statusEvent.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Records_under_an_older_key_are_re_encrypted_and_stay_readable()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite);
+        await ConnectAsync(stack, "a", "b", "c");
+        var oldKey = (await GetAsync(stack, "a")).KeyVersion;
+        var rotated = await stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Encryption:LocalKeys:test-0002"] = TestKeys.NewBase64Key() });
+
+        var report = await RunAsync(rotated);
+
+        Assert.Equal("test-0001", oldKey);
+        Assert.Equal(3, report.ReEncrypted);
+        Assert.Equal(0, stack.Sandbox.RefreshGrants);
+        var store = rotated.Services.GetRequiredService<ConnectionStore>();
+        var secrets = rotated.Services.GetRequiredService<ConnectionSecrets>();
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            var record = (await store.GetAsync(User, id, CancellationToken.None))!;
+            Assert.Equal("test-0002", record.KeyVersion);
+            Assert.NotEmpty(await secrets.ReadRefreshTokenAsync(record, CancellationToken.None));
+            Assert.NotNull(await secrets.ReadAccessTokenAsync(record, CancellationToken.None));
+            Assert.False(await secrets.NeedsReEncryptionAsync(record, CancellationToken.None));
+        }
+
+        Assert.Equal(0, (await RunAsync(rotated)).ReEncrypted);
+    }
+
+    [Fact]
+    public async Task The_cursor_carries_the_walk_across_runs_that_run_out_of_budget()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite,
+            settings: new Dictionary<string, string?> { ["Maintenance:PageSize"] = "2", ["Maintenance:TimeBudget"] = "00:00:00.001" });
+        await ConnectAsync(stack, "a", "b", "c", "d", "e");
+
+        var runs = new List<MaintenanceReport>();
+        for (var i = 0; i < 4; i++)
+        {
+            runs.Add(await RunAsync(stack.Host));
+        }
+
+        Assert.Equal([2, 2, 1, 2], runs.Select(r => r.Scanned));
+        Assert.Equal([false, false, true, false], runs.Select(r => r.LapCompleted));
+    }
+
+    [Fact]
+    public async Task Two_concurrent_runs_on_two_instances_refresh_each_connection_once()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite);
+        var ids = new[] { "a", "b", "c", "d", "e", "f" };
+        await ConnectAsync(stack, ids);
+        foreach (var id in ids)
+        {
+            await EditAsync(stack, id, r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
+        }
+
+        var other = await stack.StartAnotherInstanceAsync();
+        stack.Sandbox.TokenDelay = TimeSpan.FromMilliseconds(100);
+
+        var reports = await Task.WhenAll(RunAsync(stack.Host), RunAsync(other), RunAsync(stack.Host));
+
+        Assert.Equal(ids.Length, stack.Sandbox.RefreshGrants);
+        Assert.Equal(0, stack.Sandbox.FailedRefreshGrants);
+        Assert.Equal(ids.Length, reports.Sum(r => r.Refreshed));
+    }
+
+    [Fact]
+    public async Task Expired_oauth_states_and_audit_days_past_retention_are_deleted()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var stack = await ConnectStack.StartAsync(azurite,
+            settings: new Dictionary<string, string?> { ["Maintenance:AuditRetention"] = "30.00:00:00" },
+            configureServices: services => services.AddSingleton<TimeProvider>(time));
+        await stack.StartAndGetAuthorizationUrlAsync(User, new { provider = "sandbox" });
+        var audit = stack.Host.Services.GetRequiredService<AuditLog>();
+        await audit.AppendAsync(new AuditEvent("old", User, null, AuditActions.Authorize, "allowed", "c", time.GetUtcNow().AddDays(-31)), CancellationToken.None);
+        await audit.AppendAsync(new AuditEvent("recent", User, null, AuditActions.Authorize, "allowed", "c", time.GetUtcNow().AddDays(-29)), CancellationToken.None);
+
+        var early = await RunAsync(stack.Host);
+        time.Advance(TimeSpan.FromMinutes(11));
+        var late = await RunAsync(stack.Host);
+
+        Assert.Equal(0, early.ExpiredStatesDeleted);
+        Assert.Equal(1, late.ExpiredStatesDeleted);
+        Assert.Empty(await stack.RowsAsync(stack.StatesTable));
+        Assert.Equal(1, early.AuditRowsDeleted);
+        Assert.Empty(await audit.ReadDayAsync(DateOnly.FromDateTime(time.GetUtcNow().AddDays(-31).UtcDateTime), CancellationToken.None));
+        Assert.NotEmpty(await audit.ReadDayAsync(DateOnly.FromDateTime(time.GetUtcNow().AddDays(-29).UtcDateTime), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_past_due_timer_runs_once_as_usual()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Maintenance:Schedule"] = "0 0 0 1 1 *" });
+        await ConnectAsync(stack, "mail");
+        await EditAsync(stack, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
+        var function = ActivatorUtilities.CreateInstance<MaintenanceFunction>(stack.Host.Services);
+
+        await function.Run(new TimerInfo { IsPastDue = true }, CancellationToken.None);
+
+        Assert.Equal(1, stack.Sandbox.RefreshGrants);
+    }
+
+    private static Task<MaintenanceReport> RunAsync(RunningDevHost host) =>
+        host.Services.GetRequiredService<MaintenanceRunner>().RunAsync(CancellationToken.None);
+
+    private static async Task ConnectAsync(ConnectStack stack, params string[] connectionIds)
+    {
+        foreach (var connectionId in connectionIds)
+        {
+            using var response = await stack.ConnectAsync(User, connectionId);
+            Assert.Equal("connected", ConnectStack.QueryOf(response.Headers.Location!)["status"]);
+        }
+    }
+
+    private static async Task<ConnectionRecord> GetAsync(ConnectStack stack, string connectionId) =>
+        (await stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, connectionId, CancellationToken.None))!;
+
+    private static async Task EditAsync(ConnectStack stack, string connectionId, Func<ConnectionRecord, ConnectionRecord> edit)
+    {
+        var store = stack.Host.Services.GetRequiredService<ConnectionStore>();
+        var written = await store.ReplaceAsync(edit(await GetAsync(stack, connectionId)), CancellationToken.None);
+        Assert.True(written.Succeeded);
+    }
+}
