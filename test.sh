@@ -13,6 +13,19 @@ rm -rf TestResults
 dotnet test CredentialsFunctions.sln -c Release --logger trx --results-directory TestResults
 test_status=$?
 
-node tools/scripts/test-summary.mjs TestResults
+# Infrastructure: build and lint every Bicep file with the Bicep CLI that the test project restores from NuGet.
+# bicepconfig.json raises linter findings to errors; any remaining warning fails this step too.
+bicep="$(dotnet msbuild tests/Credentials.Tests/Credentials.Tests.csproj -getProperty:NuGetPackageRoot)azure.bicep.commandline.linux-x64/0.49.2/tools/bicep"
+bicep_status=0
+bicep_out=$(mktemp -d)
+for file in infra/main.bicep infra/app/*.bicep; do
+  if ! output=$("$bicep" build "$file" --outdir "$bicep_out" 2>&1 && "$bicep" lint "$file" 2>&1) || grep -qi "warning" <<<"$output"; then
+    echo "bicep: $file is not clean:"; echo "$output"; bicep_status=1
+  fi
+done
+rm -rf "$bicep_out"
+[ "$bicep_status" -eq 0 ] && echo "bicep: build and lint clean for infra/main.bicep and infra/app/*.bicep"
+
+EXTRA_FAILED="$bicep_status" node tools/scripts/test-summary.mjs TestResults
 summary_status=$?
-[ "$test_status" -eq 0 ] && [ "$summary_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$bicep_status" -eq 0 ]

@@ -1,3 +1,4 @@
+using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,9 +19,14 @@ internal static class TelemetryServiceCollectionExtensions
             .WithMetrics(metrics => metrics.AddMeter(CredentialsTelemetry.MeterName));
 
         // Export only where a destination is configured; locally and in tests telemetry stays in process.
-        if (!string.IsNullOrWhiteSpace(configuration[AzureMonitorConnectionStringSetting]))
+        if (configuration[AzureMonitorConnectionStringSetting] is { Length: > 0 } connectionString)
         {
-            openTelemetry.UseAzureMonitorExporter();
+            openTelemetry.UseAzureMonitorExporter(exporter =>
+            {
+                exporter.ConnectionString = connectionString;
+                // Application Insights has local (key) auth disabled: ingestion authenticates with the managed identity.
+                exporter.Credential = new DefaultAzureCredential();
+            });
         }
 
         return services;

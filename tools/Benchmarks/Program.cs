@@ -1,4 +1,14 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 using Credentials.Benchmarks;
+
+// `maintenance [connections] [concurrency]` runs the end-to-end maintenance measurement; anything else goes to BenchmarkDotNet.
+if (args is ["maintenance", ..])
+{
+    await MaintenanceThroughput.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 4);
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(EnvelopeBenchmarks).Assembly).Run(args);

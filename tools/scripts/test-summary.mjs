@@ -27,6 +27,9 @@ for (const file of files) {
   totals.skipped += value('notExecuted');
 }
 
+// Checks outside dotnet test (e.g. the Bicep build and lint in test.sh) report failures through EXTRA_FAILED.
+totals.failed += Number(process.env.EXTRA_FAILED ?? 0);
+
 if (files.length === 0) {
   console.error(`no TRX results under ${root}: the test run did not complete`);
   totals.failed += 1;

@@ -1,0 +1,165 @@
+targetScope = 'subscription'
+
+metadata description = 'Credentials service: Functions app (Flex Consumption) with managed identity, Table/Queue storage, Key Vault and Application Insights. No keys anywhere.'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names and the resource token derive from it.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region of every resource.')
+param location string
+
+@description('Authress account API host or custom domain, e.g. https://login.example.com. Also the trusted issuer of caller tokens.')
+param authressDomain string
+
+@description('Further trusted caller issuers: [{ issuer, kind?: "Oidc" | "Authress", audience? }], e.g. an Entra ID tenant.')
+param trustedCallerIssuers array = []
+
+@description('URLs the OAuth callback may redirect to (scheme, host, port and path prefix).')
+param allowedReturnUrls array = []
+
+@description('OAuth providers: [{ id, preset, clientId, settings?: { Tenant: "…", Scopes__0: "…" } }]. Each client secret is the Key Vault secret provider-<id>-client-secret.')
+param providers array = []
+
+@description('Six-field cron schedule of the maintenance timer.')
+param maintenanceSchedule string = '0 */15 * * * *'
+
+@minValue(0)
+@maxValue(20)
+@description('Always-ready instances for HTTP functions (0: scale to zero; 1 avoids cold starts at a fixed cost).')
+param alwaysReadyInstanceCount int = 0
+
+@allowed([512, 2048, 4096])
+@description('Memory per instance (MB).')
+param instanceMemoryMB int = 2048
+
+@minValue(1)
+@maxValue(1000)
+@description('Upper bound of instances the plan scales out to.')
+param maximumInstanceCount int = 40
+
+@description('Public base URL of the app (custom domain). Empty: https://<app>.azurewebsites.net.')
+param publicBaseUrl string = ''
+
+@description('Object id of the deploying principal, granted Key Vault Secrets Officer to create the master key and secrets. Empty: none.')
+param deployerPrincipalId string = ''
+
+@allowed(['User', 'ServicePrincipal', 'Group'])
+@description('Principal type of deployerPrincipalId.')
+param deployerPrincipalType string = 'User'
+
+var abbreviations = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var appName = '${abbreviations.webSitesFunctions}${resourceToken}'
+var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(resourceToken, 7)}'
+var statusEventsQueueName = 'connection-status-events'
+var identityName = '${abbreviations.appManagedIdentity}${resourceToken}'
+var storageAccountName = '${abbreviations.storageStorageAccounts}${resourceToken}'
+var keyVaultName = '${abbreviations.keyVaultVaults}${resourceToken}'
+var applicationInsightsName = '${abbreviations.insightsComponents}${resourceToken}'
+
+resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbreviations.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: resourceGroup
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: resourceGroup
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    tableNames: ['Connections', 'CredentialAudit', 'OAuthStates', 'Maintenance']
+    statusEventsQueueName: statusEventsQueueName
+  }
+}
+
+module keyVault 'app/key-vault.bicep' = {
+  name: 'key-vault'
+  scope: resourceGroup
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: resourceGroup
+  params: {
+    logAnalyticsName: '${abbreviations.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+module roles 'app/role-assignments.bicep' = {
+  name: 'role-assignments'
+  scope: resourceGroup
+  dependsOn: [storage, keyVault, monitoring]
+  params: {
+    principalId: identity.outputs.principalId
+    principalResourceId: resourceId(subscription().subscriptionId, resourceGroup.name, 'Microsoft.ManagedIdentity/userAssignedIdentities', identityName)
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    applicationInsightsName: applicationInsightsName
+    deployerPrincipalId: deployerPrincipalId
+    deployerPrincipalType: deployerPrincipalType
+  }
+}
+
+module functionApp 'app/function-app.bicep' = {
+  name: 'function-app'
+  scope: resourceGroup
+  params: {
+    planName: '${abbreviations.webServerFarms}${resourceToken}'
+    appName: appName
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    deploymentContainerName: deploymentContainerName
+    keyVaultName: keyVault.outputs.name
+    keyVaultUri: keyVault.outputs.uri
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    publicBaseUrl: empty(publicBaseUrl) ? 'https://${appName}.azurewebsites.net' : publicBaseUrl
+    authressDomain: authressDomain
+    trustedCallerIssuers: trustedCallerIssuers
+    allowedReturnUrls: allowedReturnUrls
+    providers: providers
+    maintenanceSchedule: maintenanceSchedule
+    statusEventsQueueName: statusEventsQueueName
+    alwaysReadyInstanceCount: alwaysReadyInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+  }
+  dependsOn: [roles]
+}
+
+output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_BASE_URL string = empty(publicBaseUrl) ? 'https://${functionApp.outputs.defaultHostName}' : publicBaseUrl
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
