@@ -25,4 +25,20 @@ public sealed class StartupValidationTests
 
         Assert.Contains("Service:PublicBaseUrl", exception.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Refresh:LeaseDuration", "00:00:01", "Refresh__LeaseDuration")]
+    [InlineData("Refresh:MaxProviderRetries", "9", "Refresh__MaxProviderRetries")]
+    [InlineData("Maintenance:Schedule", "every 5 minutes", "Maintenance__Schedule")]
+    [InlineData("Maintenance:TimeBudget", "01:00:00", "Maintenance__TimeBudget")]
+    [InlineData("Storage:StatusEventsQueue", "Bad_Queue", "Storage__StatusEventsQueue")]
+    [InlineData("Connect:StateLifetime", "02:00:00", "Connect__StateLifetime")]
+    public async Task A_bad_refresh_maintenance_or_connect_setting_stops_start_up_naming_it(string key, string value, string appSetting)
+    {
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            RunningDevHost.StartAsync(new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Contains(key, exception.Message, StringComparison.Ordinal);
+        Assert.Contains(appSetting, exception.Message, StringComparison.Ordinal);
+    }
 }
