@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -22,9 +23,12 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     private int _failedRefreshGrants;
     private int _revocations;
 
-    private SandboxProviderServer(WebApplication app, SandboxProviderOptions options)
+    private readonly SqliteConnection _database;
+
+    private SandboxProviderServer(WebApplication app, SandboxProviderOptions options, SqliteConnection database)
     {
         _app = app;
+        _database = database;
         Options = options;
     }
 
@@ -61,10 +65,14 @@ public sealed class SandboxProviderServer : IAsyncDisposable
             .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.WebHost.UseUrls(url);
         builder.Services.AddSingleton(options);
-        var database = "sandbox-" + Guid.NewGuid().ToString("N");
+        // An in-memory SQLite database (indexed, unlike EF's InMemory provider, so token lookups stay fast with many
+        // grants); it lives as long as this keeper connection stays open. Each DbContext opens its own connection to it.
+        var connectionString = $"Data Source=sandbox-{Guid.NewGuid():N};Mode=Memory;Cache=Shared";
+        var database = new SqliteConnection(connectionString);
+        database.Open();
         builder.Services.AddDbContext<SandboxDbContext>(db =>
         {
-            db.UseInMemoryDatabase(database);
+            db.UseSqlite(connectionString);
             db.UseOpenIddict();
         });
         builder.Services.AddOpenIddict()
@@ -97,7 +105,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
             });
 
         var app = builder.Build();
-        var sandbox = new SandboxProviderServer(app, options);
+        var sandbox = new SandboxProviderServer(app, options, database);
         app.Use(sandbox.ObserveAsync);
         app.UseAuthentication();
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizationEndpoint.HandleAsync);
@@ -105,6 +113,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
+            await scope.ServiceProvider.GetRequiredService<SandboxDbContext>().Database.EnsureCreatedAsync();
             await RegisterClientAsync(scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), options);
         }
 
@@ -150,6 +159,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await _database.DisposeAsync();
     }
 
     private static async Task RegisterClientAsync(IOpenIddictApplicationManager applications, SandboxProviderOptions options)
