@@ -204,6 +204,24 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Provider_throttling_is_honoured_with_its_retry_after()
+    {
+        await ConnectAsync("mail");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+        _stack.Sandbox.ForcedTokenStatus = 429;
+        _stack.Sandbox.ForcedRetryAfter = TimeSpan.FromSeconds(40);
+
+        using var response = await SendAsync(_stack.Host, "mail");
+
+        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+        Assert.InRange(response.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 38, 40);
+        var record = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, "mail", CancellationToken.None);
+        Assert.Equal("rate_limited", record!.LastErrorCode);
+        Assert.True(record.NextRefreshAllowedAt > DateTimeOffset.UtcNow.AddSeconds(35));
+    }
+
+    [Fact]
     public async Task Disconnect_revokes_at_the_provider_deletes_the_record_and_is_idempotent()
     {
         await ConnectAsync("mail");
