@@ -28,25 +28,23 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
         }
 
         var http = request.HttpContext;
-        StartConnectionRequest? body;
-        try
+        StartConnectionRequest? body = null;
+        if (await ReadLimitedAsync(request.Body, http.RequestAborted) is { } json)
         {
-            if (request.ContentLength > MaxBodyBytes)
+            try
             {
-                throw new JsonException("The body is too large.");
+                body = JsonSerializer.Deserialize<StartConnectionRequest>(json.Span);
             }
-
-            body = await JsonSerializer.DeserializeAsync<StartConnectionRequest>(request.Body, cancellationToken: http.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            body = null;
+            catch (JsonException)
+            {
+                body = null;
+            }
         }
 
         if (body is null)
         {
             return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "The body is not a valid start request.",
-                "Send JSON: { \"provider\": \"...\", \"connectionId\"?: \"...\", \"scopes\"?: [\"...\"], \"returnUrl\"?: \"...\" }.");
+                $"Send at most {MaxBodyBytes} bytes of JSON: {{ \"provider\": \"...\", \"connectionId\"?: \"...\", \"scopes\"?: [\"...\"], \"returnUrl\"?: \"...\" }}.");
         }
 
         var result = await starter.StartAsync(caller, userId, body, CorrelationId.Establish(http), http.RequestAborted);
@@ -76,6 +74,20 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
             Single(query, "state"), Single(query, "code"), Single(query, "error"), Single(query, "iss"));
         var outcome = await callbacks.HandleAsync(provider, response, CorrelationId.Establish(request.HttpContext), request.HttpContext.RequestAborted);
         return CallbackResponses.For(request.HttpContext, outcome);
+    }
+
+    /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/> (read no further than that).</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadLimitedAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxBodyBytes + 1];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        return total > MaxBodyBytes ? null : buffer.AsMemory(0, total);
     }
 
     /// <summary>A parameter sent twice is treated as absent (RFC 6749 §3.1: parameters must not be repeated).</summary>

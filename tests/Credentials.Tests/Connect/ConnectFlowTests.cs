@@ -241,11 +241,12 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
     [InlineData("{\"provider\":\"sandbox\",\"connectionId\":\"a/b\"}", "invalid_identifier")]
     [InlineData("{\"provider\":", "invalid_request")]
     [InlineData("[1,2]", "invalid_request")]
+    [InlineData("{\"provider\":\"sandbox\",\"returnUrl\":\"https://app.example.com/settings/?pad=PADDING\"}", "invalid_request")]
     public async Task A_bad_start_request_gets_400_with_a_stable_code_and_stores_nothing(string body, string code)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/users/u1/connections")
         {
-            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            Content = new StringContent(body.Replace("PADDING", new string('x', 20_000), StringComparison.Ordinal), Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new("Bearer", _stack.CallerToken());
         using var response = await _stack.Host.Client.SendAsync(request);
