@@ -20,7 +20,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     private ConnectStack _stack = null!;
 
     public async Task InitializeAsync() => _stack = await ConnectStack.StartAsync(azurite,
-        settings: new Dictionary<string, string?> { ["Refresh:FirstCooldown"] = "00:00:01", ["Refresh:ProviderRetryDelay"] = "00:00:00.050" });
+        settings: new Dictionary<string, string?> { ["Refresh:ProviderRetryDelay"] = "00:00:00.050" });
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
 
@@ -197,7 +197,10 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("provider_error", metadata.GetProperty("lastErrorCode").GetString());
 
         _stack.Sandbox.ForcedTokenStatus = null;
-        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
+        var cooling = await store.GetAsync(User, "mail", CancellationToken.None);
+        Assert.True(cooling!.NextRefreshAllowedAt > DateTimeOffset.UtcNow, "a cooldown is set after the failure");
+        await store.ReplaceAsync(cooling with { NextRefreshAllowedAt = null }, CancellationToken.None);
         var recovered = await GetTokenAsync("mail");
         Assert.True(recovered.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
         Assert.Equal("active", (await GetJsonAsync("api/users/u1/connections/mail")).GetProperty("status").GetString());
