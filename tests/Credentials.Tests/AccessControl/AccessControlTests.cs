@@ -76,7 +76,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var response = await GetAsync("api/users/u1/connections", Token(Stranger));
 
-        await AssertProblemAsync(response, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
         var metadata = await own.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("google", metadata.GetProperty("provider").GetString());
         Assert.DoesNotContain("token-value", metadata.GetRawText(), StringComparison.Ordinal);
-        await AssertProblemAsync(other, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(other, HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var response = await GetAsync("api/users/u1/connections", token: null);
 
-        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "authentication_required");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "authentication_required");
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
         Assert.Null(response.Headers.WwwAuthenticate.Single().Parameter);
     }
@@ -181,7 +181,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
             _authress.ForcedStatus = status;
             using var response = await GetAsync("api/users/u1/connections", Token(Reader));
 
-            await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "authorization_unavailable");
+            await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "authorization_unavailable");
             Assert.NotNull(response.Headers.RetryAfter);
         }
     }
@@ -204,7 +204,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
 
         using var response = await isolated.Client.SendAsync(request);
 
-        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "authorization_unavailable");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "authorization_unavailable");
         Assert.NotNull(response.Headers.RetryAfter);
     }
 
@@ -227,7 +227,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
         using var response = await GetAsync("api/users/bad!id/connections", Token(Reader));
         using var anonymous = await GetAsync("api/users/bad!id/connections", token: null);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_identifier");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, "invalid_identifier");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
@@ -238,7 +238,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
         using var others = await GetAsync("api/users/person-2/connections", _authress.MintCallerToken("person-1", CallerTokenKind.User));
 
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
-        await AssertProblemAsync(others, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(others, HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
@@ -280,7 +280,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private static async Task AssertInvalidTokenAsync(HttpResponseMessage response, string? descriptionContains)
     {
-        await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "invalid_token");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "invalid_token");
         var challenge = response.Headers.WwwAuthenticate.Single();
         Assert.Equal("Bearer", challenge.Scheme);
         Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
@@ -288,13 +288,5 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
         {
             Assert.Contains(descriptionContains, challenge.Parameter, StringComparison.OrdinalIgnoreCase);
         }
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(code, problem.GetProperty("code").GetString());
     }
 }

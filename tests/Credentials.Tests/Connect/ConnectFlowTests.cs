@@ -231,7 +231,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         using var response = await _stack.StartConnectionAsync("u1", new { provider = "sandbox", returnUrl });
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_return_url");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, "invalid_return_url");
         Assert.Empty(await _stack.RowsAsync(_stack.StatesTable));
     }
 
@@ -251,7 +251,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         request.Headers.Authorization = new("Bearer", _stack.CallerToken());
         using var response = await _stack.Host.Client.SendAsync(request);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, code);
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, code);
         Assert.Empty(await _stack.RowsAsync(_stack.StatesTable));
     }
 
@@ -261,8 +261,8 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         using var anonymous = await _stack.Host.Client.PostAsJsonAsync("api/users/u1/connections", new { provider = "sandbox" });
         using var stranger = await _stack.StartConnectionAsync("u1", new { provider = "sandbox" }, _stack.CallerToken("sc_stranger"));
 
-        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "authentication_required");
-        await AssertProblemAsync(stranger, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(anonymous, HttpStatusCode.Unauthorized, "authentication_required");
+        await ProblemAssert.IsAsync(stranger, HttpStatusCode.Forbidden, "forbidden");
         Assert.Empty(await _stack.RowsAsync(_stack.StatesTable));
     }
 
@@ -281,14 +281,6 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         var query = ConnectStack.QueryOf(location);
         Assert.Equal(error, query["error"]);
         Assert.False(query.ContainsKey("status"));
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(code, problem.GetProperty("code").GetString());
     }
 
     private static string Serialize(TableEntity entity) =>

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Credentials.AuthressLocal;
+using Credentials.Functions.Connections;
 using Credentials.SandboxProvider;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
@@ -180,6 +181,26 @@ internal sealed class ConnectStack : IAsyncDisposable
     {
         var authorizationUrl = await StartAndGetAuthorizationUrlAsync(userId, new { provider = ProviderId, connectionId, returnUrl });
         return await FollowToCallbackAsync(await AuthorizeAtProviderAsync(authorizationUrl));
+    }
+
+    /// <summary>Connects each connection of <paramref name="userId"/> end to end and asserts it connected.</summary>
+    public async Task ConnectAllAsync(string userId, params string[] connectionIds)
+    {
+        foreach (var connectionId in connectionIds)
+        {
+            using var response = await ConnectAsync(userId, connectionId);
+            Assert.Equal("connected", QueryOf(response.Headers.Location!)["status"]);
+        }
+    }
+
+    public async Task<ConnectionRecord> RecordAsync(string userId, string connectionId) =>
+        (await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None))!;
+
+    /// <summary>Rewrites a stored connection (e.g. to age its tokens), asserting the conditional write landed.</summary>
+    public async Task EditAsync(string userId, string connectionId, Func<ConnectionRecord, ConnectionRecord> edit)
+    {
+        var written = await Host.Services.GetRequiredService<ConnectionStore>().ReplaceAsync(edit(await RecordAsync(userId, connectionId)), CancellationToken.None);
+        Assert.True(written.Succeeded);
     }
 
     public TableClient Table(string name) => Azurite.CreateServiceClient().GetTableClient(name);

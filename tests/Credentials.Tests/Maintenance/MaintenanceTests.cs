@@ -20,18 +20,18 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     public async Task Stale_connections_are_refreshed_and_fresh_ones_left_alone()
     {
         await using var stack = await ConnectStack.StartAsync(azurite);
-        await ConnectAsync(stack, "a", "b", "c");
-        await EditAsync(stack, "a", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
-        await EditAsync(stack, "b", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
-        var freshBefore = await GetAsync(stack, "c");
+        await stack.ConnectAllAsync(User, "a", "b", "c");
+        await stack.EditAsync(User, "a", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        await stack.EditAsync(User, "b", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        var freshBefore = await stack.RecordAsync(User, "c");
 
         var report = await RunAsync(stack.Host);
 
         Assert.Equal(3, report.Scanned);
         Assert.Equal(2, report.Refreshed);
         Assert.Equal(2, stack.Sandbox.RefreshGrants);
-        Assert.True((await GetAsync(stack, "a")).LastRefreshSucceededAt > DateTimeOffset.UtcNow.AddMinutes(-1));
-        Assert.Equal(freshBefore.ETag, (await GetAsync(stack, "c")).ETag);
+        Assert.True((await stack.RecordAsync(User, "a")).LastRefreshSucceededAt > DateTimeOffset.UtcNow.AddMinutes(-1));
+        Assert.Equal(freshBefore.ETag, (await stack.RecordAsync(User, "c")).ETag);
 
         var again = await RunAsync(stack.Host);
         Assert.Equal(0, again.Refreshed);
@@ -42,31 +42,31 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     public async Task A_used_token_about_to_expire_is_refreshed_ahead_and_an_unused_one_is_not()
     {
         await using var stack = await ConnectStack.StartAsync(azurite);
-        await ConnectAsync(stack, "used", "idle");
-        await EditAsync(stack, "used", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(3), LastUsedAt = DateTimeOffset.UtcNow.AddMinutes(-5) });
-        await EditAsync(stack, "idle", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(3), LastUsedAt = DateTimeOffset.UtcNow.AddDays(-3) });
+        await stack.ConnectAllAsync(User, "used", "idle");
+        await stack.EditAsync(User, "used", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(3), LastUsedAt = DateTimeOffset.UtcNow.AddMinutes(-5) });
+        await stack.EditAsync(User, "idle", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(3), LastUsedAt = DateTimeOffset.UtcNow.AddDays(-3) });
 
         var report = await RunAsync(stack.Host);
 
         Assert.Equal(1, report.Refreshed);
-        Assert.True((await GetAsync(stack, "used")).AccessTokenExpiresAt > DateTimeOffset.UtcNow.AddMinutes(50));
-        Assert.True((await GetAsync(stack, "idle")).AccessTokenExpiresAt < DateTimeOffset.UtcNow.AddMinutes(5));
+        Assert.True((await stack.RecordAsync(User, "used")).AccessTokenExpiresAt > DateTimeOffset.UtcNow.AddMinutes(50));
+        Assert.True((await stack.RecordAsync(User, "idle")).AccessTokenExpiresAt < DateTimeOffset.UtcNow.AddMinutes(5));
     }
 
     [Fact]
     public async Task A_revoked_grant_is_marked_for_reauthorization_with_exactly_one_status_event()
     {
         await using var stack = await ConnectStack.StartAsync(azurite);
-        await ConnectAsync(stack, "mail");
+        await stack.ConnectAllAsync(User, "mail");
         await stack.ClearStatusEventsAsync();
         await stack.Sandbox.RevokeGrantsOfAsync("sandbox-user-1");
-        await EditAsync(stack, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
+        await stack.EditAsync(User, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
 
         var report = await RunAsync(stack.Host);
         await RunAsync(stack.Host);
 
         Assert.Equal(1, report.MarkedForReauthorization);
-        var record = await GetAsync(stack, "mail");
+        var record = await stack.RecordAsync(User, "mail");
         Assert.Equal(ConnectionStatus.ReauthorizationRequired, record.Status);
         Assert.Equal("invalid_grant", record.LastErrorCode);
         var statusEvent = Assert.Single(await stack.StatusEventsAsync());
@@ -87,26 +87,26 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
         await using var stack = await ConnectStack.StartAsync(azurite,
             settings: new Dictionary<string, string?> { ["Refresh:MaxProviderRetries"] = "0" },
             configureServices: services => services.AddSingleton<TimeProvider>(time));
-        await ConnectAsync(stack, "mail");
+        await stack.ConnectAllAsync(User, "mail");
         await stack.ClearStatusEventsAsync();
         stack.Sandbox.ForcedTokenStatus = 503;
-        await EditAsync(stack, "mail", r => r with { LastRefreshSucceededAt = time.GetUtcNow().AddHours(-25) });
+        await stack.EditAsync(User, "mail", r => r with { LastRefreshSucceededAt = time.GetUtcNow().AddHours(-25) });
 
         var first = await RunAsync(stack.Host);
         Assert.Equal(1, first.Failed);
-        var failing = await GetAsync(stack, "mail");
+        var failing = await stack.RecordAsync(User, "mail");
         Assert.Equal(ConnectionStatus.Active, failing.Status);
         Assert.Equal(time.GetUtcNow(), failing.FailingSince);
 
         time.Advance(TimeSpan.FromDays(2));
         await RunAsync(stack.Host);
-        Assert.NotEqual(ConnectionStatus.ReauthorizationRequired, (await GetAsync(stack, "mail")).Status);
+        Assert.NotEqual(ConnectionStatus.ReauthorizationRequired, (await stack.RecordAsync(User, "mail")).Status);
 
         time.Advance(TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1));
         var last = await RunAsync(stack.Host);
 
         Assert.Equal(1, last.MarkedForReauthorization);
-        var given = await GetAsync(stack, "mail");
+        var given = await stack.RecordAsync(User, "mail");
         Assert.Equal(ConnectionStatus.ReauthorizationRequired, given.Status);
         Assert.Equal("provider_error", given.LastErrorCode);
         Assert.Equal(3, stack.Sandbox.RefreshGrants);
@@ -119,8 +119,8 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     public async Task Records_under_an_older_key_are_re_encrypted_and_stay_readable()
     {
         await using var stack = await ConnectStack.StartAsync(azurite);
-        await ConnectAsync(stack, "a", "b", "c");
-        var oldKey = (await GetAsync(stack, "a")).KeyVersion;
+        await stack.ConnectAllAsync(User, "a", "b", "c");
+        var oldKey = (await stack.RecordAsync(User, "a")).KeyVersion;
         var rotated = await stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Encryption:LocalKeys:test-0002"] = TestKeys.NewBase64Key() });
 
         var report = await RunAsync(rotated);
@@ -147,7 +147,7 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     {
         await using var stack = await ConnectStack.StartAsync(azurite,
             settings: new Dictionary<string, string?> { ["Maintenance:PageSize"] = "2", ["Maintenance:TimeBudget"] = "00:00:00.001" });
-        await ConnectAsync(stack, "a", "b", "c", "d", "e");
+        await stack.ConnectAllAsync(User, "a", "b", "c", "d", "e");
 
         var runs = new List<MaintenanceReport>();
         for (var i = 0; i < 4; i++)
@@ -164,10 +164,10 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     {
         await using var stack = await ConnectStack.StartAsync(azurite);
         var ids = new[] { "a", "b", "c", "d", "e", "f" };
-        await ConnectAsync(stack, ids);
+        await stack.ConnectAllAsync(User, ids);
         foreach (var id in ids)
         {
-            await EditAsync(stack, id, r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
+            await stack.EditAsync(User, id, r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
         }
 
         var other = await stack.StartAnotherInstanceAsync();
@@ -208,8 +208,8 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     public async Task A_past_due_timer_runs_once_as_usual()
     {
         await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Maintenance:Schedule"] = "0 0 0 1 1 *" });
-        await ConnectAsync(stack, "mail");
-        await EditAsync(stack, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
+        await stack.ConnectAllAsync(User, "mail");
+        await stack.EditAsync(User, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
         var function = ActivatorUtilities.CreateInstance<MaintenanceFunction>(stack.Host.Services);
 
         await function.Run(new TimerInfo { IsPastDue = true }, CancellationToken.None);
@@ -219,23 +219,4 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
 
     private static Task<MaintenanceReport> RunAsync(RunningDevHost host) =>
         host.Services.GetRequiredService<MaintenanceRunner>().RunAsync(CancellationToken.None);
-
-    private static async Task ConnectAsync(ConnectStack stack, params string[] connectionIds)
-    {
-        foreach (var connectionId in connectionIds)
-        {
-            using var response = await stack.ConnectAsync(User, connectionId);
-            Assert.Equal("connected", ConnectStack.QueryOf(response.Headers.Location!)["status"]);
-        }
-    }
-
-    private static async Task<ConnectionRecord> GetAsync(ConnectStack stack, string connectionId) =>
-        (await stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, connectionId, CancellationToken.None))!;
-
-    private static async Task EditAsync(ConnectStack stack, string connectionId, Func<ConnectionRecord, ConnectionRecord> edit)
-    {
-        var store = stack.Host.Services.GetRequiredService<ConnectionStore>();
-        var written = await store.ReplaceAsync(edit(await GetAsync(stack, connectionId)), CancellationToken.None);
-        Assert.True(written.Succeeded);
-    }
 }

@@ -84,7 +84,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         await ConnectAsync("mail");
         using var response = await SendAsync(_stack.Host, "mail", value);
 
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, "invalid_request");
     }
 
     [Fact]
@@ -166,13 +166,13 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
 
         using var response = await SendAsync(_stack.Host, "mail");
-        await AssertProblemAsync(response, HttpStatusCode.Conflict, "reauthorization_required");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Conflict, "reauthorization_required");
         var metadata = await GetJsonAsync("api/users/u1/connections/mail");
         Assert.Equal("reauthorization_required", metadata.GetProperty("status").GetString());
         Assert.Equal("invalid_grant", metadata.GetProperty("lastErrorCode").GetString());
 
         using var again = await SendAsync(_stack.Host, "mail");
-        await AssertProblemAsync(again, HttpStatusCode.Conflict, "reauthorization_required");
+        await ProblemAssert.IsAsync(again, HttpStatusCode.Conflict, "reauthorization_required");
         Assert.Equal(1, _stack.Sandbox.RefreshGrants);
     }
 
@@ -184,13 +184,13 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         _stack.Sandbox.ForcedTokenStatus = 503;
 
         using var response = await SendAsync(_stack.Host, "mail");
-        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
         Assert.NotNull(response.Headers.RetryAfter);
         var attempts = _stack.Sandbox.RefreshGrants;
         Assert.Equal(3, attempts);
 
         using var during = await SendAsync(_stack.Host, "mail");
-        await AssertProblemAsync(during, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        await ProblemAssert.IsAsync(during, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
         Assert.Equal(attempts, _stack.Sandbox.RefreshGrants);
         var metadata = await GetJsonAsync("api/users/u1/connections/mail");
         Assert.Equal("active", metadata.GetProperty("status").GetString());
@@ -216,7 +216,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
 
         using var response = await SendAsync(_stack.Host, "mail");
 
-        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
         Assert.Equal(1, _stack.Sandbox.RefreshGrants);
         Assert.InRange(response.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 38, 40);
         var record = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, "mail", CancellationToken.None);
@@ -237,7 +237,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Empty(await _stack.RowsAsync(_stack.ConnectionsTable));
 
         using var read = await SendAsync(_stack.Host, "mail");
-        await AssertProblemAsync(read, HttpStatusCode.NotFound, "connection_not_found");
+        await ProblemAssert.IsAsync(read, HttpStatusCode.NotFound, "connection_not_found");
         using var again = await DeleteAsync("api/users/u1/connections/mail");
         Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
     }
@@ -265,28 +265,19 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         using var stranger = await SendAsync(_stack.Host, "mail", token: _stack.CallerToken("sc_stranger"));
         using var self = await SendAsync(_stack.Host, "mail", token: _stack.Authress.MintCallerToken(User, AuthressLocal.CallerTokenKind.User));
 
-        await AssertProblemAsync(stranger, HttpStatusCode.Forbidden, "forbidden");
-        await AssertProblemAsync(self, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(stranger, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(self, HttpStatusCode.Forbidden, "forbidden");
     }
 
-    private async Task ConnectAsync(string connectionId, string user = User)
-    {
-        using var response = await _stack.ConnectAsync(user, connectionId);
-        Assert.Equal("connected", ConnectStack.QueryOf(response.Headers.Location!)["status"]);
-    }
+    private Task ConnectAsync(string connectionId, string user = User) => _stack.ConnectAllAsync(user, connectionId);
 
     /// <summary>Makes the stored access token expire <paramref name="expiresIn"/> from now, issued an hour ago.</summary>
-    private async Task AgeAccessTokenAsync(string connectionId, TimeSpan expiresIn)
-    {
-        var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
-        var record = await store.GetAsync(User, connectionId, CancellationToken.None);
-        var written = await store.ReplaceAsync(record! with
+    private Task AgeAccessTokenAsync(string connectionId, TimeSpan expiresIn) =>
+        _stack.EditAsync(User, connectionId, record => record with
         {
             AccessTokenExpiresAt = DateTimeOffset.UtcNow + expiresIn,
             LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-1),
-        }, CancellationToken.None);
-        Assert.True(written.Succeeded);
-    }
+        });
 
     private async Task<string> StoredRefreshTokenAsync(string connectionId)
     {
@@ -323,12 +314,5 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Delete, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
         return await _stack.Host.Client.SendAsync(request);
-    }
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
-    {
-        Assert.Equal(status, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(code, problem.GetProperty("code").GetString());
     }
 }
