@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -28,14 +27,11 @@ internal static class MaintenanceThroughput
     public static async Task RunAsync(int connections, int concurrency)
     {
         var root = RepositoryRoot();
-        var tablePort = FreePort();
-        var queuePort = FreePort();
-        using var table = StartNode(root, "azurite-table", "--tablePort", tablePort);
-        using var queue = StartNode(root, "azurite-queue", "--queuePort", queuePort);
+        using var table = StartNode(root, "azurite-table", "--tablePort");
+        using var queue = StartNode(root, "azurite-queue", "--queuePort");
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            await MeasureAsync(tablePort, queuePort, connections, concurrency);
+            await MeasureAsync(ListeningPort(table), ListeningPort(queue), connections, concurrency);
         }
         finally
         {
@@ -183,21 +179,32 @@ internal static class MaintenanceThroughput
         return "sc_bench.key.account." + Convert.ToBase64String(pkcs8);
     }
 
-    private static Process StartNode(string root, string tool, string portOption, int port)
+    /// <summary>Starts an Azurite service on port 0; tools/scripts/report-listening-port.cjs makes it print the port it bound.</summary>
+    private static Process StartNode(string root, string tool, string portOption)
     {
         var start = new ProcessStartInfo(Path.Combine(root, "node_modules", ".bin", tool))
         {
-            ArgumentList = { portOption, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck" },
+            ArgumentList = { portOption, "0", "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck" },
+            Environment = { ["NODE_OPTIONS"] = "--require " + Path.Combine(root, "tools", "scripts", "report-listening-port.cjs") },
+            RedirectStandardOutput = true,
             UseShellExecute = false,
         };
         return Process.Start(start)!;
     }
 
-    private static int FreePort()
+    private static int ListeningPort(Process azurite)
     {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        const string Prefix = "listening-port ";
+        while (azurite.StandardOutput.ReadLine() is { } line)
+        {
+            if (line.StartsWith(Prefix, StringComparison.Ordinal))
+            {
+                _ = azurite.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+                return int.Parse(line.AsSpan(Prefix.Length), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("Azurite exited before it listened.");
     }
 
     private static string RepositoryRoot()

@@ -22,7 +22,19 @@ public static class DevHostApplication
             .AddEnvironmentVariables()
             .AddInMemoryCollection(settings.Overrides);
 
-        builder.WebHost.UseUrls(settings.Url ?? $"http://127.0.0.1:{DevHostSettings.DefaultPort}");
+        if (settings.ListenSocket is { } socket)
+        {
+            // Kestrel adopts the descriptor and closes it when it stops; the Socket object gives it up so that it is not
+            // closed twice (the second close could hit a descriptor number reused by then).
+            var handle = (ulong)socket.Handle;
+            socket.SafeHandle.SetHandleAsInvalid();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenHandle(handle));
+        }
+        else
+        {
+            builder.WebHost.UseUrls(settings.Url ?? $"http://127.0.0.1:{DevHostSettings.DefaultPort}");
+        }
+
         // Kestrel's request lines include the query string, which on the OAuth callback carries the code and state.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddMvcCore();

@@ -14,6 +14,12 @@ public sealed class DevHostSettings
     /// <summary>Kestrel URL; defaults to loopback on <c>PORT</c> (7071, as <c>func start</c>).</summary>
     public string? Url { get; init; }
 
+    /// <summary>
+    /// A socket already bound and listening, served in place of <see cref="Url"/>. Tests use it to know the host's port
+    /// before it starts without racing other processes for a "free" one. The host takes ownership of it.
+    /// </summary>
+    public System.Net.Sockets.Socket? ListenSocket { get; init; }
+
     /// <summary>Settings applied after every other source (tests use this in place of environment variables).</summary>
     public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
 

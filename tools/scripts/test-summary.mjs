@@ -19,12 +19,28 @@ try { files = trxFiles(root); } catch { files = []; }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 for (const file of files) {
-  const counters = /<Counters\s([^>]*)\/>/.exec(readFileSync(file, 'utf8'));
-  if (!counters) continue;
+  const trx = readFileSync(file, 'utf8');
+  const counters = /<Counters\s([^>]*)\/>/.exec(trx);
+  const outcome = /<ResultSummary\s+outcome="([^"]*)"/.exec(trx)?.[1];
+  if (!counters) {
+    // A results file without counters is a run that was cut off: it can not count as passed.
+    console.error(`${file}: no counters, the test run did not complete`);
+    totals.failed += 1;
+    continue;
+  }
   const value = (name) => Number((new RegExp(`\\b${name}="(\\d+)"`).exec(counters[1]) ?? [0, 0])[1]);
-  totals.passed += value('passed');
-  totals.failed += value('failed') + value('error') + value('timeout') + value('aborted');
-  totals.skipped += value('notExecuted');
+  const passed = value('passed');
+  const failed = value('failed') + value('error') + value('timeout') + value('aborted');
+  const skipped = value('notExecuted');
+  totals.passed += passed;
+  totals.failed += failed;
+  totals.skipped += skipped;
+  // Fewer results than tests discovered (a crashed or hung test host) or an aborted run is a failure, whatever passed.
+  const missing = value('total') - passed - failed - skipped - value('inconclusive');
+  if (missing > 0 || outcome === 'Aborted' || outcome === 'Error') {
+    console.error(`${file}: outcome ${outcome}, ${missing} of ${value('total')} tests without a result`);
+    totals.failed += Math.max(missing, 1);
+  }
 }
 
 // Checks outside dotnet test (e.g. the Bicep build and lint in test.sh) report failures through EXTRA_FAILED.

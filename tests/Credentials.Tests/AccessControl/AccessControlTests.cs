@@ -190,12 +190,13 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Authress_unreachable_fails_closed_with_503()
     {
         var (accessKey, _) = TestAccessKeys.Create(ServiceClientId);
+        using var authressDown = LoopbackPorts.Closed();
         await using var isolated = await RunningDevHost.StartAsync(new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Storage:AuditTable"] = "Audit" + Guid.NewGuid().ToString("N")[..10],
             ["Authentication:Issuers:0:Issuer"] = _authress.BaseAddress.ToString(),
-            ["Authress:ApiBaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}/",
+            ["Authress:ApiBaseUrl"] = $"http://127.0.0.1:{authressDown.Port}/",
             ["Authress:AccessKey"] = accessKey,
             ["Authress:MaxRetries"] = "1",
         });

@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace Credentials.Tests.Infrastructure;
 
-/// <summary>In-memory Azurite table and queue services per test collection, on free ports, stopped and waited for at the end.</summary>
+/// <summary>
+/// In-memory Azurite table and queue services per test collection, each started on port 0 and asked which port it bound,
+/// stopped and waited for at the end.
+/// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     // Azurite's published development account; it authorizes nothing outside a local emulator.
@@ -23,30 +26,53 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        TablePort = FreePort.Next();
-        QueuePort = FreePort.Next();
-        Start("azurite-table", "--tableHost", "127.0.0.1", "--tablePort", TablePort);
-        Start("azurite-queue", "--queueHost", "127.0.0.1", "--queuePort", QueuePort);
-        await FreePort.WaitUntilListeningAsync(TablePort, TimeSpan.FromSeconds(30));
-        await FreePort.WaitUntilListeningAsync(QueuePort, TimeSpan.FromSeconds(30));
+        var table = StartAsync("azurite-table", "--tableHost", "--tablePort");
+        var queue = StartAsync("azurite-queue", "--queueHost", "--queuePort");
+        TablePort = await table;
+        QueuePort = await queue;
     }
 
-    private void Start(string tool, string hostOption, string host, string portOption, int port)
+    private async Task<int> StartAsync(string tool, string hostOption, string portOption)
     {
         var start = new ProcessStartInfo(RepositoryPaths.NodeBin(tool))
         {
-            ArgumentList = { hostOption, host, portOption, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--inMemoryPersistence", "--disableTelemetry", "--silent", "--skipApiVersionCheck" },
+            ArgumentList = { hostOption, "127.0.0.1", portOption, "0", "--inMemoryPersistence", "--disableTelemetry", "--silent", "--skipApiVersionCheck" },
+            Environment = { ["NODE_OPTIONS"] = "--require " + Path.Combine(RepositoryPaths.Root, "tools", "scripts", "report-listening-port.cjs") },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        _processes.Add(process);
+        var port = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text)
+            {
+                output.Enqueue(text);
+                if (text.StartsWith(ListeningPrefix, StringComparison.Ordinal))
+                {
+                    port.TrySetResult(int.Parse(text.AsSpan(ListeningPrefix.Length), System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+        };
+        process.ErrorDataReceived += (_, line) => output.Enqueue(line.Data ?? string.Empty);
+        process.Exited += (_, _) => port.TrySetException(new InvalidOperationException($"{tool} exited: {string.Join('\n', output)}"));
+        process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _processes.Add(process);
+        try
+        {
+            return await port.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"{tool} reported no listening port within 30 s: {string.Join('\n', output)}");
+        }
     }
+
+    private const string ListeningPrefix = "listening-port ";
 
     public TableServiceClient CreateServiceClient(TableClientOptions? options = null) => new(ConnectionString, options ?? new TableClientOptions());
 

@@ -95,8 +95,10 @@ internal sealed class ConnectStack : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? configureServices = null)
     {
-        var port = FreePort.Next();
-        var publicBase = $"http://127.0.0.1:{port}";
+        // The app's public base URL is part of its settings and of the provider's redirect URIs, so its port must be
+        // known before either starts: the host is handed a socket that is already listening.
+        var listener = LoopbackPorts.Listen();
+        var publicBase = $"http://127.0.0.1:{LoopbackPorts.PortOf(listener)}";
         var sandboxOptions = new SandboxProviderOptions { AutoApproveAs = "sandbox-user-1" };
         sandboxOptions.RedirectUris.Add(new Uri($"{publicBase}/api/oauth/callback/{ProviderId}"));
         sandboxOptions.RedirectUris.Add(new Uri($"{publicBase}/api/oauth/callback/other"));
@@ -145,7 +147,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             merged[key] = value;
         }
 
-        var host = await RunningDevHost.StartAsync(merged, configureServices, port: port);
+        var host = await RunningDevHost.StartAsync(merged, configureServices, listener: listener);
         return new ConnectStack(azurite, authress, sandbox, host, suffix, merged);
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Reflection;
 using Credentials.DevHost;
 using Microsoft.AspNetCore.Builder;
@@ -5,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Credentials.Tests.Infrastructure;
 
-/// <summary>The dev host serving the app on Kestrel at a free loopback port, with an HttpClient pointed at it.</summary>
+/// <summary>The dev host serving the app on Kestrel at a loopback port the OS picked, with an HttpClient pointed at it.</summary>
 internal sealed class RunningDevHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -42,7 +43,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         IReadOnlyList<Assembly>? additionalFunctionAssemblies = null,
         bool runTimers = false,
-        int port = 0)
+        Socket? listener = null)
     {
         var merged = BaselineSettings();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -50,17 +51,19 @@ internal sealed class RunningDevHost : IAsyncDisposable
             merged[key] = value;
         }
 
+        var baseAddress = listener is null ? null : new Uri($"http://127.0.0.1:{LoopbackPorts.PortOf(listener)}");
         var app = DevHostApplication.Build(new DevHostSettings
         {
             LocalSettingsPath = Path.Combine(Path.GetTempPath(), "no-local-settings-for-tests.json"),
-            Url = $"http://127.0.0.1:{port}",
+            Url = "http://127.0.0.1:0",
+            ListenSocket = listener,
             Overrides = merged,
             ConfigureServices = configureServices,
             AdditionalFunctionAssemblies = additionalFunctionAssemblies ?? [],
             RunTimers = runTimers,
         });
         await app.StartAsync();
-        return new RunningDevHost(app, new Uri(app.Urls.Single()));
+        return new RunningDevHost(app, baseAddress ?? new Uri(app.Urls.Single()));
     }
 
     public async ValueTask DisposeAsync()

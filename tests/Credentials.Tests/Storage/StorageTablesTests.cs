@@ -12,9 +12,10 @@ public sealed class StorageTablesTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_failed_table_creation_is_retried_by_the_next_caller()
     {
+        using var closed = LoopbackPorts.Closed();
         var reachable = new StorageOptions { ConnectionString = azurite.ConnectionString };
         var unreachable = new TableServiceClient(
-            azurite.ConnectionString.Replace($"127.0.0.1:{azurite.TablePort}", $"127.0.0.1:{FreePort.Next()}", StringComparison.Ordinal),
+            azurite.ConnectionString.Replace($"127.0.0.1:{azurite.TablePort}", $"127.0.0.1:{closed.Port}", StringComparison.Ordinal),
             new TableClientOptions { Retry = { MaxRetries = 0 } });
         var flaky = new SwitchableServiceClient(unreachable, azurite.CreateServiceClient());
         var tables = new StorageTables(flaky, Options.Create(reachable));
