@@ -7,7 +7,8 @@ namespace Credentials.Functions.Authorization;
 
 /// <summary>
 /// Decides whether a caller may do something to a user's credentials: self-service for a user's own connections
-/// (when enabled, never for reading tokens), otherwise Authress. Fails closed, and audits every decision.
+/// (when enabled, never for reading tokens), otherwise Authress; completing a connection only by its own user. Fails
+/// closed, and audits every decision.
 /// </summary>
 public sealed class CredentialAuthorizer(
     AuthressClient authress,
@@ -29,6 +30,13 @@ public sealed class CredentialAuthorizer(
 
     private async Task<AuthorizationOutcome> DecideAsync(Caller caller, CredentialAccess access, CancellationToken cancellationToken)
     {
+        if (access.Permission == CredentialPermissions.CompleteOwn)
+        {
+            return caller.Kind == CallerKind.User && string.Equals(caller.Id, access.UserId, StringComparison.Ordinal)
+                ? new AuthorizationOutcome(AuthorizationVerdict.Allowed, "owner")
+                : new AuthorizationOutcome(AuthorizationVerdict.Denied, caller.Kind == CallerKind.User ? "not_owner" : "not_a_user");
+        }
+
         if (options.Value.SelfService && caller.Kind == CallerKind.User
             && string.Equals(caller.Id, access.UserId, StringComparison.Ordinal)
             && CredentialPermissions.IsSelfServicePermission(access.Permission))

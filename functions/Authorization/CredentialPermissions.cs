@@ -15,6 +15,12 @@ public static class CredentialPermissions
     /// <summary>Disconnect one connection or purge all of a user's.</summary>
     public const string Delete = "credentials:delete";
 
+    /// <summary>
+    /// Complete a pending connection. Not an Authress permission: only the user the connection is for holds it, signed in
+    /// as themselves, so that whoever consented at the provider can only link their account to themselves.
+    /// </summary>
+    public const string CompleteOwn = "credentials:complete-own";
+
     /// <summary>What a user may do to their own connections without an Authress grant (self-service): never read tokens.</summary>
     public static bool IsSelfServicePermission(string permission) => permission is Create or List or Delete;
 }

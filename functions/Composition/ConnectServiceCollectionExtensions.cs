@@ -29,6 +29,11 @@ internal static class ConnectServiceCollectionExtensions
         services.AddSingleton<ReturnUrlPolicy>();
         services.AddSingleton<ConnectionStarter>();
         services.AddSingleton<OAuthCallbackHandler>();
+        services.AddSingleton<PendingConnectionStore>();
+        services.AddSingleton<ConnectionActivator>();
+        services.AddSingleton<ConnectionCompleter>();
+        services.AddSingleton<GrantRevoker>();
+        services.AddHostedService<CompletionModeWarning>();
         return services;
     }
 }

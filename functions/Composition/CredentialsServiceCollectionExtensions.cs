@@ -36,6 +36,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddAccessTokens(configuration);
         services.AddMaintenance(configuration);
         services.AddCredentialsTelemetry(configuration);
+        services.AddLogging(logging => logging.KeepSecretUrlsOutOfLogs());
         return services;
     }
 }

@@ -17,9 +17,14 @@ public static class CallbackErrors
 
 /// <summary>
 /// What a callback achieved. <see cref="State"/> is set once the state proved authentic, and only then is its return URL
-/// trusted; <see cref="Error"/> is null on success.
+/// trusted; <see cref="Error"/> is null on success. <see cref="CompletionCode"/> is set when the connection waits for its
+/// user to complete it (<see cref="CompletionMode.User"/>), and is a secret.
 /// </summary>
-public sealed record CallbackOutcome(string? Error, OAuthState? State, string? ProviderId)
+public sealed record CallbackOutcome(string? Error, OAuthState? State, string? ProviderId, string? CompletionCode = null)
 {
-    public bool Connected => Error is null;
+    public bool Succeeded => Error is null;
+
+    public bool Pending => Succeeded && CompletionCode is not null;
+
+    public override string ToString() => $"CallbackOutcome {{ Error = {Error}, ProviderId = {ProviderId}, Pending = {Pending} }}";
 }

@@ -12,4 +12,10 @@ public sealed class ConnectOptions
 
     /// <summary>How long a started authorization may take before its state expires (single use either way).</summary>
     public TimeSpan StateLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Who finishes a connection after the callback; see <see cref="CompletionMode"/>. A pending connection (mode
+    /// <see cref="CompletionMode.User"/>) expires after <see cref="StateLifetime"/> too.
+    /// </summary>
+    public CompletionMode Completion { get; set; } = CompletionMode.User;
 }

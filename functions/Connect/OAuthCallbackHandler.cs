@@ -1,10 +1,9 @@
 using Credentials.Functions.Audit;
-using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
-using Credentials.Functions.Events;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Connect;
 
@@ -14,7 +13,8 @@ public sealed record AuthorizationResponse(string? State, string? Code, string? 
 /// <summary>
 /// Completes the authorization-code flow: the state is consumed first (single use, whatever happens next), then checked
 /// against the provider in the path and the <c>iss</c> parameter, then the code is exchanged with the PKCE verifier and
-/// the tokens are stored. Nothing is written to the connection unless every check passed and a refresh token arrived.
+/// the tokens are stored: as a pending connection for its user to complete, or (<see cref="CompletionMode.Callback"/>) as
+/// the connection itself. Nothing is written unless every check passed and a refresh token arrived.
 /// </summary>
 public sealed partial class OAuthCallbackHandler(
     OAuthStateStore states,
@@ -22,15 +22,13 @@ public sealed partial class OAuthCallbackHandler(
     ProviderEndpointResolver endpoints,
     ProviderTokenClient tokens,
     CredentialCipher cipher,
-    ConnectionStore store,
-    ConnectionSecrets secrets,
+    ConnectionActivator activator,
+    PendingConnectionStore pendings,
+    IOptions<ConnectOptions> connect,
     AuditLog audit,
-    ConnectionStatusEvents events,
     TimeProvider time,
     ILogger<OAuthCallbackHandler> logger)
 {
-    private const int MaxWriteAttempts = 5;
-
     public async Task<CallbackOutcome> HandleAsync(string providerId, AuthorizationResponse response, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -49,7 +47,7 @@ public sealed partial class OAuthCallbackHandler(
             ? Fail(CallbackErrors.StateExpired, state, providerId)
             : await CompleteAsync(providerId, response, state, cancellationToken);
         await audit.AppendAsync(new AuditEvent(state.StartedBy, state.UserId, state.ConnectionId, AuditActions.Connect,
-            outcome.Connected ? "connected" : "failed", correlationId, time.GetUtcNow(), outcome.Error ?? state.ProviderId), cancellationToken);
+            outcome.Pending ? "pending" : outcome.Succeeded ? "connected" : "failed", correlationId, time.GetUtcNow(), outcome.Error ?? state.ProviderId), cancellationToken);
         return outcome;
     }
 
@@ -105,54 +103,44 @@ public sealed partial class OAuthCallbackHandler(
             return Fail(CallbackErrors.NoRefreshToken, state, providerId);
         }
 
-        await SaveAsync(state, grant, cancellationToken);
-        LogConnected(logger, state.ProviderId);
-        return new CallbackOutcome(null, state, providerId);
+        var completionCode = await StoreAsync(state, grant, cancellationToken);
+        LogAuthorized(logger, state.ProviderId, completionCode is null ? "stored" : "pending completion by its user");
+        return new CallbackOutcome(null, state, providerId, completionCode);
     }
 
-    /// <summary>Creates the connection, or replaces the tokens of an existing one (reconnect), retrying on concurrent writes.</summary>
-    private async Task SaveAsync(OAuthState state, TokenGrant grant, CancellationToken cancellationToken)
+    /// <summary>
+    /// In <see cref="CompletionMode.User"/> the tokens wait, encrypted, for the user to complete with the returned code;
+    /// an active connection with the same id keeps serving its old grant until then.
+    /// </summary>
+    private async Task<string?> StoreAsync(OAuthState state, TokenGrant grant, CancellationToken cancellationToken)
     {
         var scopes = grant.GrantedScopes ?? state.Scopes;
-        for (var attempt = 1; ; attempt++)
+        if (connect.Value.Completion == CompletionMode.Callback)
         {
-            var now = time.GetUtcNow();
-            var existing = await store.GetAsync(state.UserId, state.ConnectionId, cancellationToken);
-            var record = (existing ?? new ConnectionRecord
-            {
-                UserId = state.UserId,
-                ConnectionId = state.ConnectionId,
-                ProviderId = state.ProviderId,
-                CreatedAt = now,
-                UpdatedAt = now,
-                RefreshTokenEnvelope = [],
-            }) with
-            {
-                ProviderId = state.ProviderId,
-                Scopes = scopes,
-                Status = ConnectionStatus.Active,
-                UpdatedAt = now,
-                LastRefreshSucceededAt = now,
-                FailingSince = null,
-                ConsecutiveFailures = 0,
-                LastErrorCode = null,
-                NextRefreshAllowedAt = null,
-                LeaseOwner = null,
-                LeaseExpiresAt = null,
-            };
-            record = await secrets.WithTokensAsync(record, grant.RefreshToken!, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, cancellationToken);
-            var written = existing is null ? await store.AddAsync(record, cancellationToken) : await store.ReplaceAsync(record, cancellationToken);
-            if (written.Status == WriteStatus.Written)
-            {
-                await events.PublishIfChangedAsync(existing, written.Record, "connected", cancellationToken);
-                return;
-            }
-
-            if (attempt == MaxWriteAttempts)
-            {
-                throw new InvalidOperationException($"The connection could not be saved after {MaxWriteAttempts} concurrent-write retries.");
-            }
+            await activator.ActivateAsync(state.UserId, state.ConnectionId, state.ProviderId, scopes,
+                new IssuedTokens(grant.RefreshToken!, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType), cancellationToken);
+            return null;
         }
+
+        var completionCode = PendingConnectionStore.NewCompletionCode();
+        var hash = PendingConnectionStore.HashOf(completionCode);
+        var now = time.GetUtcNow();
+        await pendings.AddAsync(new PendingConnection
+        {
+            CompletionHash = hash,
+            UserId = state.UserId,
+            ConnectionId = state.ConnectionId,
+            ProviderId = state.ProviderId,
+            Scopes = scopes,
+            StartedBy = state.StartedBy,
+            CreatedAt = now,
+            ExpiresAt = now + connect.Value.StateLifetime,
+            RefreshTokenEnvelope = await cipher.EncryptAsync(grant.RefreshToken!, PendingConnection.ContextFor(hash, SecretField.RefreshToken), cancellationToken),
+            AccessTokenEnvelope = await cipher.EncryptAsync(grant.AccessToken, PendingConnection.ContextFor(hash, SecretField.AccessToken), cancellationToken),
+            AccessTokenExpiresAt = grant.AccessTokenExpiresAt,
+            AccessTokenType = grant.TokenType,
+        }, cancellationToken);
+        return completionCode;
     }
 
     private CallbackOutcome Fail(string error, OAuthState? state, string providerId)
@@ -161,8 +149,8 @@ public sealed partial class OAuthCallbackHandler(
         return new CallbackOutcome(error, state, providerId);
     }
 
-    [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Connection to provider {ProviderId} authorized and stored")]
-    private static partial void LogConnected(ILogger logger, string providerId);
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Connection to provider {ProviderId} authorized: {Disposition}")]
+    private static partial void LogAuthorized(ILogger logger, string providerId, string disposition);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "OAuth callback for provider {ProviderId} rejected: {ErrorCode}")]
     private static partial void LogCallbackRejected(ILogger logger, string providerId, string errorCode);

@@ -83,7 +83,9 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
     {
         var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
         var deleted = 0;
-        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"ExpiresAt lt {now}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        // Pending connections share this table; they hold tokens and are discarded (revoked) by their own store.
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {OAuthState.RowKey} and ExpiresAt lt {now}");
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
             var response = await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken);
             deleted += response.Status == 404 ? 0 : 1;

@@ -20,3 +20,9 @@ public sealed record StartConnectionResponse(
 public sealed record StartRejection(int Status, string Code, string Title, string Detail);
 
 public readonly record struct StartResult(StartConnectionResponse? Started, StartRejection? Rejection);
+
+/// <summary>Body of <c>POST /api/users/{userId}/connections/{connectionId}/complete</c>.</summary>
+public sealed record CompleteConnectionRequest([property: JsonPropertyName("completion")] string? Completion)
+{
+    public override string ToString() => "CompleteConnectionRequest { Completion = *** }";
+}

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Credentials.Functions.Authorization;
 using Credentials.Functions.Connect;
+using Credentials.Functions.Connections.Api;
 using Credentials.Functions.Http.Gate;
 using Credentials.Functions.Http.Pipeline;
 using Credentials.Functions.Http.Problems;
@@ -11,7 +12,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Credentials.Functions.Functions;
 
 /// <summary>The connect flow: start an authorization for a user, and receive the provider's redirect back.</summary>
-public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStarter starter, OAuthCallbackHandler callbacks)
+public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStarter starter, OAuthCallbackHandler callbacks, ConnectionCompleter completer)
 {
     private const int MaxBodyBytes = 16 * 1024;
 
@@ -74,6 +75,52 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
             Single(query, "state"), Single(query, "code"), Single(query, "error"), Single(query, "iss"));
         var outcome = await callbacks.HandleAsync(provider, response, CorrelationId.Establish(request.HttpContext), request.HttpContext.RequestAborted);
         return CallbackResponses.For(request.HttpContext, outcome);
+    }
+
+    /// <summary>The user finishes a pending connection with the one-time code the callback gave their browser.</summary>
+    [Function("CompleteConnection")]
+    public async Task<IActionResult> Complete(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "users/{userId}/connections/{connectionId}/complete")] HttpRequest request,
+        string userId,
+        string connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var admitted = await gate.AdmitAsync(request, CredentialPermissions.CompleteOwn, userId, connectionId);
+        if (admitted.Caller is not { } caller)
+        {
+            return admitted.Rejection!;
+        }
+
+        var http = request.HttpContext;
+        CompleteConnectionRequest? body = null;
+        if (await ReadLimitedAsync(request.Body, http.RequestAborted) is { } json)
+        {
+            try
+            {
+                body = JsonSerializer.Deserialize<CompleteConnectionRequest>(json.Span);
+            }
+            catch (JsonException)
+            {
+                body = null;
+            }
+        }
+
+        if (body?.Completion is not { Length: > 0 } completion)
+        {
+            return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "The body is not a valid completion request.",
+                "Send { \"completion\": \"...\" } with the code the callback returned.");
+        }
+
+        var result = await completer.CompleteAsync(caller.Id, userId, connectionId, completion, CorrelationId.Establish(http), http.RequestAborted);
+        http.Response.Headers.CacheControl = "no-store";
+        return result switch
+        {
+            { Connection: { } record } => new OkObjectResult(ConnectionMetadata.From(record)),
+            { Status: CompletionStatus.CompletionExpired } => ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.CompletionExpired,
+                "The completion code has expired.", "Nothing was connected and the provider's grant was revoked; start connecting again."),
+            _ => ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidCompletion,
+                "The completion code is not valid.", "It is unknown, already used, or was issued for another user or connection; nothing was connected."),
+        };
     }
 
     /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/> (read no further than that).</summary>

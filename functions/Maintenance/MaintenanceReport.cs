@@ -28,6 +28,9 @@ public sealed class MaintenanceReport
 
     public int ExpiredStatesDeleted { get; set; }
 
+    /// <summary>Pending connections whose users never completed them, discarded and revoked at the provider.</summary>
+    public int ExpiredPendingDiscarded { get; set; }
+
     public int AuditRowsDeleted { get; set; }
 
     public TimeSpan Duration { get; set; }

@@ -14,8 +14,8 @@ namespace Credentials.Functions.Maintenance;
 /// <summary>
 /// One maintenance run: continues the walk over all connections from the stored cursor, page by page within a time
 /// budget, and per connection refreshes through the <see cref="RefreshEngine"/> when keep-alive or an imminent expiry
-/// of a used token calls for it, then re-encrypts records still under an older key. Then removes expired OAuth states
-/// and old audit days. Safe to run twice at once: the cursor advances conditionally and the engine refreshes once.
+/// of a used token calls for it, then re-encrypts records still under an older key. Then removes expired OAuth states,
+/// discards (and revokes) pending connections their users never completed, and removes old audit days. Safe to run twice at once: the cursor advances conditionally and the engine refreshes once.
 /// </summary>
 public sealed partial class MaintenanceRunner(
     ConnectionStore store,
@@ -24,6 +24,7 @@ public sealed partial class MaintenanceRunner(
     ConnectionReEncryptor reEncryptor,
     ProviderCatalog providers,
     OAuthStateStore states,
+    ConnectionCompleter completions,
     AuditLog audit,
     MaintenanceMetrics metrics,
     IOptions<MaintenanceOptions> options,
@@ -61,11 +62,12 @@ public sealed partial class MaintenanceRunner(
 
         var now = time.GetUtcNow();
         report.ExpiredStatesDeleted = await states.DeleteExpiredAsync(now, cancellationToken);
+        report.ExpiredPendingDiscarded = await completions.DiscardExpiredAsync(cancellationToken);
         report.AuditRowsDeleted = await audit.DeleteDaysBeforeAsync(DateOnly.FromDateTime((now - settings.AuditRetention).UtcDateTime), cancellationToken);
         report.Duration = started.Elapsed;
         metrics.Record(report);
         LogSummary(logger, report.Scanned, report.Refreshed, report.Failed, report.MarkedForReauthorization, report.ReEncrypted, report.Pages,
-            report.LapCompleted, report.YieldedToOtherRun, report.ExpiredStatesDeleted, report.AuditRowsDeleted, report.Duration.TotalMilliseconds);
+            report.LapCompleted, report.YieldedToOtherRun, report.ExpiredStatesDeleted, report.ExpiredPendingDiscarded, report.AuditRowsDeleted, report.Duration.TotalMilliseconds);
         return report;
     }
 
@@ -135,9 +137,9 @@ public sealed partial class MaintenanceRunner(
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information,
         Message = "Maintenance run: scanned {Scanned}, refreshed {Refreshed}, failed {Failed}, reauthorization required {MarkedForReauthorization}, " +
                   "re-encrypted {ReEncrypted}, pages {Pages}, lap completed {LapCompleted}, yielded {Yielded}, expired states deleted {StatesDeleted}, " +
-                  "audit rows deleted {AuditDeleted}, duration {DurationMs} ms")]
+                  "expired pending connections discarded {PendingDiscarded}, audit rows deleted {AuditDeleted}, duration {DurationMs} ms")]
     private static partial void LogSummary(ILogger logger, int scanned, int refreshed, int failed, int markedForReauthorization, int reEncrypted,
-        int pages, bool lapCompleted, bool yielded, int statesDeleted, int auditDeleted, double durationMs);
+        int pages, bool lapCompleted, bool yielded, int statesDeleted, int pendingDiscarded, int auditDeleted, double durationMs);
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Maintenance of a {ProviderId} connection failed ({Failure}); the next lap retries")]
     private static partial void LogConnectionFailed(ILogger logger, string providerId, string failure);

@@ -1,9 +1,7 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Crypto;
 using Credentials.Functions.Events;
 using Credentials.Functions.Providers;
-using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Tokens;
 
@@ -11,17 +9,14 @@ namespace Credentials.Functions.Tokens;
 /// Disconnect and purge: revoke the refresh token at the provider (RFC 7009) where it has a revocation endpoint, then
 /// delete the record whatever the provider said. A failed revocation is audited, but never keeps the secret alive.
 /// </summary>
-public sealed partial class ConnectionRemover(
+public sealed class ConnectionRemover(
     ConnectionStore store,
     ConnectionSecrets secrets,
-    ProviderCatalog providers,
-    ProviderEndpointResolver endpoints,
-    ProviderTokenClient tokens,
+    GrantRevoker revoker,
     AccessTokenCache cache,
     AuditLog audit,
     ConnectionStatusEvents events,
-    TimeProvider time,
-    ILogger<ConnectionRemover> logger)
+    TimeProvider time)
 {
     public async Task<bool> DisconnectAsync(string userId, string connectionId, string callerId, string correlationId, string action, CancellationToken cancellationToken)
     {
@@ -32,7 +27,7 @@ public sealed partial class ConnectionRemover(
             return false;
         }
 
-        var revocation = await RevokeAsync(record, cancellationToken);
+        var revocation = await revoker.RevokeAsync(record.ProviderId, token => secrets.ReadRefreshTokenAsync(record, token), cancellationToken);
         await store.DeleteAsync(userId, connectionId, etag: null, cancellationToken);
         cache.Forget(userId, connectionId);
         await events.PublishIfChangedAsync(record, null, action, cancellationToken);
@@ -61,38 +56,4 @@ public sealed partial class ConnectionRemover(
 
         return deleted;
     }
-
-    /// <summary>The audit reason: revoked, not_supported, or why the revocation failed.</summary>
-    private async Task<string> RevokeAsync(ConnectionRecord record, CancellationToken cancellationToken)
-    {
-        if (providers.Find(record.ProviderId) is not { } provider)
-        {
-            return "unknown_provider";
-        }
-
-        try
-        {
-            var resolved = await endpoints.ResolveAsync(provider, cancellationToken);
-            if (resolved.RevocationEndpoint is not { } revocationEndpoint)
-            {
-                return "not_supported";
-            }
-
-            var refreshToken = await secrets.ReadRefreshTokenAsync(record, cancellationToken);
-            var failure = await tokens.RevokeAsync(provider, revocationEndpoint, refreshToken, "refresh_token", cancellationToken);
-            return failure is null ? "revoked" : "revocation_failed:" + failure.ErrorCode;
-        }
-        catch (ProviderUnavailableException)
-        {
-            LogRevocationSkipped(logger, record.ProviderId);
-            return "revocation_failed:provider_unavailable";
-        }
-        catch (CredentialDecryptionException)
-        {
-            return "revocation_failed:undecryptable";
-        }
-    }
-
-    [LoggerMessage(EventId = 6100, Level = LogLevel.Warning, Message = "Could not revoke a {ProviderId} token: provider metadata unavailable; deleting anyway")]
-    private static partial void LogRevocationSkipped(ILogger logger, string providerId);
 }

@@ -35,8 +35,6 @@ public static class DevHostApplication
             builder.WebHost.UseUrls(settings.Url ?? $"http://127.0.0.1:{DevHostSettings.DefaultPort}");
         }
 
-        // Kestrel's request lines include the query string, which on the OAuth callback carries the code and state.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddMvcCore();
         builder.Services.AddCredentialsService(builder.Configuration);
         settings.ConfigureServices?.Invoke(builder.Services);

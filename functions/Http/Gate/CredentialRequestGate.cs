@@ -45,7 +45,9 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
                 return new GateResult(caller, null);
             case AuthorizationVerdict.Denied:
                 return Reject(ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden,
-                    "The caller is not allowed to do this.", $"Missing permission {permission} on this user's credentials."));
+                    "The caller is not allowed to do this.", permission == CredentialPermissions.CompleteOwn
+                        ? "Only the user a connection is for may complete it, signed in as that user."
+                        : $"Missing permission {permission} on this user's credentials."));
             default:
                 var retryAfter = (int)Math.Ceiling((outcome.RetryAfter ?? TimeSpan.FromSeconds(5)).TotalSeconds);
                 http.Response.Headers.RetryAfter = Math.Max(1, retryAfter).ToString(CultureInfo.InvariantCulture);

@@ -20,4 +20,6 @@ public static class ProblemCodes
     public const string ProviderRejected = "provider_rejected";
     public const string ReauthorizationRequired = "reauthorization_required";
     public const string RefreshBusy = "refresh_busy";
+    public const string InvalidCompletion = "invalid_completion";
+    public const string CompletionExpired = "completion_expired";
 }

@@ -52,7 +52,8 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         using var callback = await _stack.ConnectAsync("u1", "mail");
 
         Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
-        Assert.Equal(new Uri(ConnectStack.ReturnBase + "done?status=connected&connectionId=mail"), callback.Headers.Location);
+        Assert.StartsWith(ConnectStack.ReturnBase + "done?status=pending&connectionId=mail&completion=", callback.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
+        Assert.True(ConnectStack.QueryOf(callback.Headers.Location)["completion"].Length >= 43, "a completion code carries at least 256 bits");
         Assert.Equal("no-referrer", callback.Headers.GetValues("Referrer-Policy").Single());
 
         var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
@@ -83,8 +84,16 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, callback.StatusCode);
         Assert.Equal("text/html", callback.Content.Headers.ContentType?.MediaType);
         Assert.Contains("default-src 'none'", callback.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
-        Assert.Contains("Connected", await callback.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.NotNull(await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "sandbox", CancellationToken.None));
+        var page = await callback.Content.ReadAsStringAsync();
+        Assert.Contains("Almost connected", page, StringComparison.Ordinal);
+        Assert.Contains("If you did not start connecting an account yourself", page, StringComparison.Ordinal);
+        var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
+        Assert.Null(await store.GetAsync("u1", "sandbox", CancellationToken.None));
+
+        var completion = System.Text.RegularExpressions.Regex.Match(page, "<code id=\"completion\">([A-Za-z0-9_-]+)</code>").Groups[1].Value;
+        using var completed = await _stack.CompleteAsync("u1", "sandbox", completion);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        Assert.NotNull(await store.GetAsync("u1", "sandbox", CancellationToken.None));
     }
 
     [Fact]
@@ -113,7 +122,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         var callback = await _stack.AuthorizeAtProviderAsync(url);
         using (var first = await _stack.FollowToCallbackAsync(callback))
         {
-            Assert.Equal("connected", ConnectStack.QueryOf(first.Headers.Location!)["status"]);
+            Assert.Equal("pending", ConnectStack.QueryOf(first.Headers.Location!)["status"]);
         }
 
         var before = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "sandbox", CancellationToken.None);
@@ -122,7 +131,9 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
         Assert.Contains("invalid_state", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var after = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "sandbox", CancellationToken.None);
-        Assert.Equal(before!.ETag, after!.ETag);
+        Assert.Null(before);
+        Assert.Null(after);
+        Assert.Single(await _stack.RowsAsync(_stack.StatesTable), row => row.RowKey == "pending");
     }
 
     [Fact]
@@ -133,8 +144,8 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _stack.FollowToCallbackAsync(callback)));
 
-        var connected = responses.Count(r => r.StatusCode == HttpStatusCode.Redirect && ConnectStack.QueryOf(r.Headers.Location!).GetValueOrDefault("status") == "connected");
-        Assert.Equal(1, connected);
+        var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.Redirect && ConnectStack.QueryOf(r.Headers.Location!).GetValueOrDefault("status") == "pending");
+        Assert.Equal(1, accepted);
         Assert.Equal(1, _stack.Sandbox.CodeGrants);
         foreach (var response in responses)
         {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Credentials.Tests.Connect;
 
-/// <summary>A connect, a token hand-out and a refresh leave no code, state or token in the app's logs.</summary>
+/// <summary>A connect and its completion, a token hand-out and a refresh leave no code, state, completion code or token in the app's logs.</summary>
 [Collection(AzuriteGroup.Name)]
 public sealed class SecretLoggingTests(AzuriteFixture azurite)
 {
@@ -16,8 +16,15 @@ public sealed class SecretLoggingTests(AzuriteFixture azurite)
         await using var stack = await ConnectStack.StartAsync(azurite, configureServices: services => services.AddSingleton<ILoggerProvider>(logs));
         var authorizationUrl = await stack.StartAndGetAuthorizationUrlAsync("u1", new { provider = "sandbox", connectionId = "mail", returnUrl = ConnectStack.ReturnBase });
         var callback = await stack.AuthorizeAtProviderAsync(authorizationUrl);
-        using (await stack.FollowToCallbackAsync(callback))
+        string completion;
+        using (var redirect = await stack.FollowToCallbackAsync(callback))
         {
+            completion = ConnectStack.QueryOf(redirect.Headers.Location!)["completion"];
+        }
+
+        using (var completed = await stack.CompleteAsync("u1", "mail", completion))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, completed.StatusCode);
         }
 
         var store = stack.Host.Services.GetRequiredService<ConnectionStore>();
@@ -34,13 +41,13 @@ public sealed class SecretLoggingTests(AzuriteFixture azurite)
         var query = ConnectStack.QueryOf(callback);
         string[] secretValues =
         [
-            query["code"], query["state"], firstRefreshToken, firstAccessToken,
+            query["code"], query["state"], completion, firstRefreshToken, firstAccessToken,
             await secrets.ReadRefreshTokenAsync(refreshed, CancellationToken.None),
             (await secrets.ReadAccessTokenAsync(refreshed, CancellationToken.None))!,
         ];
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.NotEmpty(logs.Messages);
-        Assert.Contains(logs.Messages, m => m.Contains("authorized and stored", StringComparison.Ordinal));
+        Assert.Contains(logs.Messages, m => m.Contains("authorized: pending completion", StringComparison.Ordinal));
         Assert.All(secretValues, secret => Assert.DoesNotContain(logs.Messages, m => m.Contains(secret, StringComparison.Ordinal)));
     }
 }

@@ -153,6 +153,20 @@ internal sealed class ConnectStack : IAsyncDisposable
 
     public string CallerToken(string subject = Caller) => Authress.MintCallerToken(subject, CallerTokenKind.ServiceClient);
 
+    /// <summary>A token for a person signed in as <paramref name="userId"/>, as the application's front end holds.</summary>
+    public string UserToken(string userId) => Authress.MintCallerToken(userId, CallerTokenKind.User);
+
+    /// <summary>The user finishes a pending connection with the code from the callback's redirect.</summary>
+    public async Task<HttpResponseMessage> CompleteAsync(string userId, string connectionId, string? completion, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/users/{userId}/connections/{connectionId}/complete")
+        {
+            Content = JsonContent.Create(new { completion }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? UserToken(userId));
+        return await Host.Client.SendAsync(request);
+    }
+
     public async Task<HttpResponseMessage> StartConnectionAsync(string userId, object body, string? token = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/users/{userId}/connections") { Content = JsonContent.Create(body) };
@@ -178,20 +192,32 @@ internal sealed class ConnectStack : IAsyncDisposable
 
     public async Task<HttpResponseMessage> FollowToCallbackAsync(Uri callback) => await Browser.GetAsync(callback);
 
-    /// <summary>Start, approve and complete; returns the callback's response (a redirect to the return URL).</summary>
+    /// <summary>
+    /// Start, approve at the provider, and follow the callback; a pending connection is then completed by its user, as
+    /// the application's front end would. Returns the callback's response (a redirect to the return URL).
+    /// </summary>
     public async Task<HttpResponseMessage> ConnectAsync(string userId, string? connectionId = null, string returnUrl = ReturnBase + "done")
     {
         var authorizationUrl = await StartAndGetAuthorizationUrlAsync(userId, new { provider = ProviderId, connectionId, returnUrl });
-        return await FollowToCallbackAsync(await AuthorizeAtProviderAsync(authorizationUrl));
+        var callback = await FollowToCallbackAsync(await AuthorizeAtProviderAsync(authorizationUrl));
+        if (callback.Headers.Location is { } location && QueryOf(location).GetValueOrDefault("status") == "pending")
+        {
+            var query = QueryOf(location);
+            using var completed = await CompleteAsync(userId, query["connectionId"], query["completion"]);
+            Assert.True(completed.StatusCode == HttpStatusCode.OK, await completed.Content.ReadAsStringAsync());
+        }
+
+        return callback;
     }
 
-    /// <summary>Connects each connection of <paramref name="userId"/> end to end and asserts it connected.</summary>
+    /// <summary>Connects each connection of <paramref name="userId"/> end to end, completion included, and asserts it connected.</summary>
     public async Task ConnectAllAsync(string userId, params string[] connectionIds)
     {
         foreach (var connectionId in connectionIds)
         {
             using var response = await ConnectAsync(userId, connectionId);
-            Assert.Equal("connected", QueryOf(response.Headers.Location!)["status"]);
+            Assert.Equal("pending", QueryOf(response.Headers.Location!)["status"]);
+            Assert.NotNull(await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None));
         }
     }
 
