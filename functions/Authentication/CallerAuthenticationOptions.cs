@@ -16,7 +16,10 @@ public sealed class TrustedIssuer
 
     public IssuerKind Kind { get; set; } = IssuerKind.Authress;
 
-    /// <summary>Required <c>aud</c>; unset means the audience is not checked.</summary>
+    /// <summary>
+    /// Required <c>aud</c>. OIDC issuers must set it (start-up fails otherwise). For Authress it is optional: service-client
+    /// tokens carry <c>{accountId}.accounts.authress.io</c>, and the issuer path already binds them to the account.
+    /// </summary>
     public string? Audience { get; set; }
 
     /// <summary>Accepted signature algorithms; defaults to EdDSA for Authress, RS256 and ES256 for OIDC. HS* is never accepted.</summary>

@@ -24,6 +24,12 @@ internal sealed class CallerAuthenticationOptionsValidator : IValidateOptions<Ca
                 failures.Add($"{SettingName.Of(Section, "Issuers", index, "Issuer")} must be an https URL (http only on loopback, for local tools).");
             }
 
+            if (issuer.Kind == IssuerKind.Oidc && string.IsNullOrWhiteSpace(issuer.Audience))
+            {
+                failures.Add($"{SettingName.Of(Section, "Issuers", index, "Audience")} is required for an OIDC issuer: without it any token that " +
+                    "issuer signs for any application (e.g. any app in an Entra tenant) would be accepted. Set it to this service's application ID URI or client id.");
+            }
+
             if (issuer.EffectiveAlgorithms.Any(a => a.StartsWith("HS", StringComparison.OrdinalIgnoreCase) || a.Equals("none", StringComparison.OrdinalIgnoreCase)))
             {
                 failures.Add($"{SettingName.Of(Section, "Issuers", index, "Algorithms")} may not allow symmetric (HS*) or unsigned tokens.");

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -62,10 +63,16 @@ public sealed partial class CallerAuthenticator(
             : await signingKeys.DiscoverJwksUriAsync(match.Trusted.Issuer!, cancellationToken);
         if (jwksUri is null)
         {
-            return AuthenticationResult.Invalid("The issuer's signing keys are unavailable.");
+            return AuthenticationResult.KeysUnavailable();
         }
 
-        var keys = await signingKeys.GetKeysAsync(jwksUri, string.IsNullOrEmpty(parsed.Kid) ? null : parsed.Kid, cancellationToken);
+        var lookup = await signingKeys.GetKeysAsync(jwksUri, match.Trusted.Issuer!, string.IsNullOrEmpty(parsed.Kid) ? null : parsed.Kid, cancellationToken);
+        if (lookup.Unavailable)
+        {
+            return AuthenticationResult.KeysUnavailable();
+        }
+
+        var keys = lookup.Keys;
         var validation = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = parsed.Issuer,
@@ -105,7 +112,7 @@ public sealed partial class CallerAuthenticator(
             _ => match.Trusted.IssuesUserTokens ? CallerKind.User : CallerKind.Service,
         };
         var caller = new Caller(subject, kind, parsed.Issuer);
-        validatedTokens.Add(token, caller, new DateTimeOffset(parsed.ValidTo, TimeSpan.Zero));
+        validatedTokens.Add(token, caller, new DateTimeOffset(parsed.ValidTo, TimeSpan.Zero), options.Value.SigningKeyLifetime);
         return AuthenticationResult.Success(caller);
     }
 
@@ -140,11 +147,11 @@ public sealed partial class CallerAuthenticator(
                 return new IssuerMatch(trusted, null);
             }
 
-            // Service clients: exactly one further segment after /v1/clients/.
-            if (path.StartsWith(ClientsPathPrefix, StringComparison.Ordinal) && path.Length > ClientsPathPrefix.Length
-                && path.IndexOf('/', ClientsPathPrefix.Length) < 0)
+            // Service clients: exactly one further segment after /v1/clients/, of Authress id characters only (nothing
+            // escaped, no dots), since it becomes part of the JWKS URI that is fetched.
+            if (path.StartsWith(ClientsPathPrefix, StringComparison.Ordinal) && ServiceClientId().IsMatch(path.AsSpan(ClientsPathPrefix.Length)))
             {
-                return new IssuerMatch(trusted, Uri.UnescapeDataString(path[ClientsPathPrefix.Length..]));
+                return new IssuerMatch(trusted, path[ClientsPathPrefix.Length..]);
             }
         }
 
@@ -162,6 +169,9 @@ public sealed partial class CallerAuthenticator(
         SecurityTokenInvalidSignatureException => "The token's signature is not valid.",
         _ => "The token is not valid.",
     };
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]
+    private static partial Regex ServiceClientId();
 
     private sealed record IssuerMatch(TrustedIssuer Trusted, string? ServiceClientId);
 

@@ -4,7 +4,11 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace Credentials.Functions.Authentication;
 
-/// <summary>Callers of recently validated tokens, keyed by the token's SHA-256 (never the token), until the token expires.</summary>
+/// <summary>
+/// Callers of recently validated tokens, keyed by the token's SHA-256 (never the token), until the token expires but
+/// never longer than the given age: a token signed with a key the issuer has since withdrawn stops being accepted once
+/// the keys are fetched again.
+/// </summary>
 public sealed class ValidatedTokenCache(TimeProvider time) : IDisposable
 {
     private const int MaxEntries = 10_000;
@@ -16,9 +20,11 @@ public sealed class ValidatedTokenCache(TimeProvider time) : IDisposable
         return _cache.TryGetValue(key, out Entry? entry) && entry!.ExpiresAt > time.GetUtcNow() ? entry.Caller : null;
     }
 
-    public void Add(string token, Caller caller, DateTimeOffset expiresAt)
+    public void Add(string token, Caller caller, DateTimeOffset tokenExpiresAt, TimeSpan maxAge)
     {
-        if (expiresAt <= time.GetUtcNow())
+        var now = time.GetUtcNow();
+        var expiresAt = tokenExpiresAt < now + maxAge ? tokenExpiresAt : now + maxAge;
+        if (expiresAt <= now)
         {
             return;
         }

@@ -52,8 +52,8 @@ public sealed class AuthressLocalServer : IAsyncDisposable
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
         var server = new AuthressLocalServer(app, grants, serviceClients);
-        app.MapGet("/.well-known/openid-configuration/jwks", () => server.Jwks());
-        app.MapGet("/v1/clients/{clientId}/.well-known/openid-configuration/jwks", () => server.Jwks());
+        app.MapGet("/.well-known/openid-configuration/jwks", server.Jwks);
+        app.MapGet("/v1/clients/{clientId}/.well-known/openid-configuration/jwks", server.Jwks);
         app.MapPost("/local/tokens", server.MintFromRequestAsync);
         app.MapGet("/v1/users/{**rest}", server.AuthorizeUser);
         await app.StartAsync();
@@ -97,7 +97,18 @@ public sealed class AuthressLocalServer : IAsyncDisposable
         _issuerKey.Dispose();
     }
 
-    private IResult Jwks() => Results.Json(new
+    /// <summary>How many times signing keys were fetched, on any path.</summary>
+    public int JwksRequests => Volatile.Read(ref _jwksRequests);
+
+    private int _jwksRequests;
+
+    private IResult Jwks()
+    {
+        Interlocked.Increment(ref _jwksRequests);
+        return JwksDocument();
+    }
+
+    private IResult JwksDocument() => Results.Json(new
     {
         keys = new[]
         {

@@ -23,6 +23,11 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
         ArgumentNullException.ThrowIfNull(request);
         var http = request.HttpContext;
         var authentication = await authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), http.RequestAborted);
+        if (authentication.IsUnavailable)
+        {
+            return Reject(Unavailable(http, TimeSpan.FromSeconds(30), "The caller's token could not be checked because its issuer's signing keys cannot be fetched; retry later."));
+        }
+
         if (authentication.Caller is not { } caller)
         {
             http.Response.Headers.WWWAuthenticate = authentication.Error is null
@@ -49,11 +54,16 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
                         ? "Only the user a connection is for may complete it, signed in as that user."
                         : $"Missing permission {permission} on this user's credentials."));
             default:
-                var retryAfter = (int)Math.Ceiling((outcome.RetryAfter ?? TimeSpan.FromSeconds(5)).TotalSeconds);
-                http.Response.Headers.RetryAfter = Math.Max(1, retryAfter).ToString(CultureInfo.InvariantCulture);
-                return Reject(ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
-                    "Authorization is temporarily unavailable.", "The request was refused because no authorization decision could be made; retry later."));
+                return Reject(Unavailable(http, outcome.RetryAfter ?? TimeSpan.FromSeconds(5),
+                    "The request was refused because no authorization decision could be made; retry later."));
         }
+    }
+
+    private static ObjectResult Unavailable(HttpContext http, TimeSpan retryAfter, string detail)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
+            "Authorization is temporarily unavailable.", detail);
     }
 
     private static GateResult Reject(IActionResult result) => new(null, result);

@@ -41,4 +41,17 @@ public sealed class StartupValidationTests
         Assert.Contains(key, exception.Message, StringComparison.Ordinal);
         Assert.Contains(appSetting, exception.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_oidc_issuer_without_an_audience_stops_start_up_naming_the_setting()
+    {
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningDevHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Authentication:Issuers:1:Issuer"] = "https://login.example.test/tenant/v2.0",
+            ["Authentication:Issuers:1:Kind"] = "Oidc",
+        }));
+
+        Assert.Contains("Authentication:Issuers:1:Audience", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Authentication__Issuers__1__Audience", exception.Message, StringComparison.Ordinal);
+    }
 }
