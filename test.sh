@@ -6,10 +6,22 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Azurite (the storage emulator the tests start for themselves) comes from npm, pinned in package-lock.json.
 if [ ! -x node_modules/.bin/azurite-table ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test.sh: installing Azurite from npm (npm ci)"
   npm ci --no-audit --no-fund || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
+# The browser tests drive Debian's chromium through Playwright (Playwright's own browser download cannot run offline).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  echo "test.sh: installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" -eq 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "test.sh: chromium could not be installed; the browser tests will fail"
+  else
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "test.sh: install chromium (or set CHROMIUM_PATH); the browser tests will fail without it"
+  fi
+fi
+
 rm -rf TestResults
+echo "test.sh: building and running every test in CredentialsFunctions.sln"
 # A test that hangs is dumped and failed after 5 minutes instead of holding CI until its limit.
 dotnet test CredentialsFunctions.sln -c Release --logger trx --results-directory TestResults --blame-hang-timeout 5m
 test_status=$?

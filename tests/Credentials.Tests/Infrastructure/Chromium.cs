@@ -1,0 +1,30 @@
+using Microsoft.Playwright;
+
+namespace Credentials.Tests.Infrastructure;
+
+/// <summary>
+/// Debian's chromium, driven by Playwright: its own browser download cannot run offline, so the browser comes from the
+/// machine (test.sh installs the <c>chromium</c> package; <c>CHROMIUM_PATH</c> overrides where it is).
+/// </summary>
+internal static class Chromium
+{
+    public static string ExecutablePath => Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    {
+        if (!File.Exists(ExecutablePath))
+        {
+            throw new InvalidOperationException($"{ExecutablePath} is missing: install Debian's chromium (test.sh does), or set CHROMIUM_PATH.");
+        }
+
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            // As root in CI there is no user namespace for the sandbox; the rest keeps chromium off the (closed) network.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return (playwright, browser);
+    }
+}
