@@ -19,7 +19,7 @@ wait_for_port() {
 }
 
 for port in "$PORT" "$AUTHRESS_PORT" "$SANDBOX_PORT" "$BLOB_PORT" "$QUEUE_PORT" "$TABLE_PORT"; do
-  if port_in_use "$port"; then echo "run.sh: port $port is already in use; stop what holds it or choose another (PORT, AZURITE_*_PORT)." >&2; exit 1; fi
+  if port_in_use "$port"; then echo "run.sh: port $port is already in use; stop what holds it or choose another (PORT, AUTHRESS_PORT, SANDBOX_PORT, AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT, AZURITE_TABLE_PORT)." >&2; exit 1; fi
 done
 
 if [ ! -f local.settings.json ]; then
