@@ -1,62 +1,60 @@
-using System.Globalization;
 using Azure.Data.Tables;
 using Credentials.Functions.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Audit;
 
 /// <summary>
-/// Append-only table of credential access events. Partitioned by UTC day (retention deletes whole old days); within a
-/// day rows sort newest first. Rows are only ever added, never updated.
+/// Append-only log of credential access events ([storage layout](docs/storage.md)). In the default
+/// <see cref="AuditMode.Queued"/> mode an event is accepted into a bounded queue that <see cref="AuditWriter"/> writes in
+/// batches; a full queue throws <see cref="AuditUnavailableException"/>, so the request fails closed. In
+/// <see cref="AuditMode.Synchronous"/> mode every event is one table write before the caller continues.
 /// </summary>
-public sealed class AuditLog(StorageTables tables)
+public sealed class AuditLog(StorageTables tables, AuditBuffer queue, IOptions<AuditOptions> options)
 {
-    private const string DayFormat = "yyyyMMdd";
-
     public async Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
-        var table = await tables.AuditAsync(cancellationToken);
-        var entity = new TableEntity(PartitionFor(auditEvent.OccurredAt), RowKeyFor(auditEvent.OccurredAt))
+        if (options.Value.Mode == AuditMode.Queued)
         {
-            ["Caller"] = auditEvent.Caller,
-            ["UserId"] = auditEvent.UserId,
-            ["ConnectionId"] = auditEvent.ConnectionId,
-            ["Action"] = auditEvent.Action,
-            ["Outcome"] = auditEvent.Outcome,
-            ["CorrelationId"] = auditEvent.CorrelationId,
-            ["OccurredAt"] = auditEvent.OccurredAt,
-            ["Reason"] = auditEvent.Reason,
-        };
-        await table.AddEntityAsync(entity, cancellationToken);
-    }
+            if (!queue.TryEnqueue(auditEvent))
+            {
+                throw new AuditUnavailableException();
+            }
 
-    /// <summary>Events of one UTC day, newest first.</summary>
-    public async Task<IReadOnlyList<AuditEvent>> ReadDayAsync(DateOnly day, CancellationToken cancellationToken)
-    {
-        var table = await tables.AuditAsync(cancellationToken);
-        var partition = day.ToString(DayFormat, CultureInfo.InvariantCulture);
-        var events = new List<AuditEvent>();
-        await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, cancellationToken: cancellationToken))
-        {
-            events.Add(new AuditEvent(
-                entity.GetString("Caller") ?? string.Empty,
-                entity.GetString("UserId") ?? string.Empty,
-                entity.GetString("ConnectionId"),
-                entity.GetString("Action") ?? string.Empty,
-                entity.GetString("Outcome") ?? string.Empty,
-                entity.GetString("CorrelationId") ?? string.Empty,
-                entity.GetDateTimeOffset("OccurredAt") ?? DateTimeOffset.MinValue,
-                entity.GetString("Reason")));
+            return;
         }
 
-        return events;
+        var table = await tables.AuditAsync(cancellationToken);
+        var partition = AuditTableLayout.PartitionFor(AuditTableLayout.DayOf(auditEvent.OccurredAt), Random.Shared.Next(AuditTableLayout.Shards));
+        await table.AddEntityAsync(AuditTableLayout.ToEntity(auditEvent, partition), cancellationToken);
+    }
+
+    /// <summary>Waits until every event appended before this call is in the table.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken) =>
+        options.Value.Mode == AuditMode.Queued ? queue.FlushAsync(cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Events of one UTC day, newest first, including this instance's queued ones.</summary>
+    public async Task<IReadOnlyList<AuditEvent>> ReadDayAsync(DateOnly day, CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+        var table = await tables.AuditAsync(cancellationToken);
+        var rows = new List<TableEntity>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(AuditTableLayout.DayRangeFilter(day), cancellationToken: cancellationToken))
+        {
+            rows.Add(entity);
+        }
+
+        // Row keys are inverted ticks: ordinal order across all of the day's shards is newest first.
+        return rows.OrderBy(row => row.RowKey, StringComparer.Ordinal).Select(AuditTableLayout.FromEntity).ToList();
     }
 
     /// <summary>Deletes every day strictly before <paramref name="cutoff"/>. Returns the number of rows deleted.</summary>
     public async Task<int> DeleteDaysBeforeAsync(DateOnly cutoff, CancellationToken cancellationToken)
     {
+        await FlushAsync(cancellationToken);
         var table = await tables.AuditAsync(cancellationToken);
-        var boundary = cutoff.ToString(DayFormat, CultureInfo.InvariantCulture);
+        var boundary = AuditTableLayout.DayOf(cutoff);
         var deleted = 0;
         await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey.CompareTo(boundary) < 0, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
@@ -66,9 +64,4 @@ public sealed class AuditLog(StorageTables tables)
 
         return deleted;
     }
-
-    private static string PartitionFor(DateTimeOffset at) => at.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture);
-
-    private static string RowKeyFor(DateTimeOffset at) =>
-        string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks:D19}-{Guid.NewGuid():N}");
 }

@@ -60,7 +60,11 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddSingleton<AuditBuffer>();
         services.AddSingleton<AuditLog>();
+        services.AddHostedService<AuditWriter>();
         services.AddSingleton<ConnectionStatusEvents>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Credentials.Functions.Audit;
 using Credentials.Functions.Http.Problems;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -28,6 +29,21 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
         {
             LogRequestAborted(logger, http.Request.Method, http.Request.Path.Value);
         }
+        catch (AuditUnavailableException)
+        {
+            // Fail closed: what could not be audited must not happen. The queue drains within a second or so.
+            LogAuditUnavailable(logger, http.Request.Method, http.Request.Path.Value);
+            if (http.Response.HasStarted)
+            {
+                return;
+            }
+
+            http.Response.Clear();
+            http.Response.Headers.RetryAfter = "1";
+            await ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable, "The audit log is not keeping up.",
+                    "The request was refused because it could not be audited; retry shortly.")
+                .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+        }
 #pragma warning disable CA1031 // This is the last line of defence: whatever escaped must become a clean 500.
         catch (Exception exception)
 #pragma warning restore CA1031
@@ -47,6 +63,9 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error,
         Message = "Unhandled exception in {Method} {Path}; answered 500 with correlation id {CorrelationId}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string? path, string correlationId);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Request {Method} {Path} refused with 503: the audit queue is full")]
+    private static partial void LogAuditUnavailable(ILogger logger, string method, string? path);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Request {Method} {Path} aborted by the caller")]
     private static partial void LogRequestAborted(ILogger logger, string method, string? path);

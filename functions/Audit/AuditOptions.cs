@@ -1,0 +1,23 @@
+namespace Credentials.Functions.Audit;
+
+public enum AuditMode
+{
+    /// <summary>Events go through a bounded in-process queue and are written in batches (entity-group transactions).</summary>
+    Queued,
+
+    /// <summary>Every event is written before the request that caused it continues: one table write per event.</summary>
+    Synchronous,
+}
+
+public sealed class AuditOptions
+{
+    public const string SectionName = "Audit";
+
+    public AuditMode Mode { get; set; } = AuditMode.Queued;
+
+    /// <summary>Events held in memory at most; when it is full, requests that must be audited fail closed (503).</summary>
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Longest time an event waits in the queue before it is written.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,208 @@
+using System.Diagnostics.Metrics;
+using Azure;
+using Azure.Data.Tables;
+using Credentials.Functions.Observability;
+using Credentials.Functions.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Audit;
+
+/// <summary>
+/// Writes queued audit events in entity-group transactions (up to 100 rows of one partition each), at least every
+/// <see cref="AuditOptions.FlushInterval"/>, on request, and on shutdown. Failed writes are retried with backoff while the
+/// queue fills up behind them (so requests fail closed rather than go unaudited); events the table refuses outright are
+/// counted and logged as dropped.
+/// </summary>
+public sealed partial class AuditWriter : BackgroundService
+{
+    private const int MaxBatch = 100;
+    private const int MaxDrain = 2_000;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private readonly AuditBuffer _buffer;
+    private readonly StorageTables _tables;
+    private readonly IOptions<AuditOptions> _options;
+    private readonly ILogger<AuditWriter> _logger;
+    private readonly Counter<long> _written;
+    private readonly Counter<long> _dropped;
+    private readonly Meter _meter;
+    private readonly List<AuditEvent> _carryOver = [];
+    private int _nextShard = Random.Shared.Next(AuditTableLayout.Shards);
+
+    public AuditWriter(AuditBuffer buffer, StorageTables tables, IOptions<AuditOptions> options, IMeterFactory meters, ILogger<AuditWriter> logger)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        _buffer = buffer;
+        _tables = tables;
+        _options = options;
+        _logger = logger;
+        _meter = meters.Create(CredentialsTelemetry.MeterName);
+        _written = _meter.CreateCounter<long>("credentials.audit.written", "{event}", "Audit events written");
+        _dropped = _meter.CreateCounter<long>("credentials.audit.dropped", "{event}", "Audit events that could not be written");
+        _meter.CreateObservableGauge("credentials.audit.backlog", () => buffer.Backlog, "{event}", "Audit events accepted and not yet written");
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Whatever is still queued is written now, until the host's shutdown deadline; what is left then is lost, and said so.
+        await DrainAsync(final: true, cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _meter.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_options.Value.Mode != AuditMode.Queued)
+        {
+            return;
+        }
+
+        try
+        {
+            while (await _buffer.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await Task.WhenAny(Task.Delay(_options.Value.FlushInterval, stoppingToken), _buffer.FlushRequested);
+                _buffer.ResetFlushRequest();
+                await DrainAsync(final: false, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutdown: StopAsync drains what is left.
+        }
+    }
+
+    /// <param name="final">The last drain: what cannot be written before cancellation is dropped (counted and logged).</param>
+    /// <param name="cancellationToken">Ends the drain; events read but not written are kept for the next drain.</param>
+    private async Task DrainAsync(bool final, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var batch = new List<AuditEvent>(_carryOver);
+            _carryOver.Clear();
+            while (batch.Count < MaxDrain && _buffer.Reader.TryRead(out var auditEvent))
+            {
+                batch.Add(auditEvent);
+            }
+
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var chunks = batch.GroupBy(e => AuditTableLayout.DayOf(e.OccurredAt))
+                .SelectMany(day => day.Chunk(MaxBatch).Select(chunk => (Day: day.Key, Events: chunk)))
+                .ToList();
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                var (day, events) = chunks[i];
+                var partition = AuditTableLayout.PartitionFor(day, Interlocked.Increment(ref _nextShard));
+                if (await WriteAsync(partition, events, cancellationToken) is not { } written)
+                {
+                    var unwritten = chunks.Skip(i).SelectMany(c => c.Events).ToList();
+                    if (final)
+                    {
+                        Settle(unwritten.Count, written: 0);
+                    }
+                    else
+                    {
+                        _carryOver.AddRange(unwritten);
+                    }
+
+                    return;
+                }
+
+                Settle(events.Length, written);
+            }
+        }
+    }
+
+    private void Settle(int count, int written)
+    {
+        _written.Add(written);
+        if (written < count)
+        {
+            _dropped.Add(count - written);
+            LogDropped(_logger, count - written);
+        }
+
+        _buffer.Settled(count);
+    }
+
+    /// <summary>Writes one partition's chunk; returns how many events were written, or null when cancelled first.</summary>
+    private async Task<int?> WriteAsync(string partition, AuditEvent[] chunk, CancellationToken cancellationToken)
+    {
+        var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, AuditTableLayout.ToEntity(e, partition))).ToList();
+        var backoff = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var table = await _tables.AuditAsync(cancellationToken);
+                await table.SubmitTransactionAsync(actions, cancellationToken);
+                return chunk.Length;
+            }
+            catch (TableTransactionFailedException exception) when (exception.Status == 409)
+            {
+                // A transaction is all or nothing: an "already exists" on a retry means the first attempt landed and its
+                // response was lost (row keys are unique per event).
+                return chunk.Length;
+            }
+            catch (Exception exception) when (IsPermanent(exception))
+            {
+                LogRefused(_logger, exception, chunk.Length);
+                return await WriteOneByOneAsync(actions, cancellationToken);
+            }
+            catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException
+                && !cancellationToken.IsCancellationRequested)
+            {
+                LogRetrying(_logger, exception, attempt, backoff.TotalMilliseconds);
+                await Task.Delay(backoff, cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+    }
+
+    private async Task<int> WriteOneByOneAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        var written = 0;
+        var table = await _tables.AuditAsync(cancellationToken);
+        foreach (var action in actions)
+        {
+            try
+            {
+                await table.AddEntityAsync((TableEntity)action.Entity, cancellationToken);
+                written++;
+            }
+            catch (RequestFailedException exception) when (exception.Status is >= 400 and < 500)
+            {
+                written += exception.Status == 409 ? 1 : 0;
+            }
+        }
+
+        return written;
+    }
+
+    /// <summary>The table refused the request itself (bad entity, too large): retrying the same batch cannot succeed.</summary>
+    private static bool IsPermanent(Exception exception) =>
+        exception is RequestFailedException { Status: 400 or 413 };
+
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Error, Message = "{Count} audit events could not be written and are lost")]
+    private static partial void LogDropped(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Writing audit events failed (attempt {Attempt}); retrying in {DelayMs} ms")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, int attempt, double delayMs);
+
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "The audit table refused a batch of {Count} events; writing them one by one")]
+    private static partial void LogRefused(ILogger logger, Exception exception, int count);
+}
