@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Authentication;
 using Credentials.Functions.Authorization.Authress;
@@ -10,6 +11,11 @@ namespace Credentials.Functions.Authorization;
 /// (when enabled, never for reading tokens), otherwise Authress; completing a connection only by its own user. Fails
 /// closed, and audits every decision.
 /// </summary>
+/// <remarks>
+/// Authress bills per call, and an offline job reads many users. So a caller is first asked about the whole collection
+/// <c>/user-credentials/refresh-tokens/users</c> (grants cascade): one allow there, cached, covers every user. Only when
+/// that is denied is the user or connection asked about. Concurrent identical questions share one call.
+/// </remarks>
 public sealed class CredentialAuthorizer(
     AuthressClient authress,
     AuthorizationDecisionCache decisions,
@@ -17,6 +23,8 @@ public sealed class CredentialAuthorizer(
     IOptions<AuthorizationOptions> options,
     TimeProvider time)
 {
+    private readonly ConcurrentDictionary<string, Task<AuthorizationOutcome>> _inFlight = new(StringComparer.Ordinal);
+
     public async Task<AuthorizationOutcome> AuthorizeAsync(Caller caller, CredentialAccess access, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -44,19 +52,53 @@ public sealed class CredentialAuthorizer(
             return new AuthorizationOutcome(AuthorizationVerdict.Allowed, "self_service");
         }
 
-        if (decisions.Find(caller.Id, access) is { } cached)
+        // With allows not cached, asking about the collection first would only double the calls.
+        if (options.Value.AllowCacheDuration > TimeSpan.Zero)
+        {
+            var collection = await AskAsync(caller.Id, CredentialAccess.UsersRoot, access.Permission, isCollection: true, cancellationToken);
+            if (collection.Verdict != AuthorizationVerdict.Denied)
+            {
+                return collection with { Reason = "collection_" + collection.Reason };
+            }
+        }
+
+        return await AskAsync(caller.Id, access.ResourceUri, access.Permission, isCollection: false, cancellationToken);
+    }
+
+    private async Task<AuthorizationOutcome> AskAsync(string callerId, string resourceUri, string permission, bool isCollection, CancellationToken cancellationToken)
+    {
+        if (decisions.Find(callerId, resourceUri, permission) is { } cached)
         {
             return cached;
         }
 
-        var decision = await authress.AuthorizeUserAsync(caller.Id, access.ResourceUri, access.Permission, cancellationToken);
+        // The shared call belongs to no single request, so no request's cancellation ends it.
+        var key = $"{callerId}\n{resourceUri}\n{permission}";
+        var shared = _inFlight.GetOrAdd(key, _ => AskAuthressAsync(callerId, resourceUri, permission, isCollection));
+        try
+        {
+            return await shared.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Task<AuthorizationOutcome>>(key, shared));
+        }
+    }
+
+    private async Task<AuthorizationOutcome> AskAuthressAsync(string callerId, string resourceUri, string permission, bool isCollection)
+    {
+        await Task.Yield();
+        var decision = await authress.AuthorizeUserAsync(callerId, resourceUri, permission, CancellationToken.None);
         var outcome = decision.Verdict switch
         {
             AuthressVerdict.Allowed => new AuthorizationOutcome(AuthorizationVerdict.Allowed, decision.Reason),
             AuthressVerdict.Denied => new AuthorizationOutcome(AuthorizationVerdict.Denied, decision.Reason),
             _ => new AuthorizationOutcome(AuthorizationVerdict.Unavailable, decision.Reason, decision.RetryAfter),
         };
-        decisions.Remember(caller.Id, access, outcome);
+
+        // "Not granted on the whole collection" only sends the caller to the finer check, so it may be remembered as long
+        // as an allow: a broad grant added meanwhile is noticed within the allow cache duration.
+        decisions.Remember(callerId, resourceUri, permission, outcome, denialMeansFallBack: isCollection);
         return outcome;
     }
 }

@@ -57,6 +57,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<CredentialCipher>();
 
         services.AddSingleton<StorageTables>();
+        services.AddSingleton<ConnectionSnapshots>();
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();

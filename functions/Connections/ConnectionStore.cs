@@ -10,9 +10,21 @@ namespace Credentials.Functions.Connections;
 /// conditional on the ETag the caller read; a stale write comes back as <see cref="WriteStatus.Conflict"/>, never a
 /// silent overwrite. Outcomes are values; only infrastructure failures throw.
 /// </summary>
-public sealed partial class ConnectionStore(StorageTables tables, ILogger<ConnectionStore> logger)
+public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnapshots snapshots, ILogger<ConnectionStore> logger)
 {
     public const int MaxPageSize = 1000;
+
+    /// <summary>
+    /// The record as this instance saw it at most <see cref="ConnectionSnapshots.Lifetime"/> ago (its own writes at once):
+    /// for handing out tokens, where a cached read must cost no table request. Anything that writes reads with
+    /// <see cref="GetAsync"/>.
+    /// </summary>
+    public Task<ConnectionRecord?> GetRecentAsync(string userId, string connectionId, CancellationToken cancellationToken)
+    {
+        Identifiers.Require(userId, nameof(userId));
+        Identifiers.Require(connectionId, nameof(connectionId));
+        return snapshots.GetAsync(userId, connectionId, token => GetAsync(userId, connectionId, token)).WaitAsync(cancellationToken);
+    }
 
     public async Task<ConnectionRecord?> GetAsync(string userId, string connectionId, CancellationToken cancellationToken)
     {
@@ -34,11 +46,11 @@ public sealed partial class ConnectionStore(StorageTables tables, ILogger<Connec
         try
         {
             var response = await table.AddEntityAsync(entity, cancellationToken);
-            return WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() });
+            return Remember(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }));
         }
         catch (RequestFailedException exception) when (exception.Status == 409)
         {
-            return await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.AlreadyExists, cancellationToken);
+            return Remember(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.AlreadyExists, cancellationToken));
         }
     }
 
@@ -58,11 +70,11 @@ public sealed partial class ConnectionStore(StorageTables tables, ILogger<Connec
         try
         {
             var response = await table.UpdateEntityAsync(entity, new ETag(record.ETag), TableUpdateMode.Replace, cancellationToken);
-            return WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() });
+            return Remember(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }));
         }
         catch (RequestFailedException exception) when (exception.Status == 412)
         {
-            return await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.Conflict, cancellationToken);
+            return Remember(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.Conflict, cancellationToken));
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
@@ -82,6 +94,7 @@ public sealed partial class ConnectionStore(StorageTables tables, ILogger<Connec
         try
         {
             await table.UpdateEntityAsync(new TableEntity(userId, connectionId) { ["LastUsedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            snapshots.Touch(userId, connectionId, at);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
@@ -98,6 +111,7 @@ public sealed partial class ConnectionStore(StorageTables tables, ILogger<Connec
         try
         {
             var response = await table.DeleteEntityAsync(userId, connectionId, etag is null ? ETag.All : new ETag(etag), cancellationToken);
+            snapshots.Put(userId, connectionId, null);
             return response.Status == 404 ? WriteStatus.NotFound : WriteStatus.Written;
         }
         catch (RequestFailedException exception) when (exception.Status == 412)
@@ -106,6 +120,7 @@ public sealed partial class ConnectionStore(StorageTables tables, ILogger<Connec
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
+            snapshots.Put(userId, connectionId, null);
             return WriteStatus.NotFound;
         }
     }
@@ -152,6 +167,16 @@ public sealed partial class ConnectionStore(StorageTables tables, ILogger<Connec
         }
 
         return WriteResult.Failed(current.HasValue || rejection == WriteStatus.AlreadyExists ? rejection : WriteStatus.NotFound);
+    }
+
+    private WriteResult Remember(WriteResult result)
+    {
+        if (result.Record is { } written)
+        {
+            snapshots.Put(written.UserId, written.ConnectionId, written);
+        }
+
+        return result;
     }
 
     private static void Validate(ConnectionRecord record)

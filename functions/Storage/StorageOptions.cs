@@ -25,4 +25,11 @@ public sealed class StorageOptions
 
     /// <summary>Queue that receives a JSON event whenever a connection's status changes.</summary>
     public string StatusEventsQueue { get; set; } = "connection-status-events";
+
+    /// <summary>
+    /// How old a connection record an instance may serve an access token from (0: read the table every time). The bound
+    /// on how long a disconnect or a lost grant on another instance takes to be seen here; this instance's own writes are
+    /// seen at once.
+    /// </summary>
+    public TimeSpan ConnectionSnapshotLifetime { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -5,7 +5,8 @@ namespace Credentials.Functions.Tokens;
 
 /// <summary>
 /// Hands out a connection's access token: the stored one while it is fresh enough, otherwise through the refresh
-/// engine. Every hand-out reads the record first, so a disconnect or a lost grant takes effect on every instance at once.
+/// engine. The record comes from this instance's recent snapshot (<see cref="ConnectionStore.GetRecentAsync"/>), so a
+/// disconnect or a lost grant on another instance takes effect here within the snapshot lifetime (2 s by default).
 /// </summary>
 public sealed class AccessTokenService(
     ConnectionStore store,
@@ -21,7 +22,7 @@ public sealed class AccessTokenService(
     public async Task<AccessTokenResult> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var record = await store.GetAsync(request.UserId, request.ConnectionId, cancellationToken);
+        var record = await store.GetRecentAsync(request.UserId, request.ConnectionId, cancellationToken);
         var now = time.GetUtcNow();
         AccessTokenResult result;
         if (record is null)

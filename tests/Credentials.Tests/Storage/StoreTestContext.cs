@@ -15,7 +15,8 @@ internal sealed class StoreTestContext : IDisposable
         KeyOptions = TestKeys.LocalOptions(keyVersions.Length == 0 ? ["k-0001"] : keyVersions);
         Ring = TestKeys.LocalRing(KeyOptions);
         Tables = azurite.CreateIsolatedTables(tableOptions);
-        Store = new ConnectionStore(Tables, NullLogger<ConnectionStore>.Instance);
+        Snapshots = new ConnectionSnapshots(Microsoft.Extensions.Options.Options.Create(new StorageOptions()), TimeProvider.System);
+        Store = new ConnectionStore(Tables, Snapshots, NullLogger<ConnectionStore>.Instance);
         Secrets = new ConnectionSecrets(new CredentialCipher(Ring));
     }
 
@@ -25,6 +26,8 @@ internal sealed class StoreTestContext : IDisposable
 
     public StorageTables Tables { get; }
 
+    public ConnectionSnapshots Snapshots { get; }
+
     public ConnectionStore Store { get; }
 
     public ConnectionSecrets Secrets { get; }
@@ -32,5 +35,9 @@ internal sealed class StoreTestContext : IDisposable
     public Task<ConnectionRecord> NewRecordAsync(string userId, string connectionId, string refreshToken = "refresh-token-value", string? accessToken = "access-token-value") =>
         TestRecords.CreateAsync(Secrets, userId, connectionId, refreshToken, accessToken);
 
-    public void Dispose() => Ring.Dispose();
+    public void Dispose()
+    {
+        Ring.Dispose();
+        Snapshots.Dispose();
+    }
 }

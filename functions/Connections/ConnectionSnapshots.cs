@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Credentials.Functions.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Connections;
+
+/// <summary>
+/// This instance's recent copies of connection records (absent ones too), for the token hand-out: a record at most
+/// <see cref="StorageOptions.ConnectionSnapshotLifetime"/> old is served without a table read, and concurrent misses for
+/// one connection share one read. <see cref="ConnectionStore"/> puts every write of this instance here at once.
+/// </summary>
+public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimeProvider time) : IDisposable
+{
+    private const int MaxEntries = 50_000;
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
+    private readonly ConcurrentDictionary<(string, string), Task<ConnectionRecord?>> _reads = new();
+
+    public TimeSpan Lifetime => options.Value.ConnectionSnapshotLifetime;
+
+    /// <summary>The record as of at most <see cref="Lifetime"/> ago, reading it with <paramref name="read"/> only when needed.</summary>
+    public async Task<ConnectionRecord?> GetAsync(string userId, string connectionId, Func<CancellationToken, Task<ConnectionRecord?>> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var key = (userId, connectionId);
+        if (Lifetime > TimeSpan.Zero && _cache.TryGetValue(key, out Snapshot? snapshot) && time.GetUtcNow() - snapshot!.ReadAt < Lifetime)
+        {
+            return snapshot.Record;
+        }
+
+        // One read per connection in flight; it belongs to no single request, so no request's cancellation ends it.
+        var shared = _reads.GetOrAdd(key, _ => ReadAndRememberAsync(key, read));
+        try
+        {
+            return await shared;
+        }
+        finally
+        {
+            _reads.TryRemove(new KeyValuePair<(string, string), Task<ConnectionRecord?>>(key, shared));
+        }
+    }
+
+    /// <summary>This instance wrote <paramref name="record"/> (or, with null, removed the connection): later reads see it at once.</summary>
+    public void Put(string userId, string connectionId, ConnectionRecord? record)
+    {
+        if (Lifetime > TimeSpan.Zero)
+        {
+            _cache.Set((userId, connectionId), new Snapshot(record, time.GetUtcNow()), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+        }
+    }
+
+    /// <summary>
+    /// This instance recorded a hand-out (a merge of <c>LastUsedAt</c> only): the copy keeps its age and, since nothing
+    /// conditional is written from a snapshot, its ETag.
+    /// </summary>
+    public void Touch(string userId, string connectionId, DateTimeOffset lastUsedAt)
+    {
+        if (_cache.TryGetValue((userId, connectionId), out Snapshot? snapshot) && snapshot!.Record is { } record)
+        {
+            _cache.Set((userId, connectionId), snapshot with { Record = record with { LastUsedAt = lastUsedAt } },
+                new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+        }
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    private async Task<ConnectionRecord?> ReadAndRememberAsync((string UserId, string ConnectionId) key, Func<CancellationToken, Task<ConnectionRecord?>> read)
+    {
+        await Task.Yield();
+        var readAt = time.GetUtcNow();
+        var record = await read(CancellationToken.None);
+        // A write of this instance that landed while the read was on its way is newer than what the read saw.
+        if (Lifetime > TimeSpan.Zero && !(_cache.TryGetValue(key, out Snapshot? written) && written!.ReadAt >= readAt))
+        {
+            _cache.Set(key, new Snapshot(record, readAt), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+        }
+
+        return record;
+    }
+
+    private sealed record Snapshot(ConnectionRecord? Record, DateTimeOffset ReadAt);
+}
