@@ -36,7 +36,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddAccessTokens(configuration);
         services.AddMaintenance(configuration);
         services.AddCredentialsTelemetry(configuration);
-        services.AddLogging(logging => logging.KeepSecretUrlsOutOfLogs());
+        services.AddLogging(logging => logging.KeepSecretUrlsOutOfLogs().KeepLogsToWhatMatters(configuration));
         return services;
     }
 }

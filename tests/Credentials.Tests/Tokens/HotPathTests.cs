@@ -160,6 +160,29 @@ public sealed class HotPathTests(AzuriteFixture azurite) : IAsyncLifetime
         await ProblemAssert.IsAsync(elsewhere, HttpStatusCode.NotFound, "connection_not_found");
     }
 
+    [Fact]
+    public async Task Cached_reads_write_no_log_line_at_default_levels()
+    {
+        var logs = new CapturedLogs();
+        await using var stack = await ConnectStack.StartAsync(azurite, configureServices: services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        await stack.ConnectAllAsync("u1", "mail");
+        using (var warm = await ReadAsync(stack, stack.Host, "u1", "mail", ConnectStack.Caller))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        var before = logs.Messages.Count;
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await ReadAsync(stack, stack.Host, "u1", "mail", ConnectStack.Caller);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await stack.Host.Services.GetRequiredService<Functions.Audit.AuditLog>().FlushAsync(CancellationToken.None);
+        var during = logs.Messages.Skip(before).Where(m => !m.StartsWith("Debug", StringComparison.Ordinal) && !m.StartsWith("Trace", StringComparison.Ordinal)).ToList();
+        Assert.True(during.Count == 0, string.Join('\n', during));
+    }
+
     private Action<IServiceCollection> CountTableRequests(CountingPolicy policy) => services =>
     {
         var options = new TableClientOptions();
@@ -167,10 +190,13 @@ public sealed class HotPathTests(AzuriteFixture azurite) : IAsyncLifetime
         services.AddSingleton(azurite.CreateServiceClient(options));
     };
 
-    private async Task<HttpResponseMessage> ReadAsync(RunningDevHost host, string userId, string connectionId, string caller)
+    private Task<HttpResponseMessage> ReadAsync(RunningDevHost host, string userId, string connectionId, string caller) =>
+        ReadAsync(_stack, host, userId, connectionId, caller);
+
+    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, RunningDevHost host, string userId, string connectionId, string caller)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{userId}/connections/{connectionId}/access-token");
-        request.Headers.Authorization = new("Bearer", _stack.CallerToken(caller));
+        request.Headers.Authorization = new("Bearer", stack.CallerToken(caller));
         return await host.Client.SendAsync(request);
     }
 }
