@@ -67,7 +67,12 @@ public sealed partial class AuditWriter : BackgroundService
         {
             while (await _buffer.Reader.WaitToReadAsync(stoppingToken))
             {
-                await Task.WhenAny(Task.Delay(_options.Value.FlushInterval, stoppingToken), _buffer.FlushRequested);
+                // A trickle waits up to the flush interval to fill a transaction; a full one is written at once.
+                if (_buffer.Reader.Count < MaxBatch)
+                {
+                    await Task.WhenAny(Task.Delay(_options.Value.FlushInterval, stoppingToken), _buffer.FlushRequested);
+                }
+
                 _buffer.ResetFlushRequest();
                 await DrainAsync(final: false, stoppingToken);
             }
@@ -96,29 +101,36 @@ public sealed partial class AuditWriter : BackgroundService
                 return;
             }
 
+            // Each chunk goes to its own shard, so the chunks of one drain are written side by side.
             var chunks = batch.GroupBy(e => AuditTableLayout.DayOf(e.OccurredAt))
-                .SelectMany(day => day.Chunk(MaxBatch).Select(chunk => (Day: day.Key, Events: chunk)))
+                .SelectMany(day => day.Chunk(MaxBatch).Select(chunk => (Partition: AuditTableLayout.PartitionFor(day.Key, Interlocked.Increment(ref _nextShard)), Events: chunk)))
                 .ToList();
+            var results = await Task.WhenAll(chunks.Select(chunk => WriteAsync(chunk.Partition, chunk.Events, cancellationToken)));
+            var unwritten = new List<AuditEvent>();
             for (var i = 0; i < chunks.Count; i++)
             {
-                var (day, events) = chunks[i];
-                var partition = AuditTableLayout.PartitionFor(day, Interlocked.Increment(ref _nextShard));
-                if (await WriteAsync(partition, events, cancellationToken) is not { } written)
+                if (results[i] is { } written)
                 {
-                    var unwritten = chunks.Skip(i).SelectMany(c => c.Events).ToList();
-                    if (final)
-                    {
-                        Settle(unwritten.Count, written: 0);
-                    }
-                    else
-                    {
-                        _carryOver.AddRange(unwritten);
-                    }
+                    Settle(chunks[i].Events.Length, written);
+                }
+                else
+                {
+                    unwritten.AddRange(chunks[i].Events);
+                }
+            }
 
-                    return;
+            if (unwritten.Count > 0)
+            {
+                if (final)
+                {
+                    Settle(unwritten.Count, written: 0);
+                }
+                else
+                {
+                    _carryOver.AddRange(unwritten);
                 }
 
-                Settle(events.Length, written);
+                return;
             }
         }
     }

@@ -14,7 +14,10 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
 {
     private const int MaxEntries = 50_000;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
-    private readonly ConcurrentDictionary<(string, string), Task<ConnectionRecord?>> _reads = new();
+    private readonly ConcurrentDictionary<(string, string), Lazy<Task<ConnectionRecord?>>> _reads = new();
+
+    // No expiry in the cache itself: age is judged on the injected clock (ReadAt), and the size limit bounds memory.
+    private static readonly MemoryCacheEntryOptions Entry = new() { Size = 1 };
 
     public TimeSpan Lifetime => options.Value.ConnectionSnapshotLifetime;
 
@@ -29,14 +32,15 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
         }
 
         // One read per connection in flight; it belongs to no single request, so no request's cancellation ends it.
-        var shared = _reads.GetOrAdd(key, _ => ReadAndRememberAsync(key, read));
+        // Lazy: GetOrAdd may run its factory more than once under contention, and only one read may start.
+        var shared = _reads.GetOrAdd(key, _ => new Lazy<Task<ConnectionRecord?>>(() => ReadAndRememberAsync(key, read)));
         try
         {
-            return await shared;
+            return await shared.Value;
         }
         finally
         {
-            _reads.TryRemove(new KeyValuePair<(string, string), Task<ConnectionRecord?>>(key, shared));
+            _reads.TryRemove(new KeyValuePair<(string, string), Lazy<Task<ConnectionRecord?>>>(key, shared));
         }
     }
 
@@ -45,7 +49,7 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
     {
         if (Lifetime > TimeSpan.Zero)
         {
-            _cache.Set((userId, connectionId), new Snapshot(record, time.GetUtcNow()), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+            _cache.Set((userId, connectionId), new Snapshot(record, time.GetUtcNow()), Entry);
         }
     }
 
@@ -58,7 +62,7 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
         if (_cache.TryGetValue((userId, connectionId), out Snapshot? snapshot) && snapshot!.Record is { } record)
         {
             _cache.Set((userId, connectionId), snapshot with { Record = record with { LastUsedAt = lastUsedAt } },
-                new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+                Entry);
         }
     }
 
@@ -67,12 +71,18 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
     private async Task<ConnectionRecord?> ReadAndRememberAsync((string UserId, string ConnectionId) key, Func<CancellationToken, Task<ConnectionRecord?>> read)
     {
         await Task.Yield();
+        // A request that missed just before another read's result was remembered must not read again.
+        if (Lifetime > TimeSpan.Zero && _cache.TryGetValue(key, out Snapshot? fresh) && time.GetUtcNow() - fresh!.ReadAt < Lifetime)
+        {
+            return fresh.Record;
+        }
+
         var readAt = time.GetUtcNow();
         var record = await read(CancellationToken.None);
         // A write of this instance that landed while the read was on its way is newer than what the read saw.
         if (Lifetime > TimeSpan.Zero && !(_cache.TryGetValue(key, out Snapshot? written) && written!.ReadAt >= readAt))
         {
-            _cache.Set(key, new Snapshot(record, readAt), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Lifetime });
+            _cache.Set(key, new Snapshot(record, readAt), Entry);
         }
 
         return record;

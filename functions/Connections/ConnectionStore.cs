@@ -13,6 +13,7 @@ namespace Credentials.Functions.Connections;
 public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnapshots snapshots, ILogger<ConnectionStore> logger)
 {
     public const int MaxPageSize = 1000;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), DateTimeOffset> _marking = new();
 
     /// <summary>
     /// The record as this instance saw it at most <see cref="ConnectionSnapshots.Lifetime"/> ago (its own writes at once):
@@ -90,15 +91,25 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
     {
         Identifiers.Require(userId, nameof(userId));
         Identifiers.Require(connectionId, nameof(connectionId));
-        var table = await tables.ConnectionsAsync(cancellationToken);
+        // Concurrent hand-outs of one connection all see the same old LastUsedAt; one write says it for all of them.
+        if (!_marking.TryAdd((userId, connectionId), at))
+        {
+            return;
+        }
+
         try
         {
+            var table = await tables.ConnectionsAsync(cancellationToken);
             await table.UpdateEntityAsync(new TableEntity(userId, connectionId) { ["LastUsedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
             snapshots.Touch(userId, connectionId, at);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             // Deleted meanwhile: nothing to mark.
+        }
+        finally
+        {
+            _marking.TryRemove((userId, connectionId), out _);
         }
     }
 

@@ -41,7 +41,8 @@ public sealed class AccessTokenFunction(CredentialRequestGate gate, AccessTokenS
             minValidity = TimeSpan.FromSeconds(seconds);
         }
 
-        var result = await tokens.GetAsync(new AccessTokenRequest(userId, connectionId, minValidity, caller.Id, CorrelationId.Establish(http)), http.RequestAborted);
+        var result = await tokens.GetAsync(
+            new AccessTokenRequest(userId, connectionId, minValidity, caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
         if (result.Token is { } token)
         {
             return new OkObjectResult(new AccessTokenResponse(token.AccessToken, token.TokenType, token.ExpiresAt, string.Join(' ', token.Scopes), connectionId, token.ProviderId));

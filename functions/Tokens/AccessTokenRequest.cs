@@ -1,7 +1,10 @@
 namespace Credentials.Functions.Tokens;
 
-/// <summary>What a caller asks for: an access token of one connection that stays valid at least <see cref="MinValidity"/>.</summary>
-public sealed record AccessTokenRequest(string UserId, string ConnectionId, TimeSpan MinValidity, string CallerId, string CorrelationId)
+/// <summary>
+/// What a caller asks for: an access token of one connection that stays valid at least <see cref="MinValidity"/>.
+/// <see cref="AllowedBecause"/> is the authorization decision's reason, recorded in the hand-out's audit event.
+/// </summary>
+public sealed record AccessTokenRequest(string UserId, string ConnectionId, TimeSpan MinValidity, string CallerId, string CorrelationId, string? AllowedBecause = null)
 {
     public static readonly TimeSpan MaxMinValidity = TimeSpan.FromHours(1);
 }

@@ -52,8 +52,17 @@ public sealed class AccessTokenService(
         }
 
         await audit.AppendAsync(new AuditEvent(request.CallerId, request.UserId, request.ConnectionId, AuditActions.ReadAccessToken,
-            result.Token is null ? "failed" : "served", request.CorrelationId, now, result.Failure?.ToString() ?? result.ErrorCode), cancellationToken);
+            result.Token is null ? "failed" : "served", request.CorrelationId, now,
+            AuditReason(result, request.AllowedBecause)), cancellationToken);
         return result;
+    }
+
+    /// <summary>Why it failed, if it did, and which authorization decision let the caller ask (e.g. <c>authorized:collection_granted_cached</c>).</summary>
+    private static string? AuditReason(AccessTokenResult result, string? allowedBecause)
+    {
+        var failure = result.Failure?.ToString() ?? result.ErrorCode;
+        var authorized = allowedBecause is null ? null : "authorized:" + allowedBecause;
+        return failure is null ? authorized : authorized is null ? failure : $"{failure} {authorized}";
     }
 
     private async Task<AccessTokenResult> IssueAsync(ConnectionRecord record, CancellationToken cancellationToken)

@@ -22,28 +22,15 @@ namespace Credentials.Benchmarks;
 internal static class MaintenanceThroughput
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     public static async Task RunAsync(int connections, int concurrency)
     {
-        var root = RepositoryRoot();
-        using var table = StartNode(root, "azurite-table", "--tablePort");
-        using var queue = StartNode(root, "azurite-queue", "--queuePort");
-        try
-        {
-            await MeasureAsync(ListeningPort(table), ListeningPort(queue), connections, concurrency);
-        }
-        finally
-        {
-            table.Kill(entireProcessTree: true);
-            queue.Kill(entireProcessTree: true);
-        }
+        using var azurite = LocalAzurite.Start();
+        await MeasureAsync(azurite.ConnectionString, connections, concurrency);
     }
 
-    private static async Task MeasureAsync(int tablePort, int queuePort, int connections, int concurrency)
+    private static async Task MeasureAsync(string connectionString, int connections, int concurrency)
     {
-        var connectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};" +
-            $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;";
 
         var sandboxOptions = new SandboxProviderOptions { AutoApproveAs = "bench-user" };
         sandboxOptions.RedirectUris.Add(new Uri("http://127.0.0.1:7071/api/oauth/callback/sandbox"));
@@ -177,68 +164,5 @@ internal static class MaintenanceThroughput
         new byte[] { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 }.CopyTo(pkcs8, 0);
         System.Security.Cryptography.RandomNumberGenerator.Fill(pkcs8.AsSpan(16));
         return "sc_bench.key.account." + Convert.ToBase64String(pkcs8);
-    }
-
-    /// <summary>Starts an Azurite service on port 0; tools/scripts/report-listening-port.cjs makes it print the port it bound.</summary>
-    private static Process StartNode(string root, string tool, string portOption)
-    {
-        var start = new ProcessStartInfo(Path.Combine(root, "node_modules", ".bin", tool))
-        {
-            ArgumentList = { portOption, "0", "--inMemoryPersistence", "--silent", "--disableTelemetry", "--skipApiVersionCheck" },
-            Environment = { ["NODE_OPTIONS"] = "--require " + Path.Combine(root, "tools", "scripts", "report-listening-port.cjs") },
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        return Process.Start(start)!;
-    }
-
-    private static int ListeningPort(Process azurite)
-    {
-        const string Prefix = "listening-port ";
-        while (azurite.StandardOutput.ReadLine() is { } line)
-        {
-            if (line.StartsWith(Prefix, StringComparison.Ordinal))
-            {
-                _ = azurite.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-                return int.Parse(line.AsSpan(Prefix.Length), System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new InvalidOperationException("Azurite exited before it listened.");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CredentialsFunctions.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Run from inside the repository.");
-    }
-
-    private sealed class CountingPolicy : HttpPipelineSynchronousPolicy
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _byMethod = new();
-        private int _count;
-
-        public int Count => _count;
-
-        public Dictionary<string, int> ByMethod() => new(_byMethod);
-
-        public void Reset()
-        {
-            _count = 0;
-            _byMethod.Clear();
-        }
-
-        public override void OnSendingRequest(HttpMessage message)
-        {
-            Interlocked.Increment(ref _count);
-            _byMethod.AddOrUpdate(message.Request.Method.ToString(), 1, (_, n) => n + 1);
-        }
     }
 }

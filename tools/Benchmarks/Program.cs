@@ -11,4 +11,13 @@ if (args is ["maintenance", ..])
     return;
 }
 
+// `load [seconds] [connections]` runs the HTTP load measurement of the token hand-out against the dev host.
+if (args is ["load", ..])
+{
+    await LoadBenchmark.RunAsync(
+        TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8),
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 16);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EnvelopeBenchmarks).Assembly).Run(args);

@@ -9,8 +9,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Credentials.Functions.Http.Gate;
 
-/// <summary>An admitted caller, or the problem response that refuses the request.</summary>
-public readonly record struct GateResult(Caller? Caller, IActionResult? Rejection);
+/// <summary>An admitted caller and why it was allowed, or the problem response that refuses the request.</summary>
+public readonly record struct GateResult(Caller? Caller, IActionResult? Rejection, string? AllowedBecause = null);
 
 /// <summary>
 /// The checks every credential endpoint runs first, in this order: authenticate the bearer token (401), validate the
@@ -47,7 +47,7 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
         switch (outcome.Verdict)
         {
             case AuthorizationVerdict.Allowed:
-                return new GateResult(caller, null);
+                return new GateResult(caller, null, outcome.Reason);
             case AuthorizationVerdict.Denied:
                 return Reject(ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden,
                     "The caller is not allowed to do this.", permission == CredentialPermissions.CompleteOwn
