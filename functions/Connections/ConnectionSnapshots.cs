@@ -53,6 +53,10 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
         }
     }
 
+    /// <summary>When this instance last saw the connection used, if it holds a copy.</summary>
+    public DateTimeOffset? LastUsedAt(string userId, string connectionId) =>
+        _cache.TryGetValue((userId, connectionId), out Snapshot? snapshot) ? snapshot!.Record?.LastUsedAt : null;
+
     /// <summary>
     /// This instance recorded a hand-out (a merge of <c>LastUsedAt</c> only): the copy keeps its age and, since nothing
     /// conditional is written from a snapshot, its ETag.

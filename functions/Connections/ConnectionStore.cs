@@ -92,7 +92,8 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
         Identifiers.Require(userId, nameof(userId));
         Identifiers.Require(connectionId, nameof(connectionId));
         // Concurrent hand-outs of one connection all see the same old LastUsedAt; one write says it for all of them.
-        if (!_marking.TryAdd((userId, connectionId), at))
+        if ((snapshots.LastUsedAt(userId, connectionId) is { } marked && at - marked < TimeSpan.FromMinutes(1))
+            || !_marking.TryAdd((userId, connectionId), at))
         {
             return;
         }
