@@ -34,8 +34,8 @@ public static class CredentialEnvelope
         var nonce = envelope.AsSpan(headerLength + SaltSize, NonceSize);
         var ciphertext = envelope.AsSpan(headerLength + SaltSize + NonceSize, plaintext.Length);
         var tag = envelope.AsSpan(envelope.Length - TagSize);
-        RandomNumberGenerator.Fill(salt);
-        RandomNumberGenerator.Fill(nonce);
+        // Salt and nonce are adjacent: one call to the system RNG fills both (each call costs about 1.5 µs).
+        RandomNumberGenerator.Fill(envelope.AsSpan(headerLength, SaltSize + NonceSize));
 
         Span<byte> recordKey = stackalloc byte[KeySize];
         try
@@ -114,7 +114,7 @@ public static class CredentialEnvelope
     private static byte[] AssociatedData(ReadOnlySpan<byte> header, in EncryptionContext context)
     {
         // Length-prefixed fields, so no two different contexts can produce the same bytes.
-        var parts = new[] { context.Table, context.PartitionKey, context.RowKey, context.Field.ToString() };
+        var parts = new[] { context.Table, context.PartitionKey, context.RowKey, FieldName(context.Field) };
         var length = AssociatedDataLabel.Length + 4 + header.Length + parts.Sum(p => 4 + Encoding.UTF8.GetByteCount(p));
         var data = new byte[length];
         var span = data.AsSpan();
@@ -128,6 +128,15 @@ public static class CredentialEnvelope
 
         return data;
     }
+
+    /// <summary>The field's name as bound into the associated data (the enum member's name, without Enum.ToString's cost).</summary>
+    private static string FieldName(SecretField field) => field switch
+    {
+        SecretField.RefreshToken => nameof(SecretField.RefreshToken),
+        SecretField.AccessToken => nameof(SecretField.AccessToken),
+        SecretField.PkceVerifier => nameof(SecretField.PkceVerifier),
+        _ => field.ToString(),
+    };
 
     private static Span<byte> WriteLengthPrefixed(Span<byte> destination, ReadOnlySpan<byte> value)
     {

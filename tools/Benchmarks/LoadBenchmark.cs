@@ -99,7 +99,11 @@ internal static partial class LoadBenchmark
         var authressBefore = authress.AuthorizeRequestTargets.Count;
         var refreshesBefore = sandbox.RefreshGrants;
         var logBefore = logBytes.Bytes;
+        var appCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var azuriteCpuBefore = azurite.CpuTime;
         var hot = await LoadAsync(cachedBase + tokenPath, readerToken, duration, concurrency);
+        var appCpu = Process.GetCurrentProcess().TotalProcessorTime - appCpuBefore;
+        var azuriteCpu = azurite.CpuTime - azuriteCpuBefore;
         await cached.Services.GetRequiredService<Functions.Audit.AuditLog>().FlushAsync(CancellationToken.None);
         var hotTable = tableCalls.Count - tableCalls.CountTo("$batch");
         var hotBatches = tableCalls.CountTo("$batch");
@@ -142,6 +146,13 @@ internal static partial class LoadBenchmark
                 logBytes = Math.Round((double)hotLogBytes / hot.Requests, 2),
             },
             authressCallsFor100DistinctUsers = broad,
+            cpuDuringCachedRun = new
+            {
+                appSeconds = Math.Round(appCpu.TotalSeconds, 1),
+                azuriteSeconds = Math.Round(azuriteCpu.TotalSeconds, 1),
+                wallSeconds = duration.TotalSeconds,
+                appMicrosecondsPerServedRead = Math.Round(appCpu.TotalMilliseconds * 1000 / Math.Max(1, hot.Requests - hot.NonSuccess), 1),
+            },
         }, Indented));
     }
 

@@ -22,6 +22,17 @@ internal sealed class LocalAzurite : IDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>CPU time Azurite's processes have used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _table.Refresh();
+            _queue.Refresh();
+            return _table.TotalProcessorTime + _queue.TotalProcessorTime;
+        }
+    }
+
     public static LocalAzurite Start() =>
         new(StartNode(RepositoryRoot.Path, "azurite-table", "--tablePort"), StartNode(RepositoryRoot.Path, "azurite-queue", "--queuePort"));
 
