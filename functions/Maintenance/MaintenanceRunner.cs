@@ -131,7 +131,7 @@ public sealed partial class MaintenanceRunner(
         }
 
         return new RefreshDemand(record.UserId, record.ConnectionId, expiringAndUsed ? settings.ExpiringWithin : TimeSpan.Zero,
-            lastSuccess.AddTicks(1), Trigger, string.Empty);
+            lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record);
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information,

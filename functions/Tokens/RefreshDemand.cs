@@ -7,13 +7,19 @@ namespace Credentials.Functions.Tokens;
 /// <param name="MinValidity">The access token must stay valid this long.</param>
 /// <param name="RefreshedSince">Keep-alive: also refresh unless the last successful refresh is at or after this instant.</param>
 /// <param name="Trigger">Who asked, for the audit log: the caller id, or <c>maintenance</c>.</param>
+/// <param name="KnownRecord">
+/// A copy of the record the caller has just read (the maintenance walk's page), used for the first round instead of a
+/// point read. Every write that follows is conditional on its ETag, so a stale copy costs one rejected write and a
+/// fresh read, never a wrong result.
+/// </param>
 public sealed record RefreshDemand(
     string UserId,
     string ConnectionId,
     TimeSpan MinValidity,
     DateTimeOffset? RefreshedSince,
     string Trigger,
-    string CorrelationId);
+    string CorrelationId,
+    Connections.ConnectionRecord? KnownRecord = null);
 
 /// <summary>
 /// The outcome of a refresh: the stored record with a usable access token, or why there is none. <see cref="Refreshed"/>

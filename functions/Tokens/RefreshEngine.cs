@@ -82,7 +82,9 @@ public sealed partial class RefreshEngine(
     {
         for (var round = 0; round < MaxRounds; round++)
         {
-            var record = await store.GetAsync(demand.UserId, demand.ConnectionId, CancellationToken.None);
+            var record = round == 0 && demand.KnownRecord is { ETag: not null } known
+                ? known
+                : await store.GetAsync(demand.UserId, demand.ConnectionId, CancellationToken.None);
             if (record is null)
             {
                 return new RefreshResult(null, TokenFailureReason.NotFound, false);

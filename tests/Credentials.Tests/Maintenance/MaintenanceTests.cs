@@ -39,6 +39,53 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_walk_refreshes_from_the_scanned_record_without_reading_each_connection_again()
+    {
+        var requests = new CountingPolicy();
+        await using var stack = await ConnectStack.StartAsync(azurite, configureServices: services =>
+        {
+            var options = new Azure.Data.Tables.TableClientOptions();
+            options.AddPolicy(requests, Azure.Core.HttpPipelinePosition.PerCall);
+            services.AddSingleton(azurite.CreateServiceClient(options));
+        });
+        await stack.ConnectAllAsync(User, "a", "b", "c");
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            await stack.EditAsync(User, id, r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        }
+
+        requests.Reset();
+        var report = await RunAsync(stack.Host);
+
+        Assert.Equal(3, report.Refreshed);
+        var pointReads = requests.Requests.Count(r => r.StartsWith("GET", StringComparison.Ordinal) && r.Contains("(PartitionKey=", StringComparison.Ordinal)
+            && r.Contains(stack.ConnectionsTable, StringComparison.Ordinal));
+        var writes = requests.Requests.Count(r => r.StartsWith("PUT", StringComparison.Ordinal) && r.Contains(stack.ConnectionsTable, StringComparison.Ordinal));
+        Assert.Equal(0, pointReads);
+        Assert.Equal(6, writes);
+    }
+
+    [Fact]
+    public async Task A_scanned_copy_that_went_stale_costs_one_rejected_write_and_still_refreshes_once()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite);
+        await stack.ConnectAllAsync(User, "mail");
+        await stack.EditAsync(User, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        var scanned = await stack.RecordAsync(User, "mail");
+        await stack.EditAsync(User, "mail", r => r with { LastUsedAt = DateTimeOffset.UtcNow });
+        var engine = stack.Host.Services.GetRequiredService<Credentials.Functions.Tokens.RefreshEngine>();
+
+        var result = await engine.RefreshAsync(new Credentials.Functions.Tokens.RefreshDemand(User, "mail", TimeSpan.Zero,
+            scanned.LastRefreshSucceededAt!.Value.AddTicks(1), "maintenance", "test", KnownRecord: scanned), CancellationToken.None);
+
+        Assert.Null(result.Failure);
+        Assert.True(result.Refreshed);
+        Assert.Equal(1, stack.Sandbox.RefreshGrants);
+        Assert.Equal(0, stack.Sandbox.FailedRefreshGrants);
+        Assert.NotNull((await stack.RecordAsync(User, "mail")).LastUsedAt);
+    }
+
+    [Fact]
     public async Task A_used_token_about_to_expire_is_refreshed_ahead_and_an_unused_one_is_not()
     {
         await using var stack = await ConnectStack.StartAsync(azurite);
