@@ -52,24 +52,7 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
     {
         ArgumentNullException.ThrowIfNull(stateValue);
         var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        var hash = HashOf(stateValue);
-        var found = await table.GetEntityIfExistsAsync<TableEntity>(hash, OAuthState.RowKey, cancellationToken: cancellationToken);
-        if (!found.HasValue)
-        {
-            return (StateConsumption.Unknown, null);
-        }
-
-        var entity = found.Value!;
-        try
-        {
-            // The SDK reports a delete of a row that is already gone as a 404 response, not an exception.
-            using var deleted = (await table.DeleteEntityAsync(hash, OAuthState.RowKey, entity.ETag, cancellationToken));
-            if (deleted.Status == 404)
-            {
-                return (StateConsumption.Unknown, null);
-            }
-        }
-        catch (RequestFailedException exception) when (exception.Status is 404 or 412)
+        if (await SingleUseRows.TakeAsync(table, HashOf(stateValue), OAuthState.RowKey, cancellationToken) is not { } entity)
         {
             return (StateConsumption.Unknown, null);
         }

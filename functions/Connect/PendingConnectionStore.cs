@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Azure;
 using Azure.Data.Tables;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
@@ -46,8 +45,7 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
     {
         ArgumentNullException.ThrowIfNull(completionHash);
         var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        var found = await table.GetEntityIfExistsAsync<TableEntity>(completionHash, PendingConnection.RowKey, cancellationToken: cancellationToken);
-        return found.HasValue && await TryDeleteAsync(table, found.Value!, cancellationToken) ? FromEntity(found.Value!) : null;
+        return await SingleUseRows.TakeAsync(table, completionHash, PendingConnection.RowKey, cancellationToken) is { } taken ? FromEntity(taken) : null;
     }
 
     /// <summary>Takes every pending connection that expired before <paramref name="now"/>, for the caller to discard.</summary>
@@ -57,24 +55,10 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
         var filter = TableClient.CreateQueryFilter($"RowKey eq {PendingConnection.RowKey} and ExpiresAt lt {now}");
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
         {
-            if (await TryDeleteAsync(table, entity, cancellationToken))
+            if (await SingleUseRows.TryDeleteAsync(table, entity, cancellationToken))
             {
                 yield return FromEntity(entity);
             }
-        }
-    }
-
-    private static async Task<bool> TryDeleteAsync(TableClient table, TableEntity entity, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // The SDK reports a delete of a row that is already gone as a 404 response, not an exception.
-            using var deleted = await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, entity.ETag, cancellationToken);
-            return deleted.Status != 404;
-        }
-        catch (RequestFailedException exception) when (exception.Status is 404 or 412)
-        {
-            return false;
         }
     }
 

@@ -29,20 +29,7 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
         }
 
         var http = request.HttpContext;
-        StartConnectionRequest? body = null;
-        if (await ReadLimitedAsync(request.Body, http.RequestAborted) is { } json)
-        {
-            try
-            {
-                body = JsonSerializer.Deserialize<StartConnectionRequest>(json.Span);
-            }
-            catch (JsonException)
-            {
-                body = null;
-            }
-        }
-
-        if (body is null)
+        if (await ReadJsonAsync<StartConnectionRequest>(request.Body, http.RequestAborted) is not { } body)
         {
             return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "The body is not a valid start request.",
                 $"Send at most {MaxBodyBytes} bytes of JSON: {{ \"provider\": \"...\", \"connectionId\"?: \"...\", \"scopes\"?: [\"...\"], \"returnUrl\"?: \"...\" }}.");
@@ -92,20 +79,7 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
         }
 
         var http = request.HttpContext;
-        CompleteConnectionRequest? body = null;
-        if (await ReadLimitedAsync(request.Body, http.RequestAborted) is { } json)
-        {
-            try
-            {
-                body = JsonSerializer.Deserialize<CompleteConnectionRequest>(json.Span);
-            }
-            catch (JsonException)
-            {
-                body = null;
-            }
-        }
-
-        if (body?.Completion is not { Length: > 0 } completion)
+        if ((await ReadJsonAsync<CompleteConnectionRequest>(request.Body, http.RequestAborted))?.Completion is not { Length: > 0 } completion)
         {
             return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "The body is not a valid completion request.",
                 "Send { \"completion\": \"...\" } with the code the callback returned.");
@@ -121,6 +95,25 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
             _ => ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidCompletion,
                 "The completion code is not valid.", "It is unknown, already used, or was issued for another user or connection; nothing was connected."),
         };
+    }
+
+    /// <summary>The JSON body as <typeparamref name="T"/>, or null when it is larger than <see cref="MaxBodyBytes"/> or not such JSON.</summary>
+    private static async Task<T?> ReadJsonAsync<T>(Stream body, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (await ReadLimitedAsync(body, cancellationToken) is not { } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json.Span);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/> (read no further than that).</summary>

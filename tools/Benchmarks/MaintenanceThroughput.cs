@@ -60,6 +60,12 @@ internal static class MaintenanceThroughput
         tableOptions.AddPolicy(counter, HttpPipelinePosition.PerCall);
         services.AddSingleton(new TableServiceClient(connectionString, tableOptions));
         await using var provider = services.BuildServiceProvider();
+        // The background parts a host would run (the audit writer among them).
+        var hosted = provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
 
         Console.WriteLine($"Seeding {connections} connections with real sandbox grants…");
         var seeding = Stopwatch.StartNew();
@@ -83,6 +89,12 @@ internal static class MaintenanceThroughput
         while (!report.LapCompleted);
 
         walk.Stop();
+        await provider.GetRequiredService<Credentials.Functions.Audit.AuditLog>().FlushAsync(CancellationToken.None);
+        foreach (var service in hosted)
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+
         var perMinute = refreshed / walk.Elapsed.TotalMinutes;
         Console.WriteLine(JsonSerializer.Serialize(new
         {

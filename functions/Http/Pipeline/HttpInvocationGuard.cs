@@ -14,6 +14,8 @@ namespace Credentials.Functions.Http.Pipeline;
 /// </summary>
 public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> logger)
 {
+    private long _auditUnavailableLoggedAt = long.MinValue / 2;
+
     public async Task InvokeAsync(HttpContext http, Func<Task> next)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -31,8 +33,15 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
         }
         catch (AuditUnavailableException)
         {
-            // Fail closed: what could not be audited must not happen. The queue drains within a second or so.
-            LogAuditUnavailable(logger, http.Request.Method, http.Request.Path.Value);
+            // Fail closed: what could not be audited must not happen. The queue drains within a second or so. Said once
+            // a second, not once a request: an overloaded instance must not add a log flood to its troubles.
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref _auditUnavailableLoggedAt);
+            if (now - last >= 1000 && Interlocked.CompareExchange(ref _auditUnavailableLoggedAt, now, last) == last)
+            {
+                LogAuditUnavailable(logger, http.Request.Method, http.Request.Path.Value);
+            }
+
             if (http.Response.HasStarted)
             {
                 return;
@@ -64,7 +73,7 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
         Message = "Unhandled exception in {Method} {Path}; answered 500 with correlation id {CorrelationId}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string? path, string correlationId);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Request {Method} {Path} refused with 503: the audit queue is full")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Request {Method} {Path} refused with 503: the audit queue is full (logged at most once a second)")]
     private static partial void LogAuditUnavailable(ILogger logger, string method, string? path);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Request {Method} {Path} aborted by the caller")]
