@@ -19,7 +19,7 @@ internal sealed class CallerAuthenticationOptionsValidator : IValidateOptions<Ca
         {
             var issuer = options.Issuers[i];
             var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (issuer.Issuer is not { IsAbsoluteUri: true } uri || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+            if (!WebUrls.IsSecureOrLoopback(issuer.Issuer))
             {
                 failures.Add($"{SettingName.Of(Section, "Issuers", index, "Issuer")} must be an https URL (http only on loopback, for local tools).");
             }

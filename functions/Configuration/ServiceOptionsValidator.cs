@@ -12,9 +12,10 @@ internal sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
             return ValidateOptionsResult.Fail($"{setting} is required: the absolute URL at which callers and OAuth providers reach this app.");
         }
 
-        if (!options.PublicBaseUrl.IsAbsoluteUri || (options.PublicBaseUrl.Scheme != Uri.UriSchemeHttps && options.PublicBaseUrl.Scheme != Uri.UriSchemeHttp))
+        if (!WebUrls.IsSecureOrLoopback(options.PublicBaseUrl))
         {
-            return ValidateOptionsResult.Fail($"{setting} must be an absolute http(s) URL.");
+            return ValidateOptionsResult.Fail($"{setting} must be an absolute https URL (http only on a loopback host, for local runs): " +
+                "OAuth codes and completion codes travel through it.");
         }
 
         return ValidateOptionsResult.Success;

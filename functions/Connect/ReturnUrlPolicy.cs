@@ -1,3 +1,4 @@
+using Credentials.Functions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Connect;
@@ -34,7 +35,7 @@ public sealed class ReturnUrlPolicy(IOptions<ConnectOptions> options)
     internal static bool IsUsableEntry(Uri entry) =>
         entry.IsAbsoluteUri && IsWebUrl(entry) && entry.Query.Length == 0 && entry.Fragment.Length == 0 && entry.UserInfo.Length == 0;
 
-    private static bool IsWebUrl(Uri uri) => uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
+    private static bool IsWebUrl(Uri uri) => WebUrls.IsSecureOrLoopback(uri);
 
     private static bool IsUnderPath(string path, string allowedPath) =>
         allowedPath == "/"

@@ -46,6 +46,10 @@ internal static class ProviderDefinitionBuilder
         {
             failures.Add($"{Setting(nameof(ProviderSettings.ClientSecret))} is required (in Azure, a Key Vault reference).");
         }
+        else if (KeyVaultReferences.IsUnresolved(settings.ClientSecret))
+        {
+            failures.Add(KeyVaultReferences.Failure(Setting(nameof(ProviderSettings.ClientSecret))));
+        }
 
         if (failures.Count > before)
         {
@@ -145,8 +149,7 @@ internal static class ProviderDefinitionBuilder
     }
 
     public static bool IsAllowedEndpoint(Uri endpoint) =>
-        endpoint.IsAbsoluteUri
-        && (endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && endpoint.IsLoopback))
+        WebUrls.IsSecureOrLoopback(endpoint)
         && endpoint.Fragment.Length == 0
         && endpoint.UserInfo.Length == 0;
 

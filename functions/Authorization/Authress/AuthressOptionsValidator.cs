@@ -10,17 +10,24 @@ internal sealed class AuthressOptionsValidator : IValidateOptions<AuthressOption
     public ValidateOptionsResult Validate(string? name, AuthressOptions options)
     {
         var failures = new List<string>();
-        if (options.ApiBaseUrl is not { IsAbsoluteUri: true } uri || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
+        if (!WebUrls.IsSecureOrLoopback(options.ApiBaseUrl))
         {
             failures.Add($"{SettingName.Of(Section, nameof(AuthressOptions.ApiBaseUrl))} is required: the Authress account's https API host or custom domain.");
         }
 
-        if (!AuthressAccessKey.TryParse(options.AccessKey, out var key))
+        if (KeyVaultReferences.IsUnresolved(options.AccessKey))
+        {
+            failures.Add(KeyVaultReferences.Failure(SettingName.Of(Section, nameof(AuthressOptions.AccessKey))));
+        }
+        else if (!AuthressAccessKey.TryParse(options.AccessKey, out var parsed))
         {
             failures.Add($"{SettingName.Of(Section, nameof(AuthressOptions.AccessKey))} is required: the service client's access key (clientId.keyId.accountId.privateKey).");
         }
+        else
+        {
+            parsed?.Dispose();
+        }
 
-        key?.Dispose();
         if (options.RequestTimeout <= TimeSpan.Zero || options.MaxRetries is < 0 or > 5)
         {
             failures.Add($"{SettingName.Of(Section, nameof(AuthressOptions.RequestTimeout))} must be positive and {SettingName.Of(Section, nameof(AuthressOptions.MaxRetries))} 0-5.");

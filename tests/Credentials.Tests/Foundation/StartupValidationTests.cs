@@ -18,6 +18,7 @@ public sealed class StartupValidationTests
     [Theory]
     [InlineData("not a url")]
     [InlineData("ftp://example.test/")]
+    [InlineData("http://credentials.example.test/")]
     public async Task Malformed_public_base_url_stops_start_up(string value)
     {
         var exception = await Assert.ThrowsAsync<OptionsValidationException>(() =>
@@ -53,5 +54,22 @@ public sealed class StartupValidationTests
 
         Assert.Contains("Authentication:Issuers:1:Audience", exception.Message, StringComparison.Ordinal);
         Assert.Contains("Authentication__Issuers__1__Audience", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Authress:AccessKey", "Authress__AccessKey")]
+    [InlineData("Providers:google:ClientSecret", "Providers__google__ClientSecret")]
+    public async Task A_secret_that_is_still_an_unresolved_key_vault_reference_stops_start_up_naming_it(string key, string appSetting)
+    {
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningDevHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Providers:google:Preset"] = "google",
+            ["Providers:google:ClientId"] = "client.apps.example",
+            ["Providers:google:ClientSecret"] = "a-resolved-secret",
+            [key] = "@Microsoft.KeyVault(SecretUri=https://vault.example.test/secrets/provider-google)",
+        }));
+
+        Assert.Contains(appSetting, exception.Message, StringComparison.Ordinal);
+        Assert.Contains("still a Key Vault reference", exception.Message, StringComparison.Ordinal);
     }
 }
