@@ -15,7 +15,11 @@ public sealed class MasterKey : IDisposable
     private bool _destroyed;
 
     /// <summary>Takes ownership of <paramref name="material"/>; it is zeroed when this key is disposed.</summary>
-    public MasterKey(string version, byte[] material, DateTimeOffset createdAt)
+    /// <param name="version">The key version, written into every envelope.</param>
+    /// <param name="material">32 bytes.</param>
+    /// <param name="createdAt">When the version was created: the newest that may encrypt is current.</param>
+    /// <param name="expiresOn">After this the version still decrypts but never encrypts again (a Key Vault expiry date).</param>
+    public MasterKey(string version, byte[] material, DateTimeOffset createdAt, DateTimeOffset? expiresOn = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         ArgumentNullException.ThrowIfNull(material);
@@ -33,9 +37,15 @@ public sealed class MasterKey : IDisposable
         Version = version;
         _material = material;
         CreatedAt = createdAt;
+        ExpiresOn = expiresOn;
     }
 
     public string Version { get; }
+
+    public DateTimeOffset? ExpiresOn { get; }
+
+    /// <summary>Whether new envelopes may be written under this version at <paramref name="now"/>.</summary>
+    public bool MayEncryptAt(DateTimeOffset now) => ExpiresOn is not { } expires || expires > now;
 
     /// <summary>
     /// The one rule for a master key's stored form (a Key Vault secret value or a local setting): base64 of exactly

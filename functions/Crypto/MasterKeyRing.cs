@@ -146,7 +146,17 @@ public sealed partial class MasterKeyRing : IDisposable
             }
         }
 
-        var current = byVersion.Values.OrderBy(k => k.CreatedAt).ThenBy(k => k.Version, StringComparer.Ordinal).Last();
+        // The newest version that has not expired encrypts; expired ones only decrypt. With none left, the newest still
+        // does rather than nothing (the expiry is a rotation reminder, not a reason to stop connecting users), and a
+        // warning says so.
+        var now = _time.GetUtcNow();
+        var byAge = byVersion.Values.OrderBy(k => k.CreatedAt).ThenBy(k => k.Version, StringComparer.Ordinal).ToList();
+        var current = byAge.LastOrDefault(k => k.MayEncryptAt(now)) ?? byAge[^1];
+        if (!current.MayEncryptAt(now))
+        {
+            LogAllVersionsExpired(_logger, _source.Description, current.Version);
+        }
+
         _snapshot = new KeySnapshot(byVersion, current);
         if (previous is not null)
         {
@@ -191,4 +201,8 @@ public sealed partial class MasterKeyRing : IDisposable
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error,
         Message = "{Source} reported no enabled key version; cached versions keep serving until one is enabled")]
     private static partial void LogNoEnabledVersion(ILogger logger, string source);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
+        Message = "Every version of {Source} has expired; the newest, {Version}, keeps encrypting until a new version is added")]
+    private static partial void LogAllVersionsExpired(ILogger logger, string source, string version);
 }

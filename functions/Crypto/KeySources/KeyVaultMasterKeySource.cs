@@ -7,7 +7,8 @@ namespace Credentials.Functions.Crypto.KeySources;
 
 /// <summary>
 /// Master keys as versions of one Key Vault secret: each enabled version whose value is base64 of 32 bytes is a key
-/// version, named by the secret version id. The app only reads (Key Vault Secrets User); people add versions.
+/// version, named by the secret version id, with the secret's expiry date (expired versions decrypt, never encrypt).
+/// The app only reads (Key Vault Secrets User); people add versions.
 /// </summary>
 internal sealed partial class KeyVaultMasterKeySource(
     SecretClient client,
@@ -25,7 +26,9 @@ internal sealed partial class KeyVaultMasterKeySource(
         {
             await foreach (var properties in client.GetPropertiesOfSecretVersionsAsync(SecretName, cancellationToken))
             {
-                if (properties.Enabled != true || properties.ExpiresOn < DateTimeOffset.UtcNow)
+                // An expired version is still loaded: records written under it must stay readable. The ring only
+                // never encrypts with it. A disabled version cannot even be read from the vault.
+                if (properties.Enabled != true)
                 {
                     continue;
                 }
@@ -33,7 +36,7 @@ internal sealed partial class KeyVaultMasterKeySource(
                 KeyVaultSecret secret = await client.GetSecretAsync(SecretName, properties.Version, cancellationToken);
                 if (MasterKey.TryDecodeMaterial(secret.Value, out var material))
                 {
-                    keys.Add(new MasterKey(properties.Version, material, properties.CreatedOn ?? DateTimeOffset.MinValue));
+                    keys.Add(new MasterKey(properties.Version, material, properties.CreatedOn ?? DateTimeOffset.MinValue, properties.ExpiresOn));
                 }
                 else
                 {

@@ -54,6 +54,31 @@ public sealed class KeyVaultKeySourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_expired_version_still_decrypts_what_it_wrote_but_never_encrypts_again()
+    {
+        var first = _vault.AddVersion(SecretName, RandomNumberGenerator.GetBytes(32));
+        using var ring = CreateRing();
+        var cipher = new CredentialCipher(ring);
+        var underFirst = await cipher.EncryptAsync("token-1", Context, CancellationToken.None);
+
+        // Rotation enforced by an expiry date: a newer version is added, and the first one expires. Then the newest
+        // version expires too, with an older one still valid: the valid one encrypts.
+        var second = _vault.AddVersion(SecretName, RandomNumberGenerator.GetBytes(32));
+        _vault.SetExpiry(SecretName, first, _time.GetUtcNow().AddMinutes(-1));
+        _time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.Equal("token-1", await cipher.DecryptAsync(underFirst, Context, CancellationToken.None));
+        Assert.Equal(second, CredentialEnvelope.ReadKeyVersion(await cipher.EncryptAsync("token-2", Context, CancellationToken.None)));
+
+        var third = _vault.AddVersion(SecretName, RandomNumberGenerator.GetBytes(32));
+        _vault.SetExpiry(SecretName, third, _time.GetUtcNow().AddMinutes(-1));
+        _time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.Equal(second, CredentialEnvelope.ReadKeyVersion(await cipher.EncryptAsync("token-3", Context, CancellationToken.None)));
+        Assert.Equal("token-1", await cipher.DecryptAsync(underFirst, Context, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task When_the_vault_throttles_cached_keys_keep_serving_and_retries_wait()
     {
         _vault.AddVersion(SecretName, RandomNumberGenerator.GetBytes(32));

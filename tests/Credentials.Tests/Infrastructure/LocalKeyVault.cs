@@ -64,6 +64,17 @@ internal sealed class LocalKeyVault : IAsyncDisposable
         return version;
     }
 
+    /// <summary>Sets the version's expiry date (<c>attributes.exp</c>), as an administrator enforcing rotation would.</summary>
+    public void SetExpiry(string secretName, string version, DateTimeOffset expiresOn)
+    {
+        var versions = _secrets[secretName];
+        lock (versions)
+        {
+            var index = versions.FindIndex(v => v.Version == version);
+            versions[index] = versions[index] with { Expires = expiresOn };
+        }
+    }
+
     public void SetEnabled(string secretName, string version, bool enabled)
     {
         var versions = _secrets[secretName];
@@ -158,8 +169,9 @@ internal sealed class LocalKeyVault : IAsyncDisposable
         }
     }
 
-    private static object Attributes(SecretVersion v) =>
-        new { enabled = v.Enabled, created = v.Created.ToUnixTimeSeconds(), updated = v.Created.ToUnixTimeSeconds(), recoveryLevel = "Recoverable+Purgeable" };
+    private static object Attributes(SecretVersion v) => v.Expires is { } expires
+        ? new { enabled = v.Enabled, created = v.Created.ToUnixTimeSeconds(), updated = v.Created.ToUnixTimeSeconds(), exp = (long?)expires.ToUnixTimeSeconds(), recoveryLevel = "Recoverable+Purgeable" }
+        : new { enabled = v.Enabled, created = v.Created.ToUnixTimeSeconds(), updated = v.Created.ToUnixTimeSeconds(), exp = (long?)null, recoveryLevel = "Recoverable+Purgeable" };
 
     private static object Error(string code, string message) => new { error = new { code, message } };
 
@@ -181,7 +193,10 @@ internal sealed class LocalKeyVault : IAsyncDisposable
         return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pfx), null);
     }
 
-    private sealed record SecretVersion(string Version, string Value, bool Enabled, DateTimeOffset Created);
+    private sealed record SecretVersion(string Version, string Value, bool Enabled, DateTimeOffset Created)
+    {
+        public DateTimeOffset? Expires { get; init; }
+    }
 
     private sealed class FixedTokenCredential : TokenCredential
     {
