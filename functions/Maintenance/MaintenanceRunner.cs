@@ -103,7 +103,9 @@ public sealed partial class MaintenanceRunner(
                 report.CountReEncrypted();
             }
         }
-        catch (Exception exception) when (exception is RequestFailedException or CredentialDecryptionException or Crypto.KeySources.MasterKeyUnavailableException)
+#pragma warning disable CA1031 // One connection's failure of any kind is counted and logged; it must not stop the walk over the others.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
             report.CountFailed();
             LogConnectionFailed(logger, record.ProviderId, exception.GetType().Name);

@@ -15,6 +15,7 @@ namespace Credentials.Functions.Providers;
 public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, TimeProvider time, ILogger<ProviderTokenClient> logger)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+    private const long MaxAccessTokenLifetimeSeconds = 366L * 24 * 60 * 60;
 
     public Task<TokenResponse> ExchangeCodeAsync(
         ProviderDefinition provider, ProviderEndpoints endpoints, string code, Uri redirectUri, string? codeVerifier, CancellationToken cancellationToken)
@@ -141,6 +142,12 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
 
     private TokenResponse Interpret(ProviderDefinition provider, HttpResponseMessage response, int status, JsonElement json)
     {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            LogProviderFailed(logger, provider.Id, status, "response_not_an_object");
+            return TokenResponse.Failed(status >= 500 ? TokenFailureKind.Unavailable : TokenFailureKind.Rejected, "invalid_response");
+        }
+
         // GitHub and Slack report errors inside 200 responses; Slack adds "ok": false.
         var error = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
         var slackFailure = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("ok", out var ok) && ok.ValueKind == JsonValueKind.False;
@@ -161,9 +168,23 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
             return TokenResponse.Failed(TokenFailureKind.Rejected, "invalid_response");
         }
 
-        var lifetime = json.TryGetProperty("expires_in", out var expires) && TryReadSeconds(expires, out var seconds) && seconds > 0
-            ? TimeSpan.FromSeconds(seconds)
-            : provider.DefaultAccessTokenLifetime;
+        TimeSpan lifetime;
+        if (!json.TryGetProperty("expires_in", out var expires))
+        {
+            lifetime = provider.DefaultAccessTokenLifetime;
+        }
+        else if (TryReadSeconds(expires, out var seconds) && seconds is > 0 and <= MaxAccessTokenLifetimeSeconds)
+        {
+            lifetime = TimeSpan.FromSeconds(seconds);
+        }
+        else
+        {
+            // Zero, negative, not a number, or more than a year (which would not even fit a date): a response this
+            // service cannot trust to say how long its token lives.
+            LogProviderFailed(logger, provider.Id, status, "invalid_expires_in");
+            return TokenResponse.Failed(TokenFailureKind.Rejected, "invalid_response");
+        }
+
         var scope = ReadString(json, "scope");
         return TokenResponse.Success(new TokenGrant(
             accessToken,

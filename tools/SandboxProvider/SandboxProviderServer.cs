@@ -54,6 +54,9 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     /// <summary>Sent as Retry-After with <see cref="ForcedTokenStatus"/>.</summary>
     public TimeSpan? ForcedRetryAfter { get; set; }
 
+    /// <summary>When set, the token endpoint answers 200 with exactly this body (a misbehaving provider) instead of tokens.</summary>
+    public string? ForcedTokenBody { get; set; }
+
     /// <summary>Added before each token response, to widen race windows in concurrency tests.</summary>
     public TimeSpan TokenDelay { get; set; }
 
@@ -222,6 +225,14 @@ public sealed class SandboxProviderServer : IAsyncDisposable
         if (TokenDelay > TimeSpan.Zero)
         {
             await Task.Delay(TokenDelay);
+        }
+
+        if (ForcedTokenBody is { } forcedBody)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(forcedBody);
+            return;
         }
 
         if (ForcedTokenStatus is { } status)

@@ -50,6 +50,21 @@ public sealed class ProviderTokenResponseTests
         Assert.DoesNotContain("rt2", result.Grant.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""[{"access_token":"at"}]""")]
+    [InlineData("\"just a string\"")]
+    [InlineData("""{"access_token":"at","expires_in":99999999999999}""")]
+    [InlineData("""{"access_token":"at","expires_in":-5}""")]
+    [InlineData("""{"access_token":"at","expires_in":"soon"}""")]
+    public async Task A_malformed_200_is_a_rejection_by_the_provider_never_an_exception(string body)
+    {
+        var result = await RefreshAsync("xero", HttpStatusCode.OK, body);
+
+        Assert.Null(result.Grant);
+        Assert.Equal(TokenFailureKind.Rejected, result.Failure!.Kind);
+        Assert.Equal("invalid_response", result.Failure.ErrorCode);
+    }
+
     [Fact]
     public async Task Throttling_is_transient_and_keeps_retry_after()
     {

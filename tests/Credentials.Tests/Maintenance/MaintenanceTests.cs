@@ -86,6 +86,62 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task An_unexpected_failure_on_one_connection_is_counted_and_the_walk_goes_on()
+    {
+        var failing = new ThrowOnWriteTo("RowKey='b'");
+        await using var stack = await ConnectStack.StartAsync(azurite, configureServices: services =>
+        {
+            var options = new Azure.Data.Tables.TableClientOptions();
+            options.AddPolicy(failing, Azure.Core.HttpPipelinePosition.PerCall);
+            services.AddSingleton(azurite.CreateServiceClient(options));
+        });
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            await stack.ConnectAllAsync(User, id);
+            await stack.EditAsync(User, id, r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        }
+
+        failing.Armed = true;
+        var report = await RunAsync(stack.Host);
+
+        Assert.True(report.LapCompleted);
+        Assert.Equal(3, report.Scanned);
+        Assert.Equal(2, report.Refreshed);
+        Assert.Equal(1, report.Failed);
+    }
+
+    [Fact]
+    public async Task A_provider_answering_malformed_json_fails_those_connections_as_rejected_and_the_walk_completes()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite);
+        await stack.ConnectAllAsync(User, "a", "b");
+        await stack.EditAsync(User, "a", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        await stack.EditAsync(User, "b", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        stack.Sandbox.ForcedTokenBody = """{"access_token":"at","expires_in":99999999999999999}""";
+
+        var report = await RunAsync(stack.Host);
+
+        Assert.True(report.LapCompleted);
+        Assert.Equal(2, report.Failed);
+        Assert.Equal("invalid_response", (await stack.RecordAsync(User, "a")).LastErrorCode);
+    }
+
+    /// <summary>Throws a non-storage exception on writes to one row, standing in for any bug or surprise in one connection's path.</summary>
+    private sealed class ThrowOnWriteTo(string rowFragment) : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
+    {
+        public bool Armed { get; set; }
+
+        public override void OnSendingRequest(Azure.Core.HttpMessage message)
+        {
+            if (Armed && message.Request.Method == Azure.Core.RequestMethod.Put
+                && Uri.UnescapeDataString(message.Request.Uri.ToString()).Contains(rowFragment, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("Injected failure for one connection.");
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_used_token_about_to_expire_is_refreshed_ahead_and_an_unused_one_is_not()
     {
         await using var stack = await ConnectStack.StartAsync(azurite);
