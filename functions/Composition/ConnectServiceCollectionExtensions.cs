@@ -25,6 +25,7 @@ internal static class ConnectServiceCollectionExtensions
         services.AddSingleton<ProviderCatalog>();
         services.AddSingleton<ProviderEndpointResolver>();
         services.AddSingleton<ProviderTokenClient>();
+        services.AddSingleton<ProviderMisconfiguration>();
         services.AddSingleton<OAuthStateStore>();
         services.AddSingleton<ReturnUrlPolicy>();
         services.AddSingleton<ConnectionStarter>();

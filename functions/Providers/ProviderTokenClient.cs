@@ -154,9 +154,10 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         if (status >= 400 || error is not null || slackFailure)
         {
             var code = SafeErrorCode(error ?? (status >= 400 ? $"http_{status}" : "invalid_response"));
-            var kind = code == "invalid_grant" || provider.InvalidGrantErrors.Contains(code, StringComparer.Ordinal)
-                ? TokenFailureKind.InvalidGrant
-                : code == "temporarily_unavailable" ? TokenFailureKind.Unavailable : TokenFailureKind.Rejected;
+            var kind = code == "invalid_grant" || provider.InvalidGrantErrors.Contains(code, StringComparer.Ordinal) ? TokenFailureKind.InvalidGrant
+                : code is "invalid_client" or "unauthorized_client" ? TokenFailureKind.Misconfigured
+                : code == "temporarily_unavailable" ? TokenFailureKind.Unavailable
+                : TokenFailureKind.Rejected;
             LogProviderFailed(logger, provider.Id, status, code);
             return TokenResponse.Failed(kind, kind == TokenFailureKind.InvalidGrant ? "invalid_grant" : code, RetryAfter(response));
         }

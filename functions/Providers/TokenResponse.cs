@@ -21,6 +21,12 @@ public enum TokenFailureKind
 
     /// <summary>5xx, 429, timeout or network failure: worth retrying later.</summary>
     Unavailable,
+
+    /// <summary>
+    /// The provider refused this service's own client (<c>invalid_client</c>, <c>unauthorized_client</c>): an expired
+    /// client secret or an unresolved setting. Not the user's grant's fault, so no connection changes status for it.
+    /// </summary>
+    Misconfigured,
 }
 
 /// <summary>Why a token request failed. <see cref="ErrorCode"/> is the provider's OAuth error code, safe to store and show.</summary>

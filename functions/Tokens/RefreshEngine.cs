@@ -25,6 +25,7 @@ public sealed partial class RefreshEngine(
     ProviderTokenClient tokens,
     AuditLog audit,
     ConnectionStatusEvents events,
+    ProviderMisconfiguration misconfiguration,
     IOptions<RefreshOptions> options,
     TimeProvider time,
     ILogger<RefreshEngine> logger)
@@ -32,6 +33,7 @@ public sealed partial class RefreshEngine(
     private const int MaxRounds = 8;
     private const int MaxPersistAttempts = 6;
     private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(150);
+    private static readonly TimeSpan MisconfiguredCooldown = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<(string, string), Task<RefreshResult>> _inFlight = new();
 
     /// <summary>Identifies this instance's leases; unique per engine, so two hosts in one process are two instances.</summary>
@@ -214,6 +216,11 @@ public sealed partial class RefreshEngine(
                 ? TokenFailureReason.NotFound : TokenFailureReason.ReauthorizationRequired, false, null, failure.ErrorCode);
         }
 
+        if (failure.Kind == TokenFailureKind.Misconfigured)
+        {
+            return await ClientRefusedAsync(leased, usedRefreshToken, demand, failure, now);
+        }
+
         var failures = leased.ConsecutiveFailures + 1;
         var cooldown = Cooldown(failures);
         if (failure.RetryAfter is { } retryAfter && retryAfter > cooldown)
@@ -246,6 +253,30 @@ public sealed partial class RefreshEngine(
             : failure.Kind == TokenFailureKind.Rejected ? TokenFailureReason.ProviderRejected
             : TokenFailureReason.ProviderUnavailable;
         return new RefreshResult(failedRecord, failedStatus == PersistStatus.Deleted ? TokenFailureReason.NotFound : reason, false, cooldown, failure.ErrorCode);
+    }
+
+    /// <summary>
+    /// The provider refused the service's own client: the connection keeps its status and failure count (it is not the
+    /// user's grant that failed), pauses for <see cref="MisconfiguredCooldown"/> so that every request does not hit the
+    /// provider again, and the misconfiguration is reported once per provider per interval.
+    /// </summary>
+    private async Task<RefreshResult?> ClientRefusedAsync(ConnectionRecord leased, string usedRefreshToken, RefreshDemand demand, TokenFailure failure, DateTimeOffset now)
+    {
+        misconfiguration.Report(leased.ProviderId, failure.ErrorCode);
+        var (status, written) = await PersistAsync(leased, usedRefreshToken, current => ValueTask.FromResult(Released(current) with
+        {
+            UpdatedAt = now,
+            LastRefreshFailedAt = now,
+            LastErrorCode = failure.ErrorCode,
+            NextRefreshAllowedAt = now + MisconfiguredCooldown,
+        }));
+        await AuditAsync(demand, leased, "failed", failure.ErrorCode);
+        return status switch
+        {
+            PersistStatus.Superseded => null,
+            PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
+            _ => new RefreshResult(written, TokenFailureReason.ProviderRejected, false, MisconfiguredCooldown, failure.ErrorCode),
+        };
     }
 
     private async Task<TokenResponse> CallProviderAsync(ConnectionRecord record, string refreshToken, DateTimeOffset deadline)

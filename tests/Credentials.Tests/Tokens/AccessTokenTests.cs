@@ -285,6 +285,30 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         return await _stack.Host.Services.GetRequiredService<ConnectionSecrets>().ReadRefreshTokenAsync(record!, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_provider_refusing_the_services_own_client_leaves_the_connection_status_alone_and_says_so_once()
+    {
+        await ConnectAsync("mail");
+        var logs = new CapturedLogs();
+        var misconfigured = await _stack.StartAnotherInstanceAsync(
+            new Dictionary<string, string?> { ["Providers:sandbox:ClientSecret"] = "an-expired-secret" },
+            services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        await _stack.EditAsync(User, "mail", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+
+        using var first = await SendAsync(misconfigured, "mail");
+        using var second = await SendAsync(misconfigured, "mail");
+
+        await ProblemAssert.IsAsync(first, HttpStatusCode.BadGateway, "provider_rejected");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        var record = await _stack.RecordAsync(User, "mail");
+        Assert.Equal(ConnectionStatus.Active, record.Status);
+        Assert.Equal(0, record.ConsecutiveFailures);
+        Assert.Null(record.FailingSince);
+        Assert.Equal("invalid_client", record.LastErrorCode);
+        Assert.Single(logs.Messages, m => m.StartsWith("Error", StringComparison.Ordinal) && m.Contains("refuses this service's client", StringComparison.Ordinal));
+        Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+    }
+
     private async Task<HttpResponseMessage> SendAsync(RunningDevHost host, string connectionId, string? minValiditySeconds = null, string? token = null)
     {
         var path = $"api/users/{User}/connections/{connectionId}/access-token" + (minValiditySeconds is null ? string.Empty : $"?minValiditySeconds={minValiditySeconds}");
