@@ -76,7 +76,9 @@ public sealed class ProviderTokenResponseTests
 
     [Theory]
     [InlineData(HttpStatusCode.BadRequest, """{"error":"invalid_grant"}""", TokenFailureKind.InvalidGrant)]
-    [InlineData(HttpStatusCode.Unauthorized, """{"error":"invalid_client"}""", TokenFailureKind.Rejected)]
+    [InlineData(HttpStatusCode.Unauthorized, """{"error":"invalid_client"}""", TokenFailureKind.Misconfigured)]
+    [InlineData(HttpStatusCode.BadRequest, """{"error":"unauthorized_client"}""", TokenFailureKind.Misconfigured)]
+    [InlineData(HttpStatusCode.BadRequest, """{"error":"invalid_scope"}""", TokenFailureKind.Rejected)]
     [InlineData(HttpStatusCode.BadGateway, "<html>bad gateway</html>", TokenFailureKind.Unavailable)]
     [InlineData(HttpStatusCode.BadRequest, "not json", TokenFailureKind.Rejected)]
     public async Task Failures_are_classified(HttpStatusCode status, string body, TokenFailureKind kind)
