@@ -26,11 +26,14 @@ public sealed partial class AuthressClient(
         var path = $"v1/users/{Uri.EscapeDataString(userId)}/resources/{Uri.EscapeDataString(resourceUri)}/permissions/{Uri.EscapeDataString(permission)}";
         var requestUri = new Uri(settings.ApiBaseUrl!.AbsoluteUri.TrimEnd('/') + "/" + path);
         using var client = httpClients.CreateClient(HttpClientName);
+        // Retries share one budget: a hanging Authress costs a caller at most TotalTimeout, not attempts × timeout.
+        var deadline = time.GetUtcNow() + settings.TotalTimeout;
 
         for (var attempt = 0; ; attempt++)
         {
+            var remaining = deadline - time.GetUtcNow();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(settings.RequestTimeout);
+            timeout.CancelAfter(remaining < settings.RequestTimeout ? remaining : settings.RequestTimeout);
             using var request = new HttpRequestMessage(HttpMethod.Get, requestUri);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetToken());
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -49,7 +52,8 @@ public sealed partial class AuthressClient(
                     case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                         LogServiceClientRejected(logger, (int)response.StatusCode);
                         return new AuthressDecision(AuthressVerdict.Unavailable, "authress_rejected_service_client", DefaultRetryAfter);
-                    case >= HttpStatusCode.InternalServerError when attempt < settings.MaxRetries:
+                    case >= HttpStatusCode.InternalServerError when attempt < settings.MaxRetries
+                        && deadline - time.GetUtcNow() > TimeSpan.FromMilliseconds(100 * (1 << attempt)):
                         break;
                     default:
                         LogUnexpectedStatus(logger, (int)response.StatusCode);
@@ -58,7 +62,7 @@ public sealed partial class AuthressClient(
             }
             catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                if (attempt >= settings.MaxRetries)
+                if (attempt >= settings.MaxRetries || deadline - time.GetUtcNow() <= TimeSpan.FromMilliseconds(100 * (1 << attempt)))
                 {
                     LogUnreachable(logger, exception, attempt + 1);
                     return new AuthressDecision(AuthressVerdict.Unavailable, "authress_unreachable", DefaultRetryAfter);
@@ -72,16 +76,16 @@ public sealed partial class AuthressClient(
     private static TimeSpan RetryAfter(HttpResponseMessage response) =>
         response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date - DateTimeOffset.UtcNow) ?? DefaultRetryAfter;
 
-    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning, Message = "Authress throttled an authorization check (429); failing closed")]
+    [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Authress throttled an authorization check (429); failing closed")]
     private static partial void LogThrottled(ILogger logger);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Error,
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Error,
         Message = "Authress answered {Status} to this service client: check Authress:AccessKey and the client's permission to check users; failing closed")]
     private static partial void LogServiceClientRejected(ILogger logger, int status);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Authress answered {Status}; failing closed")]
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Error, Message = "Authress answered {Status}; failing closed")]
     private static partial void LogUnexpectedStatus(ILogger logger, int status);
 
-    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "Authress could not be reached after {Attempts} attempts; failing closed")]
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Error, Message = "Authress could not be reached after {Attempts} attempts; failing closed")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, int attempts);
 }

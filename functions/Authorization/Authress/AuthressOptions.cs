@@ -11,7 +11,13 @@ public sealed class AuthressOptions
     public string? AccessKey { get; set; }
 
     /// <summary>Timeout of one call to Authress.</summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Budget of one authorization decision, retries included: inside a caller's usual HTTP timeout, so that a hanging
+    /// Authress answers <c>503</c> in time instead of the caller giving up first.
+    /// </summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>Further tries after a network error or 5xx (never after 429).</summary>
     public int MaxRetries { get; set; } = 2;

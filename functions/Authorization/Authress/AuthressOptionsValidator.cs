@@ -28,6 +28,11 @@ internal sealed class AuthressOptionsValidator : IValidateOptions<AuthressOption
             parsed?.Dispose();
         }
 
+        if (options.TotalTimeout < options.RequestTimeout || options.TotalTimeout > TimeSpan.FromSeconds(30))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(AuthressOptions.TotalTimeout))} must be at least {nameof(AuthressOptions.RequestTimeout)} and at most 00:00:30.");
+        }
+
         if (options.RequestTimeout <= TimeSpan.Zero || options.MaxRetries is < 0 or > 5)
         {
             failures.Add($"{SettingName.Of(Section, nameof(AuthressOptions.RequestTimeout))} must be positive and {SettingName.Of(Section, nameof(AuthressOptions.MaxRetries))} 0-5.");

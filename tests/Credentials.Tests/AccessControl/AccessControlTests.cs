@@ -209,6 +209,34 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.NotNull(response.Headers.RetryAfter);
     }
 
+    [Fact]
+    public async Task A_hanging_authress_answers_503_within_the_total_budget_whatever_the_retries()
+    {
+        var (accessKey, _) = TestAccessKeys.Create(ServiceClientId);
+        using var hanging = LoopbackPorts.Listen();
+        await using var isolated = await RunningDevHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:AuditTable"] = "Audit" + Guid.NewGuid().ToString("N")[..10],
+            ["Authentication:Issuers:0:Issuer"] = _authress.BaseAddress.ToString(),
+            ["Authress:ApiBaseUrl"] = $"http://127.0.0.1:{LoopbackPorts.PortOf(hanging)}/",
+            ["Authress:AccessKey"] = accessKey,
+            ["Authress:RequestTimeout"] = "00:00:00.400",
+            ["Authress:TotalTimeout"] = "00:00:01",
+            ["Authress:MaxRetries"] = "5",
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/users/u1/connections");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(Reader));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await isolated.Client.SendAsync(request);
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "authorization_unavailable");
+        // Six attempts of 0.4 s plus their backoff would take 5.5 s; the budget ends it at about 1 s (the upper bound leaves
+        // room for a loaded machine).
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(4));
+    }
+
     [Theory]
     [InlineData("google-oauth2|123", "google-oauth2%7C123")]
     [InlineData("a+b=c@d~e.f_g-h", "a%2Bb%3Dc%40d~e.f_g-h")]
