@@ -309,6 +309,75 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, _stack.Sandbox.RefreshGrants);
     }
 
+    [Fact]
+    public async Task Three_failed_refreshes_in_a_row_make_the_connection_refresh_failing_with_one_status_event()
+    {
+        await ConnectAsync("mail");
+        await _stack.ClearStatusEventsAsync();
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+        _stack.Sandbox.ForcedTokenStatus = 503;
+
+        for (var failure = 1; failure <= 3; failure++)
+        {
+            using var response = await SendAsync(_stack.Host, "mail");
+            await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+            await _stack.EditAsync(User, "mail", r => r with { NextRefreshAllowedAt = null });
+        }
+
+        var record = await _stack.RecordAsync(User, "mail");
+        Assert.Equal(ConnectionStatus.RefreshFailing, record.Status);
+        Assert.Equal(3, record.ConsecutiveFailures);
+        var events = await _stack.StatusEventsAsync();
+        var change = Assert.Single(events);
+        Assert.Equal("active", change.GetProperty("oldStatus").GetString());
+        Assert.Equal("refresh_failing", change.GetProperty("newStatus").GetString());
+    }
+
+    [Fact]
+    public async Task A_provider_answering_nonsense_to_a_refresh_is_a_502_provider_rejected()
+    {
+        await ConnectAsync("mail");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+        _stack.Sandbox.ForcedTokenBody = "[\"not\", \"an\", \"object\"]";
+
+        using var response = await SendAsync(_stack.Host, "mail");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadGateway, "provider_rejected");
+        Assert.Equal("invalid_response", (await _stack.RecordAsync(User, "mail")).LastErrorCode);
+    }
+
+    [Fact]
+    public async Task Min_validity_is_capped_at_half_the_providers_token_lifetime_so_asking_for_more_never_loops_refreshes()
+    {
+        await ConnectAsync("mail");
+
+        // The sandbox's tokens live an hour; a caller asking for an hour of validity gets the fresh (59-minute) token.
+        var token = await GetTokenAsync("mail", 3600);
+
+        Assert.Equal(0, _stack.Sandbox.RefreshGrants);
+        Assert.True(token.GetProperty("expiresAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(30));
+    }
+
+    [Fact]
+    public async Task Connecting_and_disconnecting_publish_a_first_event_without_old_status_and_a_deleted_event()
+    {
+        await _stack.ClearStatusEventsAsync();
+        await ConnectAsync("mail");
+        using (var disconnect = new HttpRequestMessage(HttpMethod.Delete, "api/users/u1/connections/mail"))
+        {
+            disconnect.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
+            (await _stack.Host.Client.SendAsync(disconnect)).Dispose();
+        }
+
+        var events = await _stack.StatusEventsAsync();
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal(JsonValueKind.Null, events[0].GetProperty("oldStatus").ValueKind);
+        Assert.Equal("active", events[0].GetProperty("newStatus").GetString());
+        Assert.Equal("active", events[1].GetProperty("oldStatus").GetString());
+        Assert.Equal("deleted", events[1].GetProperty("newStatus").GetString());
+    }
+
     private async Task<HttpResponseMessage> SendAsync(RunningDevHost host, string connectionId, string? minValiditySeconds = null, string? token = null)
     {
         var path = $"api/users/{User}/connections/{connectionId}/access-token" + (minValiditySeconds is null ? string.Empty : $"?minValiditySeconds={minValiditySeconds}");
