@@ -378,6 +378,77 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("deleted", events[1].GetProperty("newStatus").GetString());
     }
 
+    [Fact]
+    public async Task A_reconnect_completed_while_a_refresh_is_in_flight_wins_and_the_refresh_result_is_dropped()
+    {
+        await ConnectAsync("mail");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+        // The user reconnects: consent and callback now, completion later, while a refresh is at the provider.
+        var url = await _stack.StartAndGetAuthorizationUrlAsync(User, new { provider = "sandbox", connectionId = "mail", returnUrl = ConnectStack.ReturnBase });
+        string completion;
+        using (var callback = await _stack.FollowToCallbackAsync(await _stack.AuthorizeAtProviderAsync(url)))
+        {
+            completion = ConnectStack.QueryOf(callback.Headers.Location!)["completion"];
+        }
+
+        _stack.Sandbox.TokenDelay = TimeSpan.FromSeconds(1);
+        var read = SendAsync(_stack.Host, "mail");
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
+        using (var completed = await _stack.CompleteAsync(User, "mail", completion))
+        {
+            Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        }
+
+        var reconnected = await StoredRefreshTokenAsync("mail");
+        using var response = await read;
+        _stack.Sandbox.TokenDelay = TimeSpan.Zero;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, _stack.Sandbox.FailedRefreshGrants);
+        var stored = await StoredRefreshTokenAsync("mail");
+        Assert.True(await _stack.Sandbox.IsRefreshTokenUsableAsync(stored), "the stored grant is one the provider still honours");
+        Assert.Equal(ConnectionStatus.Active, (await _stack.RecordAsync(User, "mail")).Status);
+        Assert.Equal(reconnected, stored);
+    }
+
+    [Fact]
+    public async Task A_cooldown_ends_on_its_own_and_the_next_read_refreshes()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var stack = await ConnectStack.StartAsync(azurite,
+            settings: new Dictionary<string, string?> { ["Refresh:ProviderRetryDelay"] = "00:00:00.050", ["Refresh:MaxProviderRetries"] = "0" },
+            configureServices: services => services.AddSingleton<TimeProvider>(time));
+        await stack.ConnectAllAsync(User, "mail");
+        time.Advance(TimeSpan.FromMinutes(61));
+        stack.Sandbox.ForcedTokenStatus = 503;
+
+        using (var failed = await ReadAsync(stack))
+        {
+            await ProblemAssert.IsAsync(failed, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        }
+
+        stack.Sandbox.ForcedTokenStatus = null;
+        using (var cooling = await ReadAsync(stack))
+        {
+            await ProblemAssert.IsAsync(cooling, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
+        }
+
+        Assert.Equal(1, stack.Sandbox.RefreshGrants);
+        time.Advance(TimeSpan.FromSeconds(6));
+        using var recovered = await ReadAsync(stack);
+
+        Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
+        Assert.Equal(2, stack.Sandbox.RefreshGrants);
+        Assert.Null((await stack.RecordAsync(User, "mail")).NextRefreshAllowedAt);
+
+        static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.CallerToken());
+            return await stack.Host.Client.SendAsync(request);
+        }
+    }
+
     private async Task<HttpResponseMessage> SendAsync(RunningDevHost host, string connectionId, string? minValiditySeconds = null, string? token = null)
     {
         var path = $"api/users/{User}/connections/{connectionId}/access-token" + (minValiditySeconds is null ? string.Empty : $"?minValiditySeconds={minValiditySeconds}");
