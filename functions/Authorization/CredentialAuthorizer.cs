@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Authentication;
 using Credentials.Functions.Authorization.Authress;
+using Credentials.Functions.Concurrency;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Authorization;
@@ -23,7 +23,7 @@ public sealed class CredentialAuthorizer(
     IOptions<AuthorizationOptions> options,
     TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<AuthorizationOutcome>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly SingleFlight<string, AuthorizationOutcome> _inFlight = new(StringComparer.Ordinal);
 
     public async Task<AuthorizationOutcome> AuthorizeAsync(Caller caller, CredentialAccess access, string correlationId, CancellationToken cancellationToken)
     {
@@ -79,18 +79,8 @@ public sealed class CredentialAuthorizer(
             return cached;
         }
 
-        // The shared call belongs to no single request, so no request's cancellation ends it.
-        var key = $"{callerId}\n{resourceUri}\n{permission}";
-        // Lazy: GetOrAdd may run its factory more than once under contention, and only one call may start.
-        var shared = _inFlight.GetOrAdd(key, _ => new Lazy<Task<AuthorizationOutcome>>(() => AskAuthressAsync(callerId, resourceUri, permission, isCollection)));
-        try
-        {
-            return await shared.Value.WaitAsync(cancellationToken);
-        }
-        finally
-        {
-            _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<AuthorizationOutcome>>>(key, shared));
-        }
+        return await _inFlight.RunAsync($"{callerId}\n{resourceUri}\n{permission}",
+            () => AskAuthressAsync(callerId, resourceUri, permission, isCollection), cancellationToken);
     }
 
     private async Task<AuthorizationOutcome> AskAuthressAsync(string callerId, string resourceUri, string permission, bool isCollection)

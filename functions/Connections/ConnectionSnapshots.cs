@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Credentials.Functions.Concurrency;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -14,7 +14,7 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
 {
     private const int MaxEntries = 50_000;
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
-    private readonly ConcurrentDictionary<(string, string), Lazy<Task<ConnectionRecord?>>> _reads = new();
+    private readonly SingleFlight<(string, string), ConnectionRecord?> _reads = new();
 
     // No expiry in the cache itself: age is judged on the injected clock (ReadAt), and the size limit bounds memory.
     private static readonly MemoryCacheEntryOptions Entry = new() { Size = 1 };
@@ -31,17 +31,7 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
             return snapshot.Record;
         }
 
-        // One read per connection in flight; it belongs to no single request, so no request's cancellation ends it.
-        // Lazy: GetOrAdd may run its factory more than once under contention, and only one read may start.
-        var shared = _reads.GetOrAdd(key, _ => new Lazy<Task<ConnectionRecord?>>(() => ReadAndRememberAsync(key, read)));
-        try
-        {
-            return await shared.Value;
-        }
-        finally
-        {
-            _reads.TryRemove(new KeyValuePair<(string, string), Lazy<Task<ConnectionRecord?>>>(key, shared));
-        }
+        return await _reads.RunAsync(key, () => ReadAndRememberAsync(key, read), CancellationToken.None);
     }
 
     /// <summary>This instance wrote <paramref name="record"/> (or, with null, removed the connection): later reads see it at once.</summary>
