@@ -66,7 +66,8 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<AuditBuffer>();
         services.AddSingleton<AuditLog>();
         services.AddHostedService<AuditWriter>();
-        services.AddSingleton<ConnectionStatusEvents>();
+        services.AddSingleton<StatusEventDispatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<StatusEventDispatcher>());
         return services;
     }
 }

@@ -1,4 +1,9 @@
+using System.Security.Cryptography;
+using System.Text;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Crypto;
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Logging;
 using Credentials.Functions.Events;
 using Credentials.Functions.Tokens;
 
@@ -12,14 +17,15 @@ public sealed record IssuedTokens(string RefreshToken, string? AccessToken, Date
 
 /// <summary>
 /// Makes a connection active with newly issued tokens: creates it, or replaces the tokens of an existing one (a
-/// reconnect), retrying on concurrent writes, and publishes the status change.
+/// reconnect), retrying on concurrent writes, with the status event of the change.
 /// </summary>
-public sealed class ConnectionActivator(
+public sealed partial class ConnectionActivator(
     ConnectionStore store,
     ConnectionSecrets secrets,
     AccessTokenCache cache,
-    ConnectionStatusEvents events,
-    TimeProvider time)
+    GrantRevoker revoker,
+    TimeProvider time,
+    ILogger<ConnectionActivator> logger)
 {
     private const int MaxWriteAttempts = 5;
 
@@ -54,11 +60,18 @@ public sealed class ConnectionActivator(
                 LeaseExpiresAt = null,
             };
             record = await secrets.WithTokensAsync(record, tokens.RefreshToken, tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.AccessTokenType, cancellationToken);
-            var written = existing is null ? await store.AddAsync(record, cancellationToken) : await store.ReplaceAsync(record, cancellationToken);
+            var statusEvent = ConnectionStatusEvent.Between(existing, record, "connected", now);
+            var written = existing is null
+                ? await store.AddAsync(record, statusEvent, cancellationToken)
+                : await store.ReplaceAsync(record, statusEvent, cancellationToken);
             if (written.Status == WriteStatus.Written)
             {
                 cache.Forget(userId, connectionId);
-                await events.PublishIfChangedAsync(existing, written.Record, "connected", cancellationToken);
+                if (existing is not null)
+                {
+                    await RevokeReplacedAsync(existing, tokens.RefreshToken, cancellationToken);
+                }
+
                 return written.Record!;
             }
 
@@ -68,4 +81,27 @@ public sealed class ConnectionActivator(
             }
         }
     }
+
+    /// <summary>A reconnect replaced a grant: the replaced refresh token is revoked where that cannot end the new grant too.</summary>
+    private async Task RevokeReplacedAsync(ConnectionRecord replaced, string newRefreshToken, CancellationToken cancellationToken)
+    {
+        string oldRefreshToken;
+        try
+        {
+            oldRefreshToken = await secrets.ReadRefreshTokenAsync(replaced, cancellationToken);
+        }
+        catch (CredentialDecryptionException)
+        {
+            return;
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(oldRefreshToken), Encoding.UTF8.GetBytes(newRefreshToken)))
+        {
+            var revocation = await revoker.RevokeDroppedAsync(replaced.ProviderId, oldRefreshToken, cancellationToken);
+            LogReplacedGrant(logger, replaced.ProviderId, revocation);
+        }
+    }
+
+    [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "A reconnect replaced a {ProviderId} grant; the replaced refresh token: {Revocation}")]
+    private static partial void LogReplacedGrant(ILogger logger, string providerId, string revocation);
 }

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Credentials.Functions.Events;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,8 @@ namespace Credentials.Functions.Connections;
 /// conditional on the ETag the caller read; a stale write comes back as <see cref="WriteStatus.Conflict"/>, never a
 /// silent overwrite. Outcomes are values; only infrastructure failures throw.
 /// </summary>
-public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnapshots snapshots, ILogger<ConnectionStore> logger)
+public sealed partial class ConnectionStore(
+    StorageTables tables, ConnectionSnapshots snapshots, StatusEventDispatcher statusEvents, ILogger<ConnectionStore> logger)
 {
     public const int MaxPageSize = 1000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), DateTimeOffset> _marking = new();
@@ -37,7 +39,10 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
     }
 
     /// <summary>Inserts a new record; <see cref="WriteStatus.AlreadyExists"/> when the (user, connection) row exists.</summary>
-    public async Task<WriteResult> AddAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    public Task<WriteResult> AddAsync(ConnectionRecord record, CancellationToken cancellationToken) => AddAsync(record, null, cancellationToken);
+
+    /// <summary>Inserts a new record with the status event it causes; <see cref="WriteStatus.AlreadyExists"/> when the row exists.</summary>
+    public async Task<WriteResult> AddAsync(ConnectionRecord record, ConnectionStatusEvent? statusEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         Validate(record);
@@ -46,17 +51,20 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
         var entity = ConnectionEntityMapper.ToEntity(record, writeId);
         try
         {
-            var response = await table.AddEntityAsync(entity, cancellationToken);
-            return Remember(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }));
+            var response = await WriteAsync(table, new TableTransactionAction(TableTransactionActionType.Add, entity), statusEvent, cancellationToken);
+            return await WrittenAsync(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }), statusEvent);
         }
         catch (RequestFailedException exception) when (exception.Status == 409)
         {
-            return Remember(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.AlreadyExists, cancellationToken));
+            return await WrittenAsync(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.AlreadyExists, cancellationToken), statusEvent);
         }
     }
 
     /// <summary>Replaces the record if it is still at <see cref="ConnectionRecord.ETag"/>.</summary>
-    public async Task<WriteResult> ReplaceAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    public Task<WriteResult> ReplaceAsync(ConnectionRecord record, CancellationToken cancellationToken) => ReplaceAsync(record, null, cancellationToken);
+
+    /// <summary>Replaces the record if it is still at <see cref="ConnectionRecord.ETag"/>, with the status event it causes, if any.</summary>
+    public async Task<WriteResult> ReplaceAsync(ConnectionRecord record, ConnectionStatusEvent? statusEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         Validate(record);
@@ -70,12 +78,13 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
         var entity = ConnectionEntityMapper.ToEntity(record, writeId);
         try
         {
-            var response = await table.UpdateEntityAsync(entity, new ETag(record.ETag), TableUpdateMode.Replace, cancellationToken);
-            return Remember(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }));
+            var response = await WriteAsync(table, new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(record.ETag)),
+                statusEvent, cancellationToken);
+            return await WrittenAsync(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }), statusEvent);
         }
         catch (RequestFailedException exception) when (exception.Status == 412)
         {
-            return Remember(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.Conflict, cancellationToken));
+            return await WrittenAsync(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.Conflict, cancellationToken), statusEvent);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
@@ -114,17 +123,28 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
         }
     }
 
-    /// <summary>Deletes the row; with an ETag only if unchanged. True when a row was deleted.</summary>
-    public async Task<WriteStatus> DeleteAsync(string userId, string connectionId, string? etag, CancellationToken cancellationToken)
+    /// <summary>Deletes the row, with the status event it causes; with an ETag only if unchanged.</summary>
+    public async Task<WriteStatus> DeleteAsync(string userId, string connectionId, string? etag, ConnectionStatusEvent? statusEvent, CancellationToken cancellationToken)
     {
         Identifiers.Require(userId, nameof(userId));
         Identifiers.Require(connectionId, nameof(connectionId));
         var table = await tables.ConnectionsAsync(cancellationToken);
         try
         {
-            var response = await table.DeleteEntityAsync(userId, connectionId, etag is null ? ETag.All : new ETag(etag), cancellationToken);
+            var response = await WriteAsync(table, new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(userId, connectionId),
+                etag is null ? ETag.All : new ETag(etag)), statusEvent, cancellationToken);
             snapshots.Put(userId, connectionId, null);
-            return response.Status == 404 ? WriteStatus.NotFound : WriteStatus.Written;
+            if (response.Status == 404)
+            {
+                return WriteStatus.NotFound;
+            }
+
+            if (statusEvent is not null)
+            {
+                await statusEvents.DispatchAsync(statusEvent, CancellationToken.None);
+            }
+
+            return WriteStatus.Written;
         }
         catch (RequestFailedException exception) when (exception.Status == 412)
         {
@@ -142,11 +162,14 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
     {
         Identifiers.Require(userId, nameof(userId));
         var table = await tables.ConnectionsAsync(cancellationToken);
-        return await ReadPageAsync(table.QueryAsync<TableEntity>(e => e.PartitionKey == userId, ClampPageSize(pageSize), cancellationToken: cancellationToken),
-            continuationToken);
+        var filter = $"{TableClient.CreateQueryFilter($"PartitionKey eq {userId}")} and {StatusEventOutbox.ConnectionRowsFilter}";
+        return await ReadPageAsync(table.QueryAsync<TableEntity>(filter, ClampPageSize(pageSize), cancellationToken: cancellationToken), continuationToken);
     }
 
-    /// <summary>One page of every connection of every user, for maintenance walks that resume from a stored token.</summary>
+    /// <summary>
+    /// One page of every row of every user, for maintenance walks that resume from a stored token: connections, and the
+    /// status events still in their outbox rows.
+    /// </summary>
     public async Task<ConnectionPage> ScanAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         var table = await tables.ConnectionsAsync(cancellationToken);
@@ -158,10 +181,54 @@ public sealed partial class ConnectionStore(StorageTables tables, ConnectionSnap
     {
         await foreach (var page in query.AsPages(continuationToken))
         {
-            return new ConnectionPage(page.Values.Select(ConnectionEntityMapper.FromEntity).ToList(), page.ContinuationToken);
+            var connections = new List<ConnectionRecord>(page.Values.Count);
+            var outbox = new List<ConnectionStatusEvent>();
+            foreach (var entity in page.Values)
+            {
+                if (!StatusEventOutbox.IsOutboxRow(entity.RowKey))
+                {
+                    connections.Add(ConnectionEntityMapper.FromEntity(entity));
+                }
+                else if (StatusEventOutbox.FromEntity(entity) is { } statusEvent)
+                {
+                    outbox.Add(statusEvent);
+                }
+            }
+
+            return new ConnectionPage(connections, page.ContinuationToken) { UnsentEvents = outbox };
         }
 
         return new ConnectionPage([], null);
+    }
+
+    /// <summary>One write, or, with a status event, the write and the event's outbox row in one entity-group transaction.</summary>
+    private static async Task<Response> WriteAsync(TableClient table, TableTransactionAction write, ConnectionStatusEvent? statusEvent, CancellationToken cancellationToken)
+    {
+        if (statusEvent is not null)
+        {
+            var outboxRow = new TableTransactionAction(TableTransactionActionType.Add, StatusEventOutbox.ToEntity(statusEvent));
+            var responses = await table.SubmitTransactionAsync([write, outboxRow], cancellationToken);
+            return responses.Value[0];
+        }
+
+        return write.ActionType switch
+        {
+            TableTransactionActionType.Add => await table.AddEntityAsync(write.Entity, cancellationToken),
+            TableTransactionActionType.UpdateReplace => await table.UpdateEntityAsync(write.Entity, write.ETag, TableUpdateMode.Replace, cancellationToken),
+            TableTransactionActionType.Delete => await table.DeleteEntityAsync(write.Entity.PartitionKey, write.Entity.RowKey, write.ETag, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(write), write.ActionType, "Not a connection write."),
+        };
+    }
+
+    private async Task<WriteResult> WrittenAsync(WriteResult result, ConnectionStatusEvent? statusEvent)
+    {
+        Remember(result);
+        if (result.Succeeded && statusEvent is not null)
+        {
+            await statusEvents.DispatchAsync(statusEvent, CancellationToken.None);
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -24,4 +24,8 @@ public readonly record struct WriteResult(WriteStatus Status, ConnectionRecord? 
     public static WriteResult Failed(WriteStatus status) => new(status, null);
 }
 
-public sealed record ConnectionPage(IReadOnlyList<ConnectionRecord> Items, string? ContinuationToken);
+public sealed record ConnectionPage(IReadOnlyList<ConnectionRecord> Items, string? ContinuationToken)
+{
+    /// <summary>Status events found still in their outbox rows on this page (maintenance scans only).</summary>
+    public IReadOnlyList<Events.ConnectionStatusEvent> UnsentEvents { get; init; } = [];
+}

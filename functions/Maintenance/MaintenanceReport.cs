@@ -26,6 +26,9 @@ public sealed class MaintenanceReport
     /// <summary>Another run advanced the cursor first, so this one stopped.</summary>
     public bool YieldedToOtherRun { get; set; }
 
+    /// <summary>Status events found in outbox rows that their instance never got to send, sent now.</summary>
+    public int StatusEventsResent { get; set; }
+
     public int ExpiredStatesDeleted { get; set; }
 
     /// <summary>Pending connections whose users never completed them, discarded and revoked at the provider.</summary>

@@ -4,6 +4,7 @@ using Credentials.Functions.Audit;
 using Credentials.Functions.Connect;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
+using Credentials.Functions.Events;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Tokens;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,8 @@ namespace Credentials.Functions.Maintenance;
 /// <summary>
 /// One maintenance run: continues the walk over all connections from the stored cursor, page by page within a time
 /// budget, and per connection refreshes through the <see cref="RefreshEngine"/> when keep-alive or an imminent expiry
-/// of a used token calls for it, then re-encrypts records still under an older key. Then removes expired OAuth states,
+/// of a used token calls for it, then re-encrypts records still under an older key, and sends status events left in
+/// outbox rows by an instance that could not. Then removes expired OAuth states,
 /// discards (and revokes) pending connections their users never completed, and removes old audit days. Safe to run twice at once: the cursor advances conditionally and the engine refreshes once.
 /// </summary>
 public sealed partial class MaintenanceRunner(
@@ -25,6 +27,7 @@ public sealed partial class MaintenanceRunner(
     ProviderCatalog providers,
     OAuthStateStore states,
     ConnectionCompleter completions,
+    StatusEventDispatcher statusEvents,
     AuditLog audit,
     MaintenanceMetrics metrics,
     IOptions<MaintenanceOptions> options,
@@ -46,6 +49,7 @@ public sealed partial class MaintenanceRunner(
             var page = await store.ScanAsync(settings.PageSize, position.ContinuationToken, cancellationToken);
             await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
                 async (record, _) => await MaintainAsync(record, report, correlationId));
+            report.StatusEventsResent += await statusEvents.DispatchStoredAsync(page.UnsentEvents, cancellationToken);
             report.Pages++;
 
             var advanced = await cursor.AdvanceAsync(position, page.ContinuationToken, time.GetUtcNow(), cancellationToken);

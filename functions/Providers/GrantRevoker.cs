@@ -44,6 +44,15 @@ public sealed partial class GrantRevoker(
         }
     }
 
+    /// <summary>
+    /// Revokes a refresh token the service is dropping while it keeps another grant of the same user: not where revoking
+    /// one token ends the whole grant (<see cref="ProviderDefinition.RevocationEndsGrant"/>), which would end the kept one.
+    /// </summary>
+    public Task<string> RevokeDroppedAsync(string providerId, string refreshToken, CancellationToken cancellationToken) =>
+        providers.Find(providerId) is { RevocationEndsGrant: true }
+            ? Task.FromResult("not_revoked:revocation_ends_grant")
+            : RevokeAsync(providerId, _ => ValueTask.FromResult(refreshToken), cancellationToken);
+
     [LoggerMessage(EventId = 6100, Level = LogLevel.Warning, Message = "Could not revoke a {ProviderId} token: provider metadata unavailable; discarding it anyway")]
     private static partial void LogRevocationSkipped(ILogger logger, string providerId);
 }

@@ -40,6 +40,12 @@ public sealed record ProviderDefinition
 
     public required TimeSpan KeepAliveInterval { get; init; }
 
+    /// <summary>How long a rotated refresh token stays usable at the provider; null: no recovery from a lost rotation response.</summary>
+    public TimeSpan? RotationGracePeriod { get; init; }
+
+    /// <summary>Revoking one refresh token ends the whole grant, so dropped tokens are forgotten, not revoked.</summary>
+    public bool RevocationEndsGrant { get; init; }
+
     /// <summary>Endpoints are read from the issuer's discovery document at first use.</summary>
     public required bool UsesDiscovery { get; init; }
 

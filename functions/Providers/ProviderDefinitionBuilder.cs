@@ -9,6 +9,7 @@ internal static class ProviderDefinitionBuilder
     private const string Section = ProvidersOptions.SectionName;
     private static readonly TimeSpan MinTokenLifetime = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MaxTokenLifetime = TimeSpan.FromHours(24);
+    private static readonly TimeSpan MinRotationGracePeriod = TimeSpan.FromSeconds(15);
 
     public static ProviderDefinition? TryBuild(string id, ProviderSettings settings, ICollection<string> failures)
     {
@@ -93,6 +94,13 @@ internal static class ProviderDefinitionBuilder
             failures.Add($"{Setting(nameof(ProviderSettings.KeepAliveInterval))} must be from 00:15:00 to 30.00:00:00.");
         }
 
+        var grace = settings.RotationGracePeriod ?? preset.RotationGracePeriod;
+        if (grace is { } g && (g < MinRotationGracePeriod || g > TimeSpan.FromDays(1)))
+        {
+            failures.Add($"{Setting(nameof(ProviderSettings.RotationGracePeriod))} must be from 00:00:15 to 1.00:00:00, or unset when the provider "
+                + "has no usable reuse grace (a takeover needs a lease of at least 5 s, a third of the grace).");
+        }
+
         var parameters = new Dictionary<string, string>(preset.AuthorizeParameters, StringComparer.Ordinal);
         foreach (var (name, value) in settings.AuthorizeParameters ?? new Dictionary<string, string>())
         {
@@ -129,6 +137,8 @@ internal static class ProviderDefinitionBuilder
             DefaultAccessTokenLifetime = lifetime,
             RequireIssuerParameter = settings.RequireIssuerParameter ?? false,
             KeepAliveInterval = keepAlive,
+            RotationGracePeriod = grace,
+            RevocationEndsGrant = settings.RevocationEndsGrant ?? preset.RevocationEndsGrant,
             UsesDiscovery = preset.UsesDiscovery && (settings.AuthorizationEndpoint is null || settings.TokenEndpoint is null),
             InvalidGrantErrors = preset.InvalidGrantErrors,
         };

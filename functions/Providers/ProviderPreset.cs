@@ -29,6 +29,12 @@ internal sealed record ProviderPreset
 
     public bool UsesDiscovery { get; init; }
 
+    /// <summary>The reuse grace the provider documents for a rotated refresh token; null when it has none or does not say.</summary>
+    public TimeSpan? RotationGracePeriod { get; init; }
+
+    /// <summary>Revoking one token ends the user's whole grant with this provider.</summary>
+    public bool RevocationEndsGrant { get; init; }
+
     /// <summary>Settings the preset cannot work without, beyond the client credentials.</summary>
     public IReadOnlyList<string> RequiredSettings { get; init; } = [];
 

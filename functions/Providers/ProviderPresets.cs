@@ -30,6 +30,8 @@ internal static class ProviderPresets
             Scopes = ["openid", "email"],
             // Without offline access Google issues no refresh token; without consent it may skip one on a repeat grant.
             AuthorizeParameters = new Dictionary<string, string> { ["access_type"] = "offline", ["prompt"] = "consent" },
+            // Revoking any Google token removes the app's access for that account, including newer refresh tokens.
+            RevocationEndsGrant = true,
         },
         new()
         {
@@ -78,6 +80,8 @@ internal static class ProviderPresets
             TokenEndpoint = _ => new Uri("https://auth.atlassian.com/oauth/token"),
             Scopes = ["offline_access"],
             AuthorizeParameters = new Dictionary<string, string> { ["audience"] = "api.atlassian.com", ["prompt"] = "consent" },
+            // Atlassian's rotating refresh tokens keep a 10-minute reuse interval.
+            RotationGracePeriod = TimeSpan.FromMinutes(10),
         },
         new()
         {
@@ -90,6 +94,10 @@ internal static class ProviderPresets
             Scopes = ["openid", "offline_access"],
             ClientAuthentication = ClientAuthenticationMethod.ClientSecretBasic,
             DefaultAccessTokenLifetime = TimeSpan.FromMinutes(30),
+            // Xero: the previous refresh token stays valid for 30 minutes after a rotation.
+            RotationGracePeriod = TimeSpan.FromMinutes(30),
+            // Revoking a Xero token removes the connections of the whole authorisation.
+            RevocationEndsGrant = true,
         },
         new()
         {

@@ -52,6 +52,20 @@ public sealed class ProviderSettings
 
     /// <summary>How often an idle connection is refreshed to keep its grant alive.</summary>
     public TimeSpan? KeepAliveInterval { get; set; }
+
+    /// <summary>
+    /// How long the provider still accepts a refresh token after it rotated it (its reuse grace). Set only where the
+    /// provider documents one; the refresh lease for this provider is then kept to a third of it, so that another
+    /// instance taking over from a crashed holder still presents the old token inside the grace (docs/refresh.md).
+    /// </summary>
+    public TimeSpan? RotationGracePeriod { get; set; }
+
+    /// <summary>
+    /// Whether revoking one refresh token ends the user's whole grant (or token family) at the provider. When true, a
+    /// refresh token the service drops (replaced by a reconnect, or a superseded refresh result) is not revoked, because
+    /// that would end the grant the service keeps; it is only forgotten.
+    /// </summary>
+    public bool? RevocationEndsGrant { get; set; }
 }
 
 /// <summary>Every configured provider, keyed by provider id (the <c>{id}</c> of <c>Providers:{id}:…</c>).</summary>

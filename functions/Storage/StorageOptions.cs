@@ -27,6 +27,12 @@ public sealed class StorageOptions
     public string StatusEventsQueue { get; set; } = "connection-status-events";
 
     /// <summary>
+    /// How often an instance retries status events it could not queue. Events are kept in the outbox rows meanwhile;
+    /// ones an instance never got to retry (it stopped) are sent by the next maintenance walk over their partition.
+    /// </summary>
+    public TimeSpan StatusEventRetryInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// How old a connection record an instance may serve an access token from (0: read the table every time). The bound
     /// on how long a disconnect or a lost grant on another instance takes to be seen here; this instance's own writes are
     /// seen at once.

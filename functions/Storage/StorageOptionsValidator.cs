@@ -47,6 +47,11 @@ internal sealed partial class StorageOptionsValidator : IValidateOptions<Storage
             failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.StatusEventsQueue))} must be 3-63 lower-case letters, digits and single hyphens.");
         }
 
+        if (options.StatusEventRetryInterval < TimeSpan.FromMilliseconds(100) || options.StatusEventRetryInterval > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.StatusEventRetryInterval))} must be from 00:00:00.1 to 00:10:00.");
+        }
+
         if (options.ConnectionSnapshotLifetime < TimeSpan.Zero || options.ConnectionSnapshotLifetime > TimeSpan.FromSeconds(5))
         {
             failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.ConnectionSnapshotLifetime))} must be from 00:00:00 (read every time) to 00:00:05.");

@@ -15,7 +15,6 @@ public sealed class ConnectionRemover(
     GrantRevoker revoker,
     AccessTokenCache cache,
     AuditLog audit,
-    ConnectionStatusEvents events,
     TimeProvider time)
 {
     public async Task<bool> DisconnectAsync(string userId, string connectionId, string callerId, string correlationId, string action, CancellationToken cancellationToken)
@@ -28,9 +27,8 @@ public sealed class ConnectionRemover(
         }
 
         var revocation = await revoker.RevokeAsync(record.ProviderId, token => secrets.ReadRefreshTokenAsync(record, token), cancellationToken);
-        await store.DeleteAsync(userId, connectionId, etag: null, cancellationToken);
+        await store.DeleteAsync(userId, connectionId, etag: null, ConnectionStatusEvent.Between(record, null, action, time.GetUtcNow()), cancellationToken);
         cache.Forget(userId, connectionId);
-        await events.PublishIfChangedAsync(record, null, action, cancellationToken);
         await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, action, "deleted", correlationId, time.GetUtcNow(), revocation), cancellationToken);
         return true;
     }

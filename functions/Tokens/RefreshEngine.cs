@@ -24,7 +24,7 @@ public sealed partial class RefreshEngine(
     ProviderEndpointResolver endpoints,
     ProviderTokenClient tokens,
     AuditLog audit,
-    ConnectionStatusEvents events,
+    GrantRevoker revoker,
     ProviderMisconfiguration misconfiguration,
     IOptions<RefreshOptions> options,
     TimeProvider time,
@@ -114,13 +114,14 @@ public sealed partial class RefreshEngine(
                 continue;
             }
 
-            var leased = await store.ReplaceAsync(record with { LeaseOwner = InstanceId, LeaseExpiresAt = now + options.Value.LeaseDuration }, CancellationToken.None);
+            var lease = new RefreshLease(now, RefreshLease.For(options.Value.LeaseDuration, providers.Find(record.ProviderId)?.RotationGracePeriod));
+            var leased = await store.ReplaceAsync(record with { LeaseOwner = InstanceId, LeaseExpiresAt = lease.ExpiresAt }, CancellationToken.None);
             if (!leased.Succeeded)
             {
                 continue;
             }
 
-            var result = await RefreshUnderLeaseAsync(leased.Record!, demand, now);
+            var result = await RefreshUnderLeaseAsync(leased.Record!, demand, lease);
             if (result is not null)
             {
                 return result;
@@ -150,15 +151,15 @@ public sealed partial class RefreshEngine(
     }
 
     /// <summary>Null when the round must start over (the grant changed under us); otherwise the answer.</summary>
-    private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, DateTimeOffset leasedAt)
+    private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, RefreshLease lease)
     {
         var usedRefreshToken = await secrets.ReadRefreshTokenAsync(leased, CancellationToken.None);
-        var response = await CallProviderAsync(leased, usedRefreshToken, leasedAt + (options.Value.LeaseDuration * 0.75));
+        var response = await CallProviderAsync(leased, usedRefreshToken, lease.ProviderDeadline);
         var now = time.GetUtcNow();
 
         if (response.Grant is { } grant)
         {
-            var (status, written) = await PersistAsync(leased, usedRefreshToken, async current =>
+            var (status, written) = await PersistAsync(lease, leased, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
                 await secrets.WithTokensAsync(
                     Released(current) with
                     {
@@ -173,15 +174,17 @@ public sealed partial class RefreshEngine(
                         Scopes = grant.GrantedScopes ?? current.Scopes,
                     },
                     grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
-            await AuditAsync(demand, leased, "success", grant.RefreshToken is null ? "not_rotated" : "rotated");
-            await events.PublishIfChangedAsync(leased, written, "refreshed", CancellationToken.None);
-            LogRefreshed(logger, leased.ProviderId, grant.RefreshToken is not null);
-            return status switch
+            if (status == PersistStatus.Superseded)
             {
-                PersistStatus.Written => new RefreshResult(written, null, true),
-                PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
-                _ => null,
-            };
+                await DropSupersededGrantAsync(demand, leased, usedRefreshToken, grant.RefreshToken);
+                return null;
+            }
+
+            await AuditAsync(demand, leased, "success", grant.RefreshToken is null ? "not_rotated" : "rotated");
+            LogRefreshed(logger, leased.ProviderId, grant.RefreshToken is not null);
+            return status == PersistStatus.Written
+                ? new RefreshResult(written, null, true)
+                : new RefreshResult(null, TokenFailureReason.NotFound, false);
         }
 
         var failure = response.Failure!;
@@ -199,7 +202,7 @@ public sealed partial class RefreshEngine(
                 return null;
             }
 
-            var (status, written) = await PersistAsync(current, usedRefreshToken, current => ValueTask.FromResult(Released(current) with
+            var (status, written) = await PersistAsync(lease, current, usedRefreshToken, null, failure.ErrorCode, current => ValueTask.FromResult(Released(current) with
             {
                 Status = ConnectionStatus.ReauthorizationRequired,
                 UpdatedAt = now,
@@ -210,7 +213,6 @@ public sealed partial class RefreshEngine(
                 AccessTokenType = null,
             }));
             await AuditAsync(demand, leased, "failed", failure.ErrorCode);
-            await events.PublishIfChangedAsync(current, written, failure.ErrorCode, CancellationToken.None);
             LogGrantGone(logger, leased.ProviderId);
             return status == PersistStatus.Superseded ? null : new RefreshResult(written, status == PersistStatus.Deleted
                 ? TokenFailureReason.NotFound : TokenFailureReason.ReauthorizationRequired, false, null, failure.ErrorCode);
@@ -218,7 +220,7 @@ public sealed partial class RefreshEngine(
 
         if (failure.Kind == TokenFailureKind.Misconfigured)
         {
-            return await ClientRefusedAsync(leased, usedRefreshToken, demand, failure, now);
+            return await ClientRefusedAsync(lease, leased, usedRefreshToken, demand, failure, now);
         }
 
         var failures = leased.ConsecutiveFailures + 1;
@@ -232,7 +234,7 @@ public sealed partial class RefreshEngine(
         var newStatus = now - failingSince >= options.Value.GiveUpAfter ? ConnectionStatus.ReauthorizationRequired
             : failures >= options.Value.FailuresBeforeRefreshFailing ? ConnectionStatus.RefreshFailing
             : leased.Status;
-        var (failedStatus, failedRecord) = await PersistAsync(leased, usedRefreshToken, current => ValueTask.FromResult(Released(current) with
+        var (failedStatus, failedRecord) = await PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode, current => ValueTask.FromResult(Released(current) with
         {
             Status = newStatus,
             UpdatedAt = now,
@@ -243,7 +245,6 @@ public sealed partial class RefreshEngine(
             NextRefreshAllowedAt = now + cooldown,
         }));
         await AuditAsync(demand, leased, "failed", failure.ErrorCode);
-        await events.PublishIfChangedAsync(leased, failedRecord, failure.ErrorCode, CancellationToken.None);
         if (failedStatus == PersistStatus.Superseded)
         {
             return null;
@@ -256,14 +257,29 @@ public sealed partial class RefreshEngine(
     }
 
     /// <summary>
+    /// The stored grant changed while this refresh was at the provider (a reconnect, or an instance that took over an
+    /// expired lease), so the stored one is kept. The refresh token this refresh received is not dropped silently: it
+    /// is audited, logged, and revoked where revoking one token cannot end the stored grant with it.
+    /// </summary>
+    private async Task DropSupersededGrantAsync(RefreshDemand demand, ConnectionRecord leased, string usedRefreshToken, string? receivedRefreshToken)
+    {
+        var revocation = receivedRefreshToken is null || receivedRefreshToken == usedRefreshToken
+            ? "not_rotated"
+            : await revoker.RevokeDroppedAsync(leased.ProviderId, receivedRefreshToken, CancellationToken.None);
+        LogSuperseded(logger, leased.ProviderId, revocation);
+        await AuditAsync(demand, leased, "dropped", "superseded;" + revocation);
+    }
+
+    /// <summary>
     /// The provider refused the service's own client: the connection keeps its status and failure count (it is not the
     /// user's grant that failed), pauses for <see cref="MisconfiguredCooldown"/> so that every request does not hit the
     /// provider again, and the misconfiguration is reported once per provider per interval.
     /// </summary>
-    private async Task<RefreshResult?> ClientRefusedAsync(ConnectionRecord leased, string usedRefreshToken, RefreshDemand demand, TokenFailure failure, DateTimeOffset now)
+    private async Task<RefreshResult?> ClientRefusedAsync(
+        RefreshLease lease, ConnectionRecord leased, string usedRefreshToken, RefreshDemand demand, TokenFailure failure, DateTimeOffset now)
     {
         misconfiguration.Report(leased.ProviderId, failure.ErrorCode);
-        var (status, written) = await PersistAsync(leased, usedRefreshToken, current => ValueTask.FromResult(Released(current) with
+        var (status, written) = await PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode, current => ValueTask.FromResult(Released(current) with
         {
             UpdatedAt = now,
             LastRefreshFailedAt = now,
@@ -339,27 +355,53 @@ public sealed partial class RefreshEngine(
     }
 
     /// <summary>
-    /// Writes <paramref name="apply"/>(record) conditionally. On a conflict it re-reads and, as long as the record still
-    /// holds the refresh token this refresh used, applies the change again to the newer copy; storage errors are retried,
-    /// because after a rotation the new refresh token exists nowhere else.
+    /// Writes <paramref name="apply"/>(record) conditionally, with the status event the change causes. On a conflict it
+    /// re-reads: if the record already holds <paramref name="receivedRefreshToken"/>, an earlier attempt landed (its
+    /// answer was lost); if it still holds the refresh token this refresh used, the change is applied again to the newer
+    /// copy; otherwise this result is superseded. Each write is bounded by the lease (<see cref="RefreshLease"/>), which
+    /// is renewed when storing runs late; storage errors are retried, because after a rotation the new refresh token
+    /// exists nowhere else.
     /// </summary>
-    private async Task<(PersistStatus, ConnectionRecord?)> PersistAsync(
-        ConnectionRecord basis, string usedRefreshToken, Func<ConnectionRecord, ValueTask<ConnectionRecord>> apply)
+    private async Task<(PersistStatus, ConnectionRecord?)> PersistAsync(RefreshLease lease, ConnectionRecord basis, string usedRefreshToken,
+        string? receivedRefreshToken, string reason, Func<ConnectionRecord, ValueTask<ConnectionRecord>> apply)
     {
         for (var attempt = 1; ; attempt++)
         {
+            var now = time.GetUtcNow();
+            using var budget = new CancellationTokenSource(lease.AttemptBudget(now), time);
             try
             {
-                var written = await store.ReplaceAsync(await apply(basis), CancellationToken.None);
-                if (written.Succeeded)
+                if (basis.LeaseOwner == InstanceId && lease.ShouldRenew(now))
                 {
-                    return (PersistStatus.Written, written.Record);
+                    var expiresAt = lease.RenewedExpiry(now);
+                    var renewed = await store.ReplaceAsync(basis with { LeaseExpiresAt = expiresAt }, budget.Token);
+                    if (renewed.Succeeded)
+                    {
+                        lease.Renewed(expiresAt);
+                        LogLeaseRenewed(logger, basis.ProviderId);
+                        basis = renewed.Record!;
+                        continue;
+                    }
+                }
+                else
+                {
+                    var next = await apply(basis);
+                    var written = await store.ReplaceAsync(next, ConnectionStatusEvent.Between(basis, next, reason, now), budget.Token);
+                    if (written.Succeeded)
+                    {
+                        return (PersistStatus.Written, written.Record);
+                    }
                 }
 
-                var current = await store.GetAsync(basis.UserId, basis.ConnectionId, CancellationToken.None);
+                var current = await store.GetAsync(basis.UserId, basis.ConnectionId, budget.Token);
                 if (current is null)
                 {
                     return (PersistStatus.Deleted, null);
+                }
+
+                if (receivedRefreshToken is not null && await HoldsRefreshTokenAsync(current, receivedRefreshToken))
+                {
+                    return (PersistStatus.Written, current);
                 }
 
                 if (!await HoldsRefreshTokenAsync(current, usedRefreshToken))
@@ -369,18 +411,22 @@ public sealed partial class RefreshEngine(
 
                 basis = current;
             }
-            catch (RequestFailedException exception) when (attempt < MaxPersistAttempts)
+            catch (Exception exception) when (attempt < MaxPersistAttempts && IsRetryable(exception, budget))
             {
-                LogPersistRetry(logger, exception.Status, attempt);
+                LogPersistRetry(logger, (exception as RequestFailedException)?.Status ?? 0, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << attempt)), time);
             }
-            catch (RequestFailedException exception)
+            catch (Exception exception) when (IsRetryable(exception, budget))
             {
-                LogPersistFailed(logger, basis.ProviderId, exception.Status);
+                LogPersistFailed(logger, basis.ProviderId, (exception as RequestFailedException)?.Status ?? 0);
                 throw;
             }
         }
     }
+
+    /// <summary>A storage error, or a write that ran out of its share of the lease.</summary>
+    private static bool IsRetryable(Exception exception, CancellationTokenSource budget) =>
+        exception is RequestFailedException || (exception is OperationCanceledException && budget.IsCancellationRequested);
 
     private async Task<bool> HoldsRefreshTokenAsync(ConnectionRecord record, string refreshToken)
     {
@@ -406,7 +452,13 @@ public sealed partial class RefreshEngine(
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "A {ProviderId} grant is gone (invalid_grant on the stored refresh token): reauthorization required")]
     private static partial void LogGrantGone(ILogger logger, string providerId);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Storing a refresh outcome failed (HTTP {Status}), attempt {Attempt}; retrying")]
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Storing a {ProviderId} refresh outcome ran late: the lease was renewed")]
+    private static partial void LogLeaseRenewed(ILogger logger, string providerId);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "A {ProviderId} refresh result was superseded by a newer stored grant and dropped (revocation: {Revocation})")]
+    private static partial void LogSuperseded(ILogger logger, string providerId, string revocation);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Storing a refresh outcome failed (HTTP {Status}; 0: out of time), attempt {Attempt}; retrying")]
     private static partial void LogPersistRetry(ILogger logger, int status, int attempt);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Critical, Message = "A refreshed {ProviderId} connection could not be stored (HTTP {Status}); a rotated refresh token may be lost")]

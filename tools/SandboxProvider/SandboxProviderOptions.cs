@@ -16,6 +16,12 @@ public sealed class SandboxProviderOptions
     /// <summary>Presenting a redeemed refresh token again revokes the whole grant (Okta, Salesforce, Auth0).</summary>
     public bool DetectRefreshTokenReuse { get; set; } = true;
 
+    /// <summary>
+    /// With reuse detection: how long a rotated refresh token is still accepted (Okta 30 s, Atlassian 10 min, Xero
+    /// 30 min). Unset: not at all.
+    /// </summary>
+    public TimeSpan? RefreshTokenReuseGrace { get; set; }
+
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>When set, the authorization endpoint approves at once as this user (tests); otherwise it shows a consent page.</summary>

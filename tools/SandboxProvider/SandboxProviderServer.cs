@@ -94,7 +94,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
                 if (options.RotateRefreshTokens)
                 {
-                    server.SetRefreshTokenReuseLeeway(options.DetectRefreshTokenReuse ? TimeSpan.Zero : TimeSpan.FromDays(3650));
+                    server.SetRefreshTokenReuseLeeway(options.DetectRefreshTokenReuse ? options.RefreshTokenReuseGrace ?? TimeSpan.Zero : TimeSpan.FromDays(3650));
                 }
                 else
                 {

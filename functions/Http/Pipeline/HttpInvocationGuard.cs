@@ -53,6 +53,21 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
                     "The request was refused because it could not be audited; retry shortly.")
                 .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
         }
+        catch (Azure.RequestFailedException exception) when (exception.Status is 0 or 408 or 429 or >= 500)
+        {
+            // Table Storage failing or out of reach after the SDK's own retries: a retryable outage, not a bug.
+            LogStorageUnavailable(logger, exception.Status, http.Request.Method, http.Request.Path.Value, correlationId);
+            if (http.Response.HasStarted)
+            {
+                return;
+            }
+
+            http.Response.Clear();
+            http.Response.Headers.RetryAfter = "5";
+            await ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StorageUnavailable, "Storage is unavailable.",
+                    "The service could not reach its storage; nothing was changed that was not saved. Retry shortly.")
+                .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+        }
 #pragma warning disable CA1031 // This is the last line of defence: whatever escaped must become a clean 500.
         catch (Exception exception)
 #pragma warning restore CA1031
@@ -68,6 +83,10 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
                 .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
         }
     }
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Error,
+        Message = "Storage unavailable (HTTP {Status}) in {Method} {Path}; answered 503 with correlation id {CorrelationId}")]
+    private static partial void LogStorageUnavailable(ILogger logger, int status, string method, string? path, string correlationId);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error,
         Message = "Unhandled exception in {Method} {Path}; answered 500 with correlation id {CorrelationId}")]

@@ -21,6 +21,7 @@ public static class ProblemCodes
     public const string ReauthorizationRequired = "reauthorization_required";
     public const string RefreshBusy = "refresh_busy";
     public const string AuditUnavailable = "audit_unavailable";
+    public const string StorageUnavailable = "storage_unavailable";
     public const string InvalidCompletion = "invalid_completion";
     public const string CompletionExpired = "completion_expired";
 }

@@ -22,7 +22,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         var read = await context.Store.GetAsync("auth0|abc", "google", None);
         var updated = await context.Store.ReplaceAsync(read! with { Status = ConnectionStatus.RefreshFailing, LastErrorCode = "temporarily_unavailable" }, None);
         var reread = await context.Store.GetAsync("auth0|abc", "google", None);
-        var deleted = await context.Store.DeleteAsync("auth0|abc", "google", null, None);
+        var deleted = await context.Store.DeleteAsync("auth0|abc", "google", null, statusEvent: null, None);
         var gone = await context.Store.GetAsync("auth0|abc", "google", None);
 
         Assert.Equal(WriteStatus.Written, added.Status);
@@ -36,7 +36,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         Assert.Equal(updated.Record!.ETag, reread.ETag);
         Assert.Equal(WriteStatus.Written, deleted);
         Assert.Null(gone);
-        Assert.Equal(WriteStatus.NotFound, await context.Store.DeleteAsync("auth0|abc", "google", null, None));
+        Assert.Equal(WriteStatus.NotFound, await context.Store.DeleteAsync("auth0|abc", "google", null, statusEvent: null, None));
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
     {
         using var context = new StoreTestContext(azurite);
         var added = await context.Store.AddAsync(await context.NewRecordAsync("u1", "google"), None);
-        await context.Store.DeleteAsync("u1", "google", null, None);
+        await context.Store.DeleteAsync("u1", "google", null, statusEvent: null, None);
 
         var result = await context.Store.ReplaceAsync(added.Record!, None);
 
@@ -90,7 +90,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         var added = await context.Store.AddAsync(await context.NewRecordAsync("u1", "google"), None);
         await context.Store.ReplaceAsync(added.Record! with { LastErrorCode = "x" }, None);
 
-        Assert.Equal(WriteStatus.Conflict, await context.Store.DeleteAsync("u1", "google", added.Record!.ETag, None));
+        Assert.Equal(WriteStatus.Conflict, await context.Store.DeleteAsync("u1", "google", added.Record!.ETag, statusEvent: null, None));
         Assert.NotNull(await context.Store.GetAsync("u1", "google", None));
     }
 

@@ -1,6 +1,8 @@
 using Azure.Data.Tables;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
+using Credentials.Functions.Events;
+using Microsoft.Extensions.DependencyInjection;
 using Credentials.Functions.Storage;
 using Credentials.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,7 +18,10 @@ internal sealed class StoreTestContext : IDisposable
         Ring = TestKeys.LocalRing(KeyOptions);
         Tables = azurite.CreateIsolatedTables(tableOptions);
         Snapshots = new ConnectionSnapshots(Microsoft.Extensions.Options.Options.Create(new StorageOptions()), TimeProvider.System);
-        Store = new ConnectionStore(Tables, Snapshots, NullLogger<ConnectionStore>.Instance);
+        var events = new StorageOptions { StatusEventsQueue = "events-" + Guid.NewGuid().ToString("N")[..12] };
+        StatusEvents = new StatusEventDispatcher(new Azure.Storage.Queues.QueueServiceClient(azurite.ConnectionString), Tables,
+            Microsoft.Extensions.Options.Options.Create(events), TimeProvider.System, Meters, NullLogger<StatusEventDispatcher>.Instance);
+        Store = new ConnectionStore(Tables, Snapshots, StatusEvents, NullLogger<ConnectionStore>.Instance);
         Secrets = new ConnectionSecrets(new CredentialCipher(Ring));
     }
 
@@ -30,6 +35,12 @@ internal sealed class StoreTestContext : IDisposable
 
     public ConnectionStore Store { get; }
 
+    public StatusEventDispatcher StatusEvents { get; }
+
+    private static System.Diagnostics.Metrics.IMeterFactory Meters { get; } =
+        new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider()
+            .GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+
     public ConnectionSecrets Secrets { get; }
 
     public Task<ConnectionRecord> NewRecordAsync(string userId, string connectionId, string refreshToken = "refresh-token-value", string? accessToken = "access-token-value") =>
@@ -39,5 +50,6 @@ internal sealed class StoreTestContext : IDisposable
     {
         Ring.Dispose();
         Snapshots.Dispose();
+        StatusEvents.Dispose();
     }
 }

@@ -379,7 +379,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_reconnect_completed_while_a_refresh_is_in_flight_wins_and_the_refresh_result_is_dropped()
+    public async Task A_reconnect_completed_while_a_refresh_is_in_flight_wins_and_no_status_event_is_invented()
     {
         await ConnectAsync("mail");
         await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
@@ -404,11 +404,29 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         _stack.Sandbox.TokenDelay = TimeSpan.Zero;
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(0, _stack.Sandbox.FailedRefreshGrants);
         var stored = await StoredRefreshTokenAsync("mail");
         Assert.True(await _stack.Sandbox.IsRefreshTokenUsableAsync(stored), "the stored grant is one the provider still honours");
         Assert.Equal(ConnectionStatus.Active, (await _stack.RecordAsync(User, "mail")).Status);
         Assert.Equal(reconnected, stored);
+        // The refresh in flight either lost to the revocation or had its result dropped: neither is a status change.
+        var events = await _stack.StatusEventsAsync();
+        Assert.Equal(["active"], events.Select(e => e.GetProperty("newStatus").GetString()));
+    }
+
+    [Fact]
+    public async Task A_reconnect_revokes_the_grant_it_replaces_and_keeps_the_new_one()
+    {
+        await ConnectAsync("mail");
+        var replaced = await StoredRefreshTokenAsync("mail");
+        var revocationsBefore = _stack.Sandbox.Revocations;
+
+        await ConnectAsync("mail");
+
+        var current = await StoredRefreshTokenAsync("mail");
+        Assert.NotEqual(replaced, current);
+        Assert.Equal(revocationsBefore + 1, _stack.Sandbox.Revocations);
+        Assert.False(await _stack.Sandbox.IsRefreshTokenUsableAsync(replaced), "the replaced grant was revoked at the provider");
+        Assert.True(await _stack.Sandbox.IsRefreshTokenUsableAsync(current), "the new grant survived the revocation of the old one");
     }
 
     [Fact]

@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Credentials.Functions.Observability;
+using Credentials.Functions.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Events;
+
+/// <summary>
+/// Moves status events from their outbox rows to the queue, then deletes the rows. The instance that stored a change
+/// sends its event at once; one it could not send is retried every <see cref="StorageOptions.StatusEventRetryInterval"/>,
+/// and rows no instance retries any more (it stopped) are sent when the maintenance walk comes across them. A row is
+/// deleted only after its message was queued, so an event can be sent twice but never lost: consumers de-duplicate on
+/// <see cref="ConnectionStatusEvent.EventId"/>.
+/// </summary>
+public sealed partial class StatusEventDispatcher : BackgroundService
+{
+    /// <summary>Events held in memory for retry; beyond this the outbox rows wait for the maintenance walk.</summary>
+    private const int MaxPending = 10_000;
+
+    private readonly QueueServiceClient _queues;
+    private readonly StorageTables _tables;
+    private readonly IOptions<StorageOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<StatusEventDispatcher> _logger;
+    private readonly ConcurrentDictionary<string, ConnectionStatusEvent> _pending = new(StringComparer.Ordinal);
+    private readonly Meter _meter;
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _deferred;
+    private Lazy<Task<QueueClient>>? _queue;
+
+    public StatusEventDispatcher(QueueServiceClient queues, StorageTables tables, IOptions<StorageOptions> options, TimeProvider time,
+        IMeterFactory meters, ILogger<StatusEventDispatcher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        _queues = queues;
+        _tables = tables;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _meter = meters.Create(CredentialsTelemetry.MeterName);
+        _sent = _meter.CreateCounter<long>("credentials.status_events.sent", "{event}", "Status events queued");
+        _deferred = _meter.CreateCounter<long>("credentials.status_events.deferred", "{event}", "Status events that could not be queued at once");
+        _meter.CreateObservableGauge("credentials.status_events.pending", () => _pending.Count, "{event}", "Status events waiting for a retry on this instance");
+    }
+
+    /// <summary>Events this instance is holding for a retry.</summary>
+    public int Pending => _pending.Count;
+
+    /// <summary>Sends one event whose outbox row was just stored, and deletes the row. Never throws: a failure is kept for retry.</summary>
+    public async Task DispatchAsync(ConnectionStatusEvent statusEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statusEvent);
+        if (!await TrySendAsync(statusEvent, cancellationToken) && _pending.Count < MaxPending)
+        {
+            _pending.TryAdd(statusEvent.EventId, statusEvent);
+        }
+    }
+
+    /// <summary>
+    /// Sends events found in outbox rows (maintenance). Young ones are left to the instance that wrote them, which sends
+    /// them at once or within a few retry intervals; this one only takes over what was left behind.
+    /// </summary>
+    public async Task<int> DispatchStoredAsync(IEnumerable<ConnectionStatusEvent> stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var leftBehindBefore = _time.GetUtcNow() - (3 * _options.Value.StatusEventRetryInterval);
+        var sent = 0;
+        foreach (var statusEvent in stored)
+        {
+            if (statusEvent.OccurredAt < leftBehindBefore && !_pending.ContainsKey(statusEvent.EventId) && await TrySendAsync(statusEvent, cancellationToken))
+            {
+                sent++;
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>One retry round over the events this instance could not send.</summary>
+    public async Task RetryPendingAsync(CancellationToken cancellationToken)
+    {
+        foreach (var statusEvent in _pending.Values.OrderBy(e => e.OccurredAt))
+        {
+            if (!await TrySendAsync(statusEvent, cancellationToken))
+            {
+                return;
+            }
+
+            _pending.TryRemove(statusEvent.EventId, out _);
+        }
+    }
+
+    public override void Dispose()
+    {
+        _meter.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Value.StatusEventRetryInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                if (!_pending.IsEmpty)
+                {
+                    await RetryPendingAsync(stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: what is still pending stays in the outbox rows for the maintenance walk.
+        }
+    }
+
+    private async Task<bool> TrySendAsync(ConnectionStatusEvent statusEvent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var queue = await QueueAsync(cancellationToken);
+            await queue.SendMessageAsync(JsonSerializer.Serialize(statusEvent), cancellationToken);
+            _sent.Add(1);
+        }
+        catch (RequestFailedException exception)
+        {
+            _deferred.Add(1);
+            LogSendDeferred(_logger, statusEvent.NewStatus, exception.Status);
+            return false;
+        }
+
+        try
+        {
+            var table = await _tables.ConnectionsAsync(cancellationToken);
+            await table.DeleteEntityAsync(statusEvent.UserId, StatusEventOutbox.RowKeyOf(statusEvent), ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException exception)
+        {
+            // Queued but still in the outbox: the maintenance walk will send it again, and consumers de-duplicate.
+            LogOutboxRowKept(_logger, exception.Status);
+        }
+
+        return true;
+    }
+
+    /// <summary>The queue, created once per process on first use; a failed creation is retried by the next caller.</summary>
+    private async Task<QueueClient> QueueAsync(CancellationToken cancellationToken)
+    {
+        var lazy = Volatile.Read(ref _queue) ?? Interlocked.CompareExchange(ref _queue, new(CreateQueueAsync), null) ?? _queue!;
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted)
+        {
+            Interlocked.CompareExchange(ref _queue, null, lazy);
+            throw;
+        }
+    }
+
+    private async Task<QueueClient> CreateQueueAsync()
+    {
+        var queue = _queues.GetQueueClient(_options.Value.StatusEventsQueue);
+        await queue.CreateIfNotExistsAsync();
+        return queue;
+    }
+
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning, Message = "A connection status event ({NewStatus}) could not be queued yet (HTTP {Status}); it stays in the outbox and is retried")]
+    private static partial void LogSendDeferred(ILogger logger, string newStatus, int status);
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "A queued status event's outbox row could not be deleted (HTTP {Status}); it may be sent again")]
+    private static partial void LogOutboxRowKept(ILogger logger, int status);
+}
