@@ -1,5 +1,6 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Tokens;
 
@@ -14,6 +15,7 @@ public sealed class AccessTokenService(
     RefreshEngine engine,
     AccessTokenCache cache,
     AuditLog audit,
+    IOptions<RefreshOptions> options,
     TimeProvider time)
 {
     /// <summary>How stale <c>LastUsedAt</c> may get before a hand-out records it (one small write per interval, not per call).</summary>
@@ -39,11 +41,7 @@ public sealed class AccessTokenService(
         }
         else
         {
-            var refreshed = await engine.RefreshAsync(
-                new RefreshDemand(request.UserId, request.ConnectionId, request.MinValidity, null, request.CallerId, request.CorrelationId), cancellationToken);
-            result = refreshed.Failure is { } failure
-                ? AccessTokenResult.Fail(failure, refreshed.RetryAfter, refreshed.ErrorCode)
-                : await IssueAsync(refreshed.Record!, cancellationToken);
+            result = await RefreshAndIssueAsync(request, cancellationToken);
         }
 
         if (result.Token is not null && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
@@ -55,6 +53,27 @@ public sealed class AccessTokenService(
             result.Token is null ? "failed" : "served", request.CorrelationId, now,
             AuditReason(result, request.AllowedBecause)), cancellationToken);
         return result;
+    }
+
+    /// <summary>Waits for the refresh at most <see cref="RefreshOptions.ReadTimeout"/>; the refresh itself is not cut short.</summary>
+    private async Task<AccessTokenResult> RefreshAndIssueAsync(AccessTokenRequest request, CancellationToken cancellationToken)
+    {
+        using var budget = new CancellationTokenSource(options.Value.ReadTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
+        RefreshResult refreshed;
+        try
+        {
+            refreshed = await engine.RefreshAsync(
+                new RefreshDemand(request.UserId, request.ConnectionId, request.MinValidity, null, request.CallerId, request.CorrelationId), linked.Token);
+        }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return AccessTokenResult.Fail(TokenFailureReason.Busy, TimeSpan.FromSeconds(2), "refresh_in_progress");
+        }
+
+        return refreshed.Failure is { } failure
+            ? AccessTokenResult.Fail(failure, refreshed.RetryAfter, refreshed.ErrorCode)
+            : await IssueAsync(refreshed.Record!, cancellationToken);
     }
 
     /// <summary>Why it failed, if it did, and which authorization decision let the caller ask (e.g. <c>authorized:collection_granted_cached</c>).</summary>

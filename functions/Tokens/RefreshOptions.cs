@@ -26,6 +26,13 @@ public sealed class RefreshOptions
     /// <summary>After failing continuously this long, a connection needs the user to reconnect.</summary>
     public TimeSpan GiveUpAfter { get; set; } = TimeSpan.FromDays(4);
 
+    /// <summary>
+    /// How long a token read waits for a refresh (at the provider, or by another instance) before answering 503
+    /// <c>refresh_busy</c> with Retry-After. The refresh itself goes on and is stored; the next read gets its result.
+    /// With the authorization budget (6 s) a read answers within about 14 s, inside a caller's usual HTTP timeout.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
     /// <summary>Decrypted access tokens kept in memory per instance.</summary>
     public int MemoryCacheEntries { get; set; } = 10_000;
 }

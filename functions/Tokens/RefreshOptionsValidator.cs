@@ -22,6 +22,8 @@ internal sealed class RefreshOptionsValidator : IValidateOptions<RefreshOptions>
         failures.Require(options.MaxCooldown <= TimeSpan.FromDays(1), nameof(RefreshOptions.MaxCooldown), "must be at most 1.00:00:00.");
         failures.Require(options.FailuresBeforeRefreshFailing is >= 1 and <= 100, nameof(RefreshOptions.FailuresBeforeRefreshFailing), "must be 1-100.");
         failures.Require(options.GiveUpAfter >= TimeSpan.FromHours(1), nameof(RefreshOptions.GiveUpAfter), "must be at least 01:00:00.");
+        failures.Require(options.ReadTimeout >= TimeSpan.FromSeconds(1) && options.ReadTimeout <= TimeSpan.FromMinutes(1),
+            nameof(RefreshOptions.ReadTimeout), "must be from 00:00:01 to 00:01:00.");
         failures.Require(options.MemoryCacheEntries is >= 0 and <= 1_000_000, nameof(RefreshOptions.MemoryCacheEntries), "must be 0-1000000.");
         return failures.ToResult();
     }

@@ -43,6 +43,32 @@ public sealed class ProviderConfigurationTests
         Assert.Equal("consent", provider.AuthorizeParameters["prompt"]);
     }
 
+    [Theory]
+    [InlineData("xero", "00:30:00", true)]
+    [InlineData("atlassian", "00:10:00", false)]
+    [InlineData("google", null, true)]
+    [InlineData("github", null, false)]
+    [InlineData("salesforce", null, false)]
+    public void Presets_carry_the_documented_reuse_grace_and_revocation_reach(string preset, string? grace, bool revocationEndsGrant)
+    {
+        var provider = Catalog(("p", new ProviderSettings { Preset = preset, ClientId = "c", ClientSecret = "s" })).Find("p")!;
+
+        Assert.Equal(grace is null ? null : TimeSpan.Parse(grace, System.Globalization.CultureInfo.InvariantCulture), provider.RotationGracePeriod);
+        Assert.Equal(revocationEndsGrant, provider.RevocationEndsGrant);
+    }
+
+    [Theory]
+    [InlineData("00:00:30", null, "00:00:30")]
+    [InlineData("00:00:30", "00:30:00", "00:00:30")]
+    [InlineData("00:00:30", "00:00:15", "00:00:05")]
+    [InlineData("00:00:30", "00:01:00", "00:00:20")]
+    public void The_refresh_lease_for_a_provider_is_a_third_of_its_reuse_grace_when_that_is_shorter(string configured, string? grace, string expected)
+    {
+        static TimeSpan Parse(string value) => TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(Parse(expected), Credentials.Functions.Tokens.RefreshLease.For(Parse(configured), grace is null ? null : Parse(grace)));
+    }
+
     [Fact]
     public void Settings_override_the_preset()
     {
@@ -71,6 +97,7 @@ public sealed class ProviderConfigurationTests
     [InlineData("Providers:p:Scopes:0", "two words", "Providers:p:Scopes", "Providers__p__Scopes")]
     [InlineData("Providers:p:ClientAuthentication", "private_key_jwt", "Providers:p:ClientAuthentication", "Providers__p__ClientAuthentication")]
     [InlineData("Providers:p:DefaultAccessTokenLifetime", "00:00:10", "Providers:p:DefaultAccessTokenLifetime", "Providers__p__DefaultAccessTokenLifetime")]
+    [InlineData("Providers:p:RotationGracePeriod", "00:00:10", "Providers:p:RotationGracePeriod", "Providers__p__RotationGracePeriod")]
     [InlineData("Providers:p:AuthorizeParameters:redirect_uri", "https://evil.example/", "Providers:p:AuthorizeParameters", "Providers__p__AuthorizeParameters")]
     [InlineData("Connect:AllowedReturnUrls:0", "https://app.example.com/?next=x", "Connect:AllowedReturnUrls:0", "Connect__AllowedReturnUrls__0")]
     public async Task A_bad_provider_setting_stops_start_up_naming_it(string key, string? value, string named, string appSetting)

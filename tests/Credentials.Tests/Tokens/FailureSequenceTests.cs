@@ -135,6 +135,30 @@ public sealed class FailureSequenceTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_read_waits_for_a_slow_refresh_only_its_budget_and_the_refresh_still_lands_for_the_next_read()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Refresh:ReadTimeout"] = "00:00:01" });
+        await stack.ConnectAllAsync(User, "mail");
+        await stack.EditAsync(User, "mail", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+        stack.Sandbox.TokenDelay = TimeSpan.FromSeconds(3);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using (var busy = await ReadAsync(stack, stack.Host))
+        {
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(2.5), $"answered after {started.Elapsed}, not within the 1 s budget");
+            Assert.Equal("2", busy.Headers.RetryAfter?.ToString());
+            await ProblemAssert.IsAsync(busy, HttpStatusCode.ServiceUnavailable, "refresh_busy");
+        }
+
+        stack.Sandbox.TokenDelay = TimeSpan.Zero;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var served = await ReadAsync(stack, stack.Host);
+
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(1, stack.Sandbox.RefreshGrants);
+    }
+
+    [Fact]
     public async Task Ten_status_changes_during_a_queue_outage_are_all_delivered_after_it_once_each()
     {
         var outage = new QueueOutage();
