@@ -43,8 +43,26 @@ param maximumInstanceCount int = 40
 @description('Public base URL of the app (custom domain). Empty: https://<app>.azurewebsites.net.')
 param publicBaseUrl string = ''
 
-@description('Object id of the deploying principal, granted Key Vault Secrets Officer to create the master key and secrets. Empty: none.')
+@description('Object id of the deploying principal (see grantDeployerSecretsOfficer). Empty: none.')
 param deployerPrincipalId string = ''
+
+@description('Grant the deploying principal Key Vault Secrets Officer for the first deployment\'s key ceremony; off afterwards (docs/deploy.md).')
+param grantDeployerSecretsOfficer bool = false
+
+@description('Private network: the storage account and the Key Vault are reachable only through private endpoints in a VNet the app is integrated with.')
+param vnetEnabled bool = true
+
+@description('Address space of the virtual network (with vnetEnabled); the app and private-endpoint subnets are its first two /24s.')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
+@allowed(['Standard_ZRS', 'Standard_GZRS', 'Standard_RAGZRS', 'Standard_LRS', 'Standard_GRS', 'Standard_RAGRS'])
+@description('Storage redundancy. Zone-redundant by default; choose Standard_LRS or Standard_GRS only in a region without availability zones.')
+param storageSkuName string = 'Standard_ZRS'
+
+@minValue(30)
+@maxValue(730)
+@description('Days the Log Analytics workspace keeps app logs and the access logs of the Key Vault and the storage account.')
+param logRetentionInDays int = 90
 
 @allowed(['User', 'ServicePrincipal', 'Group'])
 @description('Principal type of deployerPrincipalId.')
@@ -60,6 +78,8 @@ var identityName = '${abbreviations.appManagedIdentity}${resourceToken}'
 var storageAccountName = '${abbreviations.storageStorageAccounts}${resourceToken}'
 var keyVaultName = '${abbreviations.keyVaultVaults}${resourceToken}'
 var applicationInsightsName = '${abbreviations.insightsComponents}${resourceToken}'
+var networkName = '${abbreviations.networkVirtualNetworks}${resourceToken}'
+var appTableNames = ['Connections', 'CredentialAudit', 'OAuthStates', 'Maintenance']
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbreviations.resourcesResourceGroups}${environmentName}'
@@ -85,8 +105,10 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
-    tableNames: ['Connections', 'CredentialAudit', 'OAuthStates', 'Maintenance']
+    tableNames: appTableNames
     statusEventsQueueName: statusEventsQueueName
+    skuName: storageSkuName
+    privateNetworkOnly: vnetEnabled
   }
 }
 
@@ -97,7 +119,33 @@ module keyVault 'app/key-vault.bicep' = {
     name: keyVaultName
     location: location
     tags: tags
+    privateNetworkOnly: vnetEnabled
   }
+}
+
+module network 'app/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: resourceGroup
+  params: {
+    name: networkName
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+  }
+}
+
+module privateEndpoints 'app/private-endpoints.bicep' = if (vnetEnabled) {
+  name: 'private-endpoints'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    networkName: networkName
+    subnetName: 'private-endpoints'
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+  }
+  dependsOn: [network, storage, keyVault]
 }
 
 module monitoring 'app/monitoring.bicep' = {
@@ -108,6 +156,7 @@ module monitoring 'app/monitoring.bicep' = {
     applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
+    retentionInDays: logRetentionInDays
   }
 }
 
@@ -121,8 +170,11 @@ module roles 'app/role-assignments.bicep' = {
     storageAccountName: storageAccountName
     keyVaultName: keyVaultName
     applicationInsightsName: applicationInsightsName
+    tableNames: appTableNames
+    statusEventsQueueName: statusEventsQueueName
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
+    grantDeployerSecretsOfficer: grantDeployerSecretsOfficer
   }
 }
 
@@ -154,8 +206,21 @@ module functionApp 'app/function-app.bicep' = {
     alwaysReadyInstanceCount: alwaysReadyInstanceCount
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    subnetId: vnetEnabled ? resourceId(subscription().subscriptionId, resourceGroup.name, 'Microsoft.Network/virtualNetworks/subnets', networkName, 'app') : ''
   }
-  dependsOn: [roles]
+  dependsOn: [roles, network, privateEndpoints]
+}
+
+module diagnostics 'app/diagnostics.bicep' = {
+  name: 'diagnostics'
+  scope: resourceGroup
+  params: {
+    workspaceId: monitoring.outputs.logAnalyticsId
+    keyVaultName: keyVaultName
+    storageAccountName: storageAccountName
+    functionAppName: appName
+  }
+  dependsOn: [functionApp, storage, keyVault]
 }
 
 output AZURE_RESOURCE_GROUP string = resourceGroup.name

@@ -34,7 +34,18 @@ public sealed class ValidatedTokenCache(TimeProvider time) : IDisposable
 
     public void Dispose() => _cache.Dispose();
 
-    private static string KeyOf(string token) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    private static TokenHash KeyOf(string token)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+        var buffer = length <= 4096 ? stackalloc byte[length] : new byte[length];
+        SHA256.HashData(buffer[..Encoding.UTF8.GetBytes(token, buffer)], hash);
+        return new TokenHash(
+            BitConverter.ToUInt64(hash), BitConverter.ToUInt64(hash[8..]), BitConverter.ToUInt64(hash[16..]), BitConverter.ToUInt64(hash[24..]));
+    }
+
+    /// <summary>A token's SHA-256 as a value: a cache key without a string per lookup.</summary>
+    private readonly record struct TokenHash(ulong A, ulong B, ulong C, ulong D);
 
     private sealed record Entry(Caller Caller, DateTimeOffset ExpiresAt);
 }

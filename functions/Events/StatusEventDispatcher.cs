@@ -169,7 +169,15 @@ public sealed partial class StatusEventDispatcher : BackgroundService
     private async Task<QueueClient> CreateQueueAsync()
     {
         var queue = _queues.GetQueueClient(_options.Value.StatusEventsQueue);
-        await queue.CreateIfNotExistsAsync();
+        try
+        {
+            await queue.CreateIfNotExistsAsync();
+        }
+        catch (RequestFailedException exception) when (exception.Status == 403)
+        {
+            // In Azure the queue is provisioned by the deployment and the identity may only send to it (Queue Data Message Sender).
+        }
+
         return queue;
     }
 

@@ -31,7 +31,16 @@ public sealed class StorageTables(TableServiceClient service, IOptions<StorageOp
     private async Task<TableClient> CreateAsync(string name)
     {
         var client = service.GetTableClient(name);
-        await client.CreateIfNotExistsAsync();
+        try
+        {
+            await client.CreateIfNotExistsAsync();
+        }
+        catch (Azure.RequestFailedException exception) when (exception.Status == 403)
+        {
+            // In Azure the tables are provisioned by the deployment and the identity's role is scoped to each table, which
+            // need not include creating one: use the table as it is. A missing table then fails on first use, naming it.
+        }
+
         return client;
     }
 }

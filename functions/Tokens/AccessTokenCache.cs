@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Credentials.Functions.Connections;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -17,9 +16,11 @@ public sealed class AccessTokenCache(IOptions<RefreshOptions> options, TimeProvi
     public string? Find(ConnectionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        // The envelope is ciphertext, so comparing it needs no constant time; the same array (a snapshot served again) is
+        // the common case and costs one reference check.
         return record.AccessTokenEnvelope is { } envelope
             && _cache.TryGetValue(KeyOf(record), out Entry? entry)
-            && CryptographicOperations.FixedTimeEquals(entry!.Fingerprint, SHA256.HashData(envelope))
+            && (ReferenceEquals(entry!.Envelope, envelope) || entry.Envelope.AsSpan().SequenceEqual(envelope))
                 ? entry.AccessToken
                 : null;
     }
@@ -33,7 +34,7 @@ public sealed class AccessTokenCache(IOptions<RefreshOptions> options, TimeProvi
             return;
         }
 
-        _cache.Set(KeyOf(record), new Entry(SHA256.HashData(envelope), accessToken),
+        _cache.Set(KeyOf(record), new Entry(envelope, accessToken),
             new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = expiresAt });
     }
 
@@ -43,5 +44,5 @@ public sealed class AccessTokenCache(IOptions<RefreshOptions> options, TimeProvi
 
     private static (string, string) KeyOf(ConnectionRecord record) => (record.UserId, record.ConnectionId);
 
-    private sealed record Entry(byte[] Fingerprint, string AccessToken);
+    private sealed record Entry(byte[] Envelope, string AccessToken);
 }

@@ -24,6 +24,9 @@ param alwaysReadyInstanceCount int
 param instanceMemoryMB int
 param maximumInstanceCount int
 
+@description('Subnet (delegated to Microsoft.App/environments) for VNet integration; empty: none.')
+param subnetId string
+
 // Settings every deployment has. Secrets are Key Vault references resolved by the platform with the managed identity.
 var baseAppSettings = {
   AzureWebJobsStorage__accountName: storageAccountName
@@ -89,6 +92,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -128,5 +132,6 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+output id string = app.id
 output name string = app.name
 output defaultHostName string = app.properties.defaultHostName

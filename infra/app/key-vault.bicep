@@ -3,6 +3,9 @@ param name string
 param location string
 param tags object
 
+@description('Reachable only through its private endpoint (true), or from the internet with Entra ID and RBAC only (false).')
+param privateNetworkOnly bool
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -15,7 +18,8 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: privateNetworkOnly ? 'Disabled' : 'Enabled'
+    networkAcls: { defaultAction: privateNetworkOnly ? 'Deny' : 'Allow', bypass: 'AzureServices' }
   }
 }
 

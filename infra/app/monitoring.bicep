@@ -4,13 +4,16 @@ param applicationInsightsName string
 param location string
 param tags object
 
+@description('Days the workspace keeps logs, including the access logs of the Key Vault and the storage account.')
+param retentionInDays int
+
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: logAnalyticsName
   location: location
   tags: tags
   properties: {
     sku: { name: 'PerGB2018' }
-    retentionInDays: 30
+    retentionInDays: retentionInDays
     features: { disableLocalAuth: true }
   }
 }
@@ -28,6 +31,7 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+output logAnalyticsId string = logs.id
 output applicationInsightsId string = insights.id
 output applicationInsightsName string = insights.name
 output connectionString string = insights.properties.ConnectionString

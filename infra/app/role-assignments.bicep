@@ -7,8 +7,17 @@ param storageAccountName string
 param keyVaultName string
 param applicationInsightsName string
 
-@description('Object id of the deploying user or pipeline, granted Key Vault Secrets Officer to create the master key and secrets. Empty: none.')
+@description('The tables the app reads and writes: its data role is granted on each of them, not on the account.')
+param tableNames array
+
+@description('The status-events queue: the app may send to it and nothing else.')
+param statusEventsQueueName string
+
+@description('Object id of the deploying user or pipeline. Empty: none.')
 param deployerPrincipalId string = ''
+
+@description('Grant the deploying principal Key Vault Secrets Officer (to create the first master key and the secrets). Turn off afterwards; see docs/deploy.md.')
+param grantDeployerSecretsOfficer bool = false
 
 @description('Principal type of deployerPrincipalId.')
 @allowed(['User', 'ServicePrincipal', 'Group'])
@@ -25,6 +34,22 @@ var roles = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+
+  resource tableService 'tableServices' existing = {
+    name: 'default'
+
+    resource appTables 'tables' existing = [for table in tableNames: {
+      name: table
+    }]
+  }
+
+  resource queueService 'queueServices' existing = {
+    name: 'default'
+
+    resource statusEvents 'queues' existing = {
+      name: statusEventsQueueName
+    }
+  }
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -46,19 +71,20 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, principalResourceId, roles.storageTableDataContributor)
-  scope: storage
+// Table- and queue-scoped: the identity can touch no other table or queue of the account.
+resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (table, i) in tableNames: {
+  name: guid(storage::tableService::appTables[i].id, principalResourceId, roles.storageTableDataContributor)
+  scope: storage::tableService::appTables[i]
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
   }
-}
+}]
 
 resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, principalResourceId, roles.storageQueueDataMessageSender)
-  scope: storage
+  name: guid(storage::queueService::statusEvents.id, principalResourceId, roles.storageQueueDataMessageSender)
+  scope: storage::queueService::statusEvents
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
@@ -86,7 +112,7 @@ resource metricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
+resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantDeployerSecretsOfficer && !empty(deployerPrincipalId)) {
   name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
   scope: vault
   properties: {

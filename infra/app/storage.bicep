@@ -6,12 +6,18 @@ param deploymentContainerName string
 param tableNames array
 param statusEventsQueueName string
 
+@description('Redundancy of the account; zone-redundant by default where the region has zones.')
+param skuName string
+
+@description('Reachable only through private endpoints (true), or from the internet with identity-based access only (false).')
+param privateNetworkOnly bool
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
   tags: tags
   kind: 'StorageV2'
-  sku: { name: 'Standard_LRS' }
+  sku: { name: skuName }
   properties: {
     // Identity only: no account keys, no SAS from keys, no anonymous blobs.
     allowSharedKeyAccess: false
@@ -20,8 +26,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     allowCrossTenantReplication: false
-    publicNetworkAccess: 'Enabled'
-    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+    publicNetworkAccess: privateNetworkOnly ? 'Disabled' : 'Enabled'
+    networkAcls: { defaultAction: privateNetworkOnly ? 'Deny' : 'Allow', bypass: 'AzureServices' }
   }
 
   resource blobs 'blobServices' = {
@@ -50,6 +56,8 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 }
 
 output id string = storage.id
+output tableServiceId string = storage::tableService.id
+output queueServiceId string = storage::queueService.id
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output tableEndpoint string = storage.properties.primaryEndpoints.table

@@ -26,47 +26,12 @@ namespace Credentials.Benchmarks;
 /// </summary>
 internal static partial class LoadBenchmark
 {
-    private const string Reader = "sc_bench_reader";
-    private const string User = "bench-user";
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static async Task RunAsync(TimeSpan duration, int concurrency)
     {
-        using var azurite = LocalAzurite.Start();
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        listener.Listen(1024);
-        var cachedBase = $"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndPoint!).Port}";
-
-        var sandboxOptions = new SandboxProviderOptions { AutoApproveAs = "bench-person" };
-        sandboxOptions.RedirectUris.Add(new Uri($"{cachedBase}/api/oauth/callback/sandbox"));
-        await using var sandbox = await SandboxProviderServer.StartAsync("http://127.0.0.1:0", sandboxOptions);
-        var grants = new Grants
-        {
-            Roles = { ["reader"] = ["credentials:read", "credentials:list"] },
-            AccessRecords = { new AccessRecord { Users = [Reader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users"] } },
-        };
-        await using var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
-        var (accessKey, publicKey) = NewAccessKey("sc_credentials_service");
-        authress.AddServiceClient("sc_credentials_service", publicKey);
-
-        var settings = new Dictionary<string, string?>
-        {
-            ["Service:PublicBaseUrl"] = cachedBase,
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Encryption:KeySource"] = "Local",
-            ["Encryption:LocalKeys:bench-0001"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-            ["Authentication:Issuers:0:Issuer"] = authress.BaseAddress.ToString(),
-            ["Authentication:Issuers:0:Kind"] = "Authress",
-            ["Authress:ApiBaseUrl"] = authress.BaseAddress.ToString(),
-            ["Authress:AccessKey"] = accessKey,
-            ["Providers:sandbox:Preset"] = "oidc",
-            ["Providers:sandbox:Issuer"] = sandbox.Issuer.ToString(),
-            ["Providers:sandbox:ClientId"] = sandboxOptions.ClientId,
-            ["Providers:sandbox:ClientSecret"] = sandboxOptions.ClientSecret,
-            ["Maintenance:Schedule"] = "0 0 0 1 1 *",
-        };
-        var cachesOff = new Dictionary<string, string?>(settings)
+        await using var stack = await BenchStack.StartAsync();
+        var cachesOff = new Dictionary<string, string?>
         {
             ["Storage:ConnectionSnapshotLifetime"] = "00:00:00",
             ["Authorization:AllowCacheDuration"] = "00:00:00",
@@ -76,13 +41,17 @@ internal static partial class LoadBenchmark
 
         var tableCalls = new CountingPolicy();
         var logBytes = new LogByteCounter();
-        await using var cached = await StartHostAsync(settings, listener, azurite, tableCalls, logBytes);
-        await using var uncached = await StartHostAsync(cachesOff, null, azurite, new CountingPolicy(), new LogByteCounter());
+        var cached = await stack.StartHostAsync(null, stack.Listener, services => services.AddSingleton<ILoggerProvider>(logBytes), tableCalls);
+        var uncached = await stack.StartHostAsync(cachesOff);
+        var cachedBase = stack.PublicBase;
         var uncachedBase = uncached.Urls.Single();
+        var authress = stack.Authress;
+        var sandbox = stack.Sandbox;
+        var azurite = stack.Azurite;
 
-        await ConnectAsync(cachedBase, authress);
-        var readerToken = authress.MintCallerToken(Reader, CallerTokenKind.ServiceClient, TimeSpan.FromHours(2));
-        var tokenPath = $"/api/users/{User}/connections/sandbox/access-token";
+        await stack.ConnectAsync(cachedBase);
+        var readerToken = stack.ReaderToken();
+        var tokenPath = BenchStack.TokenPath;
         using (var warm = new HttpClient())
         {
             warm.DefaultRequestHeaders.Authorization = new("Bearer", readerToken);
@@ -92,6 +61,7 @@ internal static partial class LoadBenchmark
 
         var tool = WrkAvailable() ? "wrk" : "built-in C# loop";
         Console.WriteLine($"Load with {tool}, {concurrency} connections, {duration.TotalSeconds:F0} s per route…");
+        Phase("health");
         var health = await LoadAsync(cachedBase + "/api/health", null, duration, concurrency);
 
         await cached.Services.GetRequiredService<Functions.Audit.AuditLog>().FlushAsync(CancellationToken.None);
@@ -101,6 +71,7 @@ internal static partial class LoadBenchmark
         var logBefore = logBytes.Bytes;
         var appCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var azuriteCpuBefore = azurite.CpuTime;
+        Phase("cached-read");
         var hot = await LoadAsync(cachedBase + tokenPath, readerToken, duration, concurrency);
         var appCpu = Process.GetCurrentProcess().TotalProcessorTime - appCpuBefore;
         var azuriteCpu = azurite.CpuTime - azuriteCpuBefore;
@@ -111,10 +82,11 @@ internal static partial class LoadBenchmark
         var hotProvider = sandbox.RefreshGrants - refreshesBefore;
         var hotLogBytes = logBytes.Bytes - logBefore;
 
+        Phase("caches-off-read");
         var cold = await LoadAsync(uncachedBase + tokenPath, readerToken, duration, concurrency);
 
         // One caller reading 100 distinct users on a fresh instance.
-        await using var fresh = await StartHostAsync(settings, null, azurite, new CountingPolicy(), new LogByteCounter());
+        var fresh = await stack.StartHostAsync();
         var before = authress.AuthorizeRequestTargets.Count;
         using (var client = new HttpClient())
         {
@@ -156,45 +128,8 @@ internal static partial class LoadBenchmark
         }, Indented));
     }
 
-    private static async Task<WebApplication> StartHostAsync(
-        Dictionary<string, string?> settings, Socket? listener, LocalAzurite azurite, CountingPolicy tableCalls, LogByteCounter logBytes)
-    {
-        var app = DevHostApplication.Build(new DevHostSettings
-        {
-            LocalSettingsPath = Path.Combine(Path.GetTempPath(), "no-local-settings-for-benchmarks.json"),
-            Url = "http://127.0.0.1:0",
-            ListenSocket = listener,
-            Overrides = settings,
-            RunTimers = false,
-            ConfigureServices = services =>
-            {
-                var tableOptions = new TableClientOptions();
-                tableOptions.AddPolicy(tableCalls, HttpPipelinePosition.PerCall);
-                services.AddSingleton(new TableServiceClient(azurite.ConnectionString, tableOptions));
-                services.AddSingleton<ILoggerProvider>(logBytes);
-            },
-        });
-        await app.StartAsync();
-        return app;
-    }
-
-    /// <summary>Start as the user, consent (the sandbox approves at once), follow the callback, complete as the user.</summary>
-    private static async Task ConnectAsync(string baseUrl, AuthressLocalServer authress)
-    {
-        using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
-        var userToken = authress.MintCallerToken(User, CallerTokenKind.User);
-        using var start = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl}/api/users/{User}/connections") { Content = JsonContent.Create(new { provider = "sandbox" }) };
-        start.Headers.Authorization = new("Bearer", userToken);
-        using var started = await browser.SendAsync(start);
-        var authorizationUrl = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("authorizationUrl").GetString()!;
-        using var consent = await browser.GetAsync(authorizationUrl);
-        using var callback = await browser.GetAsync(consent.Headers.Location!);
-        var page = await callback.Content.ReadAsStringAsync();
-        var completion = CompletionCode().Match(page).Groups[1].Value;
-        using var complete = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl}/api/users/{User}/connections/sandbox/complete") { Content = JsonContent.Create(new { completion }) };
-        complete.Headers.Authorization = new("Bearer", userToken);
-        (await browser.SendAsync(complete)).EnsureSuccessStatusCode();
-    }
+    /// <summary>Said on stderr when a phase starts, with the process id, so a profiler can be attached to one phase.</summary>
+    private static void Phase(string name) => Console.Error.WriteLine($"phase {name} starts (pid {Environment.ProcessId})");
 
     private static async Task<LoadResult> LoadAsync(string url, string? bearer, TimeSpan duration, int concurrency) =>
         WrkAvailable() ? await WrkAsync(url, bearer, duration, concurrency) : await LoopAsync(url, bearer, duration, concurrency);
@@ -261,13 +196,6 @@ internal static partial class LoadBenchmark
             Math.Round(sorted[sorted.Length / 2], 2), Math.Round(sorted[(int)(sorted.Length * 0.99)], 2), failures);
     }
 
-    private static (string AccessKey, byte[] PublicKey) NewAccessKey(string clientId)
-    {
-        using var key = Key.Create(SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
-        var pkcs8 = key.Export(KeyBlobFormat.PkixPrivateKey);
-        return ($"{clientId}.bench-key.bench-account.{Convert.ToBase64String(pkcs8)}", key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
-    }
-
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
     private static partial Regex RequestsPerSecond();
 
@@ -279,9 +207,6 @@ internal static partial class LoadBenchmark
 
     [GeneratedRegex(@"^\s+(50|99)%\s+([\d.]+)(us|ms|s)", RegexOptions.Multiline)]
     private static partial Regex Percentile();
-
-    [GeneratedRegex("<code id=\"completion\">([A-Za-z0-9_-]+)</code>")]
-    private static partial Regex CompletionCode();
 
     internal sealed record LoadResult(double RequestsPerSecond, long Requests, double P50Ms, double P99Ms, long NonSuccess);
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 using System.Xml.Linq;
 using Credentials.Functions.Composition;
@@ -40,8 +38,11 @@ public sealed class ArmTemplateTests
     public void The_tables_and_queue_are_the_ones_the_app_uses()
     {
         var storage = new StorageOptions();
-        var tables = Module("storage").GetProperty("properties").GetProperty("parameters").GetProperty("tableNames").GetProperty("value")
-            .EnumerateArray().Select(t => t.GetString()).ToHashSet();
+        var tables = Template.Value.GetProperty("variables").GetProperty("appTableNames").EnumerateArray().Select(t => t.GetString()).ToHashSet();
+        Assert.Equal("[variables('appTableNames')]",
+            Module("storage").GetProperty("properties").GetProperty("parameters").GetProperty("tableNames").GetProperty("value").GetString());
+        Assert.Equal("[variables('appTableNames')]",
+            Module("role-assignments").GetProperty("properties").GetProperty("parameters").GetProperty("tableNames").GetProperty("value").GetString());
 
         Assert.Equal(new HashSet<string?> { storage.ConnectionsTable, storage.AuditTable, storage.OAuthStatesTable, storage.MaintenanceTable }, tables);
         Assert.Equal(storage.StatusEventsQueue, Template.Value.GetProperty("variables").GetProperty("statusEventsQueueName").GetString());
@@ -199,20 +200,5 @@ public sealed class ArmTemplateTests
     private static IEnumerable<JsonElement> Resources(JsonElement resources) =>
         resources.ValueKind == JsonValueKind.Array ? resources.EnumerateArray() : resources.EnumerateObject().Select(p => p.Value);
 
-    private static string Bicep(params string[] arguments)
-    {
-        var cli = typeof(ArmTemplateTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "BicepCli").Value!;
-        var start = new ProcessStartInfo(cli) { WorkingDirectory = RepositoryPaths.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"bicep {string.Join(' ', arguments)} failed: {errors}");
-        return output.Result + errors;
-    }
+    private static string Bicep(params string[] arguments) => BicepCli.Run(arguments);
 }

@@ -1,0 +1,126 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Credentials.Functions.Audit;
+using Credentials.Functions.Authentication;
+using Credentials.Functions.Authorization;
+using Credentials.Functions.Functions;
+using Credentials.Functions.Http.Pipeline;
+using Credentials.Functions.Tokens;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Credentials.Benchmarks;
+
+/// <summary>
+/// The cached token read without HTTP: the function class called in-process, on a host with the app's composition
+/// whose caches were warmed by one real read (Azurite, the sandbox provider and the local Authress endpoint stay up for
+/// the cold path, but a cached read reaches none of them). Audit events are appended to the real bounded queue; only
+/// the queue's writer is replaced by one that discards, so the figure is the handler's CPU, not Azurite's insert rate.
+/// The other benchmarks split the read into its steps.
+/// </summary>
+[MemoryDiagnoser]
+[Config(typeof(InProcessShortRun))]
+public class CachedHandlerBenchmarks
+{
+    private BenchStack _stack = null!;
+    private WebApplication _host = null!;
+    private AccessTokenFunction _function = null!;
+    private CallerAuthenticator _authenticator = null!;
+    private CredentialAuthorizer _authorizer = null!;
+    private AccessTokenService _tokens = null!;
+    private Caller _caller = null!;
+    private string _authorization = null!;
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _stack = await BenchStack.StartAsync();
+        _host = await _stack.StartHostAsync(listener: _stack.Listener, configureServices: services =>
+        {
+            foreach (var writer in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(AuditWriter)).ToList())
+            {
+                services.Remove(writer);
+            }
+
+            services.AddHostedService<DiscardingAuditDrain>();
+        });
+        await _stack.ConnectAsync(_stack.PublicBase);
+        _authorization = "Bearer " + _stack.ReaderToken();
+        using (var warm = new HttpClient())
+        {
+            warm.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", _authorization);
+            (await warm.GetAsync(_stack.PublicBase + BenchStack.TokenPath)).EnsureSuccessStatusCode();
+        }
+
+        _function = ActivatorUtilities.CreateInstance<AccessTokenFunction>(_host.Services);
+        _authenticator = _host.Services.GetRequiredService<CallerAuthenticator>();
+        _authorizer = _host.Services.GetRequiredService<CredentialAuthorizer>();
+        _tokens = _host.Services.GetRequiredService<AccessTokenService>();
+        _caller = (await _authenticator.AuthenticateAsync(_authorization, CancellationToken.None)).Caller!;
+    }
+
+    [GlobalCleanup]
+    public async Task CleanupAsync() => await _stack.DisposeAsync();
+
+    [Benchmark(Baseline = true, Description = "health handler")]
+    public IActionResult Health() => HealthFunction.Run(NewContext().Request);
+
+    [Benchmark(Description = "cached token read handler")]
+    public Task<IActionResult> CachedTokenRead() => _function.Get(NewContext().Request, BenchStack.User, BenchStack.ConnectionId);
+
+    [Benchmark(Description = "step: authenticate (validated-token cache)")]
+    public Task<AuthenticationResult> Authenticate() => _authenticator.AuthenticateAsync(_authorization, CancellationToken.None);
+
+    [Benchmark(Description = "step: authorize (decision cache)")]
+    public Task<AuthorizationOutcome> Authorize() => _authorizer.AuthorizeAsync(
+        _caller, new CredentialAccess(CredentialPermissions.Read, BenchStack.User, BenchStack.ConnectionId), "bench", CancellationToken.None);
+
+    [Benchmark(Description = "step: serve token (snapshot, memory cache, audit append)")]
+    public Task<AccessTokenResult> ServeToken() => _tokens.GetAsync(
+        new AccessTokenRequest(BenchStack.User, BenchStack.ConnectionId, TimeSpan.FromMinutes(5), _caller.Id, "bench", "collection_granted_cached"), CancellationToken.None);
+
+    [Benchmark(Description = "step: correlation id")]
+    public string Correlation() => CorrelationId.Establish(NewContext());
+
+    private DefaultHttpContext NewContext()
+    {
+        var context = new DefaultHttpContext { RequestServices = _host.Services };
+        context.Request.Method = "GET";
+        context.Request.Headers.Authorization = _authorization;
+        return context;
+    }
+
+    /// <summary>Reads the audit queue and drops what it reads: the append is measured, the table insert is not.</summary>
+    private sealed class DiscardingAuditDrain(AuditBuffer buffer) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            try
+            {
+                while (await buffer.Reader.WaitToReadAsync(stoppingToken))
+                {
+                    var count = 0;
+                    while (buffer.Reader.TryRead(out _))
+                    {
+                        count++;
+                    }
+
+                    buffer.Settled(count);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private sealed class InProcessShortRun : ManualConfig
+    {
+        public InProcessShortRun() => AddJob(Job.ShortRun.WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(20), logOutput: false)));
+    }
+}
