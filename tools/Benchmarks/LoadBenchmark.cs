@@ -43,6 +43,7 @@ internal static partial class LoadBenchmark
         var logBytes = new LogByteCounter();
         var cached = await stack.StartHostAsync(null, stack.Listener, services => services.AddSingleton<ILoggerProvider>(logBytes), tableCalls);
         var uncached = await stack.StartHostAsync(cachesOff);
+        var auditDiscarded = await stack.StartHostAsync(configureServices: DiscardingAuditDrain.ReplaceAuditWriter);
         var cachedBase = stack.PublicBase;
         var uncachedBase = uncached.Urls.Single();
         var authress = stack.Authress;
@@ -57,6 +58,7 @@ internal static partial class LoadBenchmark
             warm.DefaultRequestHeaders.Authorization = new("Bearer", readerToken);
             (await warm.GetAsync(cachedBase + tokenPath)).EnsureSuccessStatusCode();
             (await warm.GetAsync(uncachedBase + tokenPath)).EnsureSuccessStatusCode();
+            (await warm.GetAsync(auditDiscarded.Urls.Single() + tokenPath)).EnsureSuccessStatusCode();
         }
 
         var tool = WrkAvailable() ? "wrk" : "built-in C# loop";
@@ -81,6 +83,9 @@ internal static partial class LoadBenchmark
         var hotAuthress = authress.AuthorizeRequestTargets.Count - authressBefore;
         var hotProvider = sandbox.RefreshGrants - refreshesBefore;
         var hotLogBytes = logBytes.Bytes - logBefore;
+
+        Phase("cached-read-audit-discarded");
+        var withoutAuditSink = await LoadAsync(auditDiscarded.Urls.Single() + tokenPath, readerToken, duration, concurrency);
 
         Phase("caches-off-read");
         var cold = await LoadAsync(uncachedBase + tokenPath, readerToken, duration, concurrency);
@@ -107,6 +112,8 @@ internal static partial class LoadBenchmark
             health,
             cachedRead = hot,
             cachesOffRead = cold,
+            cachedReadAuditDiscarded = withoutAuditSink,
+            auditDiscardedToFloor = Math.Round(withoutAuditSink.RequestsPerSecond / health.RequestsPerSecond, 2),
             cachedToFloor = Math.Round(hot.RequestsPerSecond / health.RequestsPerSecond, 2),
             cachedToCachesOff = Math.Round(hot.RequestsPerSecond / cold.RequestsPerSecond, 1),
             perCachedRead = new
