@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Runs the service locally with no cloud account: Azurite for storage, then the app (`func start` when Azure Functions
 # Core Tools are installed, otherwise the dev host) on http://127.0.0.1:$PORT. Ctrl-C stops everything it started.
+# Works with bash 3.2 (macOS) and later: no `wait -n`, no empty-array expansions under `set -u`.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# A local run is a development run (the log says so); the app behaves the same in every environment.
+export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}" ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+
+step() { echo "run.sh: $*"; }
 
 PORT="${PORT:-7071}"
 AUTHRESS_PORT="${AUTHRESS_PORT:-7072}"
@@ -39,19 +44,21 @@ if [ "$TABLE_PORT" != 10002 ] || [ "$QUEUE_PORT" != 10001 ] || [ "$BLOB_PORT" !=
   export AzureWebJobsStorage="$Storage__ConnectionString"
 fi
 if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing Azurite from npm (npm ci; once per clone)"
   npm ci --no-audit --no-fund
 fi
 
 pids=()
 stop_all() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in ${pids[@]+"${pids[@]}"}; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in ${pids[@]+"${pids[@]}"}; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+step "starting Azurite (table $TABLE_PORT, queue $QUEUE_PORT, blob $BLOB_PORT)"
 node_modules/.bin/azurite --inMemoryPersistence --disableTelemetry --silent --skipApiVersionCheck \
   --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
   --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" &
@@ -64,6 +71,7 @@ if [ "$AUTHRESS_PORT" != 7072 ]; then
   export Authress__ApiBaseUrl="http://127.0.0.1:$AUTHRESS_PORT/" Authentication__Issuers__0__Issuer="http://127.0.0.1:$AUTHRESS_PORT/"
 fi
 authress_key=$(node -e "process.stdout.write(process.env.Authress__AccessKey || require('./local.settings.json').Values.Authress__AccessKey || '')")
+step "building and starting the local Authress endpoint on port $AUTHRESS_PORT"
 dotnet build tools/AuthressLocal/Credentials.AuthressLocal.csproj -c Debug -v quiet -nologo
 dotnet tools/AuthressLocal/bin/Debug/net10.0/Credentials.AuthressLocal.dll --urls "http://127.0.0.1:$AUTHRESS_PORT" \
   --grants "${AUTHRESS_GRANTS:-tools/AuthressLocal/grants.sample.json}" --service-client-key "$authress_key" &
@@ -80,6 +88,7 @@ fi
 public_base=$(node -e "process.stdout.write(process.env.Service__PublicBaseUrl || require('./local.settings.json').Values.Service__PublicBaseUrl)")
 SANDBOX_CLIENT_SECRET=$(node -e "process.stdout.write(process.env.Providers__sandbox__ClientSecret || require('./local.settings.json').Values.Providers__sandbox__ClientSecret || '')")
 export SANDBOX_CLIENT_SECRET
+step "building and starting the sandbox OAuth provider on port $SANDBOX_PORT"
 dotnet build tools/SandboxProvider/Credentials.SandboxProvider.csproj -c Debug -v quiet -nologo
 dotnet tools/SandboxProvider/bin/Debug/net10.0/Credentials.SandboxProvider.dll --urls "http://127.0.0.1:$SANDBOX_PORT" \
   --redirect-uri "${public_base%/}/api/oauth/callback/sandbox" &
@@ -87,9 +96,11 @@ pids+=($!)
 wait_for_port "$SANDBOX_PORT"
 
 if command -v func >/dev/null 2>&1; then
+  step "starting the app with func start on port $PORT"
   (cd functions && exec func start --port "$PORT") &
   pids+=($!)
 else
+  step "building the app and starting it in the dev host on port $PORT (Functions Core Tools not installed)"
   dotnet build tools/DevHost/Credentials.DevHost.csproj -c Debug -v quiet -nologo
   dotnet tools/DevHost/bin/Debug/net10.0/Credentials.DevHost.dll --local-settings local.settings.json --urls "http://127.0.0.1:$PORT" &
   pids+=($!)
@@ -102,4 +113,13 @@ echo "Local Authress endpoint at http://127.0.0.1:$AUTHRESS_PORT/ (grants: ${AUT
 echo "Sandbox OAuth provider at http://127.0.0.1:$SANDBOX_PORT/ (provider id: sandbox; README: Connect an account)"
 echo "Caller token: curl -s -X POST http://127.0.0.1:$AUTHRESS_PORT/local/tokens -H 'content-type: application/json' -d '{\"sub\":\"sc_nightly_sync\"}'"
 echo "Press Ctrl-C to stop."
-wait -n "${pids[@]}"
+# Stop everything as soon as one part stops (bash 3.2 has no `wait -n`).
+while :; do
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "run.sh: a part of the local stack stopped (pid $pid); stopping the rest." >&2
+      exit 1
+    fi
+  done
+  sleep 1
+done

@@ -26,9 +26,10 @@ echo "test.sh: building and running every test in CredentialsFunctions.sln"
 dotnet test CredentialsFunctions.sln -c Release --logger trx --results-directory TestResults --blame-hang-timeout 5m
 test_status=$?
 
+echo "test.sh: building and linting every Bicep file"
 # Infrastructure: build and lint every Bicep file with the Bicep CLI that the test project restores from NuGet.
 # bicepconfig.json raises linter findings to errors; any remaining warning fails this step too.
-bicep="$(dotnet msbuild tests/Credentials.Tests/Credentials.Tests.csproj -getProperty:NuGetPackageRoot)azure.bicep.commandline.linux-x64/0.49.2/tools/bicep"
+bicep="$(dotnet msbuild tests/Credentials.Tests/Credentials.Tests.csproj -getProperty:BicepCliPath)"
 bicep_status=0
 bicep_out=$(mktemp -d)
 for file in infra/main.bicep infra/app/*.bicep; do
