@@ -16,7 +16,7 @@ public sealed class AccessTokenFunction(CredentialRequestGate gate, AccessTokenS
 {
     [Function("GetAccessToken")]
     public async Task<IActionResult> Get(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/{userId}/connections/{connectionId}/access-token")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections/{connectionId}/access-token")] HttpRequest request,
         string userId,
         string connectionId)
     {

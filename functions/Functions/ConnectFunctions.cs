@@ -18,7 +18,7 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
 
     [Function("StartConnection")]
     public async Task<IActionResult> Start(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "users/{userId}/connections")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/connections")] HttpRequest request,
         string userId)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -53,7 +53,7 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
     /// <summary>Anonymous by design: the single-use state is what authenticates the redirect.</summary>
     [Function("OAuthCallback")]
     public async Task<IActionResult> Callback(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "oauth/callback/{provider}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/oauth/callback/{provider}")] HttpRequest request,
         string provider)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -67,7 +67,7 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
     /// <summary>The user finishes a pending connection with the one-time code the callback gave their browser.</summary>
     [Function("CompleteConnection")]
     public async Task<IActionResult> Complete(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "users/{userId}/connections/{connectionId}/complete")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/connections/{connectionId}/complete")] HttpRequest request,
         string userId,
         string connectionId)
     {

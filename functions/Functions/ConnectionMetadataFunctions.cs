@@ -17,7 +17,7 @@ public sealed class ConnectionMetadataFunctions(CredentialRequestGate gate, Conn
 
     [Function("ListConnections")]
     public async Task<IActionResult> List(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/{userId}/connections")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections")] HttpRequest request,
         string userId)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -42,7 +42,7 @@ public sealed class ConnectionMetadataFunctions(CredentialRequestGate gate, Conn
 
     [Function("GetConnection")]
     public async Task<IActionResult> Get(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "users/{userId}/connections/{connectionId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections/{connectionId}")] HttpRequest request,
         string userId,
         string connectionId)
     {

@@ -14,7 +14,7 @@ public sealed class DisconnectFunctions(CredentialRequestGate gate, ConnectionRe
 {
     [Function("DeleteConnection")]
     public async Task<IActionResult> Delete(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "users/{userId}/connections/{connectionId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/users/{userId}/connections/{connectionId}")] HttpRequest request,
         string userId,
         string connectionId)
     {
@@ -32,7 +32,7 @@ public sealed class DisconnectFunctions(CredentialRequestGate gate, ConnectionRe
 
     [Function("PurgeConnections")]
     public async Task<IActionResult> Purge(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "users/{userId}/connections")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "api/users/{userId}/connections")] HttpRequest request,
         string userId)
     {
         ArgumentNullException.ThrowIfNull(request);

@@ -7,7 +7,8 @@ using Microsoft.Azure.Functions.Worker;
 namespace Credentials.Functions.Functions;
 
 /// <summary>
-/// Lowest-precedence route: any path under the prefix that no other function takes. Answers 405 with <c>Allow</c> when
+/// Lowest-precedence route: any path no other function takes, <c>/</c> included (host.json's route prefix is empty and
+/// every other route starts with <c>api/</c>, so the host has no path of its own). Answers 405 with <c>Allow</c> when
 /// the path exists under other methods, else 404 — both as problem+json instead of the host's empty responses.
 /// </summary>
 public sealed class FallbackFunction(AllowedMethodsResolver allowedMethods)

@@ -16,9 +16,13 @@ public sealed class OpenApiDocumentTests
     [Fact]
     public void Every_function_route_and_method_is_documented_and_nothing_else()
     {
-        var served = FunctionCatalog.ForAssembly(typeof(CredentialsServiceCollectionExtensions).Assembly).HttpFunctions
+        var routes = FunctionCatalog.ForAssembly(typeof(CredentialsServiceCollectionExtensions).Assembly).HttpFunctions
             .Where(function => !function.Route.StartsWith("{*", StringComparison.Ordinal))
-            .SelectMany(function => function.HttpMethods.Select(method => $"{method.ToLowerInvariant()} /{function.Route}"))
+            .ToList();
+        // The document's server is /api; every route but the catch-all lives under it.
+        Assert.All(routes, function => Assert.StartsWith("api/", function.Route, StringComparison.Ordinal));
+        var served = routes
+            .SelectMany(function => function.HttpMethods.Select(method => $"{method.ToLowerInvariant()} /{function.Route["api/".Length..]}"))
             .Order(StringComparer.Ordinal)
             .ToList();
 

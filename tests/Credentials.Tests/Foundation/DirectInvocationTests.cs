@@ -29,7 +29,7 @@ public sealed class DirectInvocationTests
 
         var notFound = Assert.IsType<ObjectResult>(fallback.Run(new DefaultHttpContext().Request, "nothing/here"));
         var wrongMethodContext = new DefaultHttpContext();
-        var wrongMethod = Assert.IsType<ObjectResult>(fallback.Run(wrongMethodContext.Request, "health"));
+        var wrongMethod = Assert.IsType<ObjectResult>(fallback.Run(wrongMethodContext.Request, "api/health"));
 
         Assert.Equal(404, notFound.StatusCode);
         Assert.Equal(405, wrongMethod.StatusCode);
@@ -43,7 +43,7 @@ public sealed class DirectInvocationTests
         var catalog = FunctionCatalog.ForAssembly(typeof(HealthFunction).Assembly);
 
         var health = Assert.Single(catalog.HttpFunctions, f => f.Name == "Health");
-        Assert.Equal("health", health.Route);
+        Assert.Equal("api/health", health.Route);
         Assert.Equal(["GET"], health.HttpMethods);
         Assert.Contains(catalog.HttpFunctions, f => f.Name == "Fallback" && f.Route == "{*path}");
     }

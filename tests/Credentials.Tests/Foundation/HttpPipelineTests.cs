@@ -31,10 +31,14 @@ public sealed class HttpPipelineTests : IAsyncLifetime
         Assert.Single(body.EnumerateObject());
     }
 
-    [Fact]
-    public async Task Unknown_route_is_a_404_problem()
+    [Theory]
+    [InlineData("api/no/such/thing")]
+    [InlineData("")]
+    [InlineData("favicon.ico")]
+    [InlineData("admin/login")]
+    public async Task Unknown_route_is_a_404_problem_inside_and_outside_api(string path)
     {
-        using var response = await _host.Client.GetAsync(new Uri("api/no/such/thing", UriKind.Relative));
+        using var response = await _host.Client.GetAsync(new Uri("/" + path, UriKind.Relative));
 
         await AssertProblemAsync(response, HttpStatusCode.NotFound, "not_found");
     }

@@ -10,12 +10,12 @@ public sealed class ProbeFunctions(ProbeTimerLog timerLog)
     public const string SecretExceptionText = "connection string AccountKey=do-not-leak";
 
     [Function("ProbeThrows")]
-    public static IActionResult Throw([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "probe/throws")] HttpRequest request) =>
+    public static IActionResult Throw([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/probe/throws")] HttpRequest request) =>
         throw new InvalidOperationException(SecretExceptionText);
 
     [Function("ProbeEcho")]
     public static IActionResult Echo(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "probe/echo/{name}/{count:int}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/probe/echo/{name}/{count:int}")] HttpRequest request,
         string name,
         int count) => new OkObjectResult(new { name, count });
 
