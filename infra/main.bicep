@@ -68,6 +68,25 @@ param logRetentionInDays int = 90
 @description('Principal type of deployerPrincipalId.')
 param deployerPrincipalType string = 'User'
 
+@description('Resource id of an action group the operations alerts notify (e-mail, pager, webhook). Empty: alerts show in the portal only.')
+param alertActionGroupId string = ''
+
+@minValue(0)
+@description('Alert when one provider has more failed refreshes than this in 15 minutes.')
+param refreshFailureAlertThreshold int = 20
+
+@minValue(0)
+@description('Alert when more connections than this become reauthorization_required in one hour.')
+param reauthorizationAlertThreshold int = 10
+
+@minValue(0)
+@description('Alert when more audit events than this are lost in 5 minutes (0: any loss).')
+param auditFailureAlertThreshold int = 0
+
+@minValue(0)
+@description('Alert when the master key could not be read from Key Vault more often than this in 5 minutes (0: any failure).')
+param masterKeyFailureAlertThreshold int = 0
+
 var abbreviations = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -221,6 +240,21 @@ module diagnostics 'app/diagnostics.bicep' = {
     functionAppName: appName
   }
   dependsOn: [functionApp, storage, keyVault]
+}
+
+module operations 'app/operations.bicep' = {
+  name: 'operations'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    workspaceId: monitoring.outputs.logAnalyticsId
+    actionGroupId: alertActionGroupId
+    refreshFailureThreshold: refreshFailureAlertThreshold
+    reauthorizationThreshold: reauthorizationAlertThreshold
+    auditFailureThreshold: auditFailureAlertThreshold
+    masterKeyFailureThreshold: masterKeyFailureAlertThreshold
+  }
 }
 
 output AZURE_RESOURCE_GROUP string = resourceGroup.name

@@ -7,6 +7,7 @@ using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
 using Credentials.Functions.Crypto.KeySources;
 using Credentials.Functions.Events;
+using Credentials.Functions.Observability;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -53,6 +54,7 @@ internal static class StorageServiceCollectionExtensions
             provider.GetRequiredService<IOptions<EncryptionOptions>>().Value.KeySource == MasterKeySourceKind.Local
                 ? ActivatorUtilities.CreateInstance<LocalMasterKeySource>(provider)
                 : ActivatorUtilities.CreateInstance<KeyVaultMasterKeySource>(provider));
+        services.AddSingleton<ServiceMetrics>();
         services.AddSingleton<MasterKeyRing>();
         services.AddSingleton<CredentialCipher>();
 

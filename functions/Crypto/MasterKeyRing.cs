@@ -17,14 +17,17 @@ public sealed partial class MasterKeyRing : IDisposable
     private readonly ILogger<MasterKeyRing> _logger;
     private readonly EncryptionOptions _options;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly Observability.ServiceMetrics? _metrics;
     private volatile KeySnapshot? _snapshot;
     // UTC ticks, read without the lock: a long is read and written atomically, a DateTimeOffset is not.
     private long _nextRefreshAtTicks;
     private long _nextUnknownVersionRefreshAtTicks;
 
-    public MasterKeyRing(IMasterKeySource source, IOptions<EncryptionOptions> options, TimeProvider time, ILogger<MasterKeyRing> logger)
+    public MasterKeyRing(IMasterKeySource source, IOptions<EncryptionOptions> options, TimeProvider time, ILogger<MasterKeyRing> logger,
+        Observability.ServiceMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _metrics = metrics;
         _source = source;
         _options = options.Value;
         _time = time;
@@ -98,6 +101,7 @@ public sealed partial class MasterKeyRing : IDisposable
             }
             catch (MasterKeyUnavailableException exception)
             {
+                _metrics?.MasterKeyUnavailable();
                 Interlocked.Exchange(ref _nextRefreshAtTicks, (_time.GetUtcNow() + _options.KeyRefreshRetryDelay).UtcTicks);
                 if (_snapshot is null)
                 {

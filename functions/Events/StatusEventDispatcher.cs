@@ -33,10 +33,11 @@ public sealed partial class StatusEventDispatcher : BackgroundService
     private readonly Meter _meter;
     private readonly Counter<long> _sent;
     private readonly Counter<long> _deferred;
+    private readonly ServiceMetrics? _metrics;
     private Lazy<Task<QueueClient>>? _queue;
 
     public StatusEventDispatcher(QueueServiceClient queues, StorageTables tables, IOptions<StorageOptions> options, TimeProvider time,
-        IMeterFactory meters, ILogger<StatusEventDispatcher> logger)
+        IMeterFactory meters, ILogger<StatusEventDispatcher> logger, ServiceMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(meters);
         _queues = queues;
@@ -44,6 +45,7 @@ public sealed partial class StatusEventDispatcher : BackgroundService
         _options = options;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _meter = meters.Create(CredentialsTelemetry.MeterName);
         _sent = _meter.CreateCounter<long>("credentials.status_events.sent", "{event}", "Status events queued");
         _deferred = _meter.CreateCounter<long>("credentials.status_events.deferred", "{event}", "Status events that could not be queued at once");
@@ -57,6 +59,7 @@ public sealed partial class StatusEventDispatcher : BackgroundService
     public async Task DispatchAsync(ConnectionStatusEvent statusEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statusEvent);
+        _metrics?.StatusChanged(statusEvent.Provider, statusEvent.NewStatus);
         if (!await TrySendAsync(statusEvent, cancellationToken) && _pending.Count < MaxPending)
         {
             _pending.TryAdd(statusEvent.EventId, statusEvent);

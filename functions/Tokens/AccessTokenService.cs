@@ -1,5 +1,6 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Observability;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Tokens;
@@ -15,6 +16,7 @@ public sealed class AccessTokenService(
     RefreshEngine engine,
     AccessTokenCache cache,
     AuditLog audit,
+    ServiceMetrics metrics,
     IOptions<RefreshOptions> options,
     TimeProvider time)
 {
@@ -49,6 +51,7 @@ public sealed class AccessTokenService(
             await store.MarkUsedAsync(request.UserId, request.ConnectionId, now, cancellationToken);
         }
 
+        metrics.TokenRead(record?.ProviderId ?? "unknown", request.CallerId, OutcomeOf(result));
         await audit.AppendAsync(new AuditEvent(request.CallerId, request.UserId, request.ConnectionId, AuditActions.ReadAccessToken,
             result.Token is null ? "failed" : "served", request.CorrelationId, now,
             AuditReason(result, request.AllowedBecause)), cancellationToken);
@@ -75,6 +78,17 @@ public sealed class AccessTokenService(
             ? AccessTokenResult.Fail(failure, refreshed.RetryAfter, refreshed.ErrorCode)
             : await IssueAsync(refreshed.Record!, cancellationToken);
     }
+
+    private static string OutcomeOf(AccessTokenResult result) => result.Failure switch
+    {
+        null => "served",
+        TokenFailureReason.NotFound => "not_found",
+        TokenFailureReason.ReauthorizationRequired => "reauthorization_required",
+        TokenFailureReason.ProviderUnavailable => "provider_unavailable",
+        TokenFailureReason.ProviderRejected => "provider_rejected",
+        TokenFailureReason.Busy => "busy",
+        _ => "failed",
+    };
 
     /// <summary>Why it failed, if it did, and which authorization decision let the caller ask (e.g. <c>authorized:collection_granted_cached</c>).</summary>
     private static string? AuditReason(AccessTokenResult result, string? allowedBecause)

@@ -5,6 +5,7 @@ using Azure;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Events;
+using Credentials.Functions.Observability;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public sealed partial class RefreshEngine(
     AuditLog audit,
     GrantRevoker revoker,
     ProviderMisconfiguration misconfiguration,
+    ServiceMetrics metrics,
     IOptions<RefreshOptions> options,
     TimeProvider time,
     ILogger<RefreshEngine> logger)
@@ -442,9 +444,12 @@ public sealed partial class RefreshEngine(
         return cooldown < options.Value.MaxCooldown ? cooldown : options.Value.MaxCooldown;
     }
 
-    private Task AuditAsync(RefreshDemand demand, ConnectionRecord record, string outcome, string reason) =>
-        audit.AppendAsync(new AuditEvent(demand.Trigger, record.UserId, record.ConnectionId, AuditActions.Refresh, outcome, demand.CorrelationId,
+    private Task AuditAsync(RefreshDemand demand, ConnectionRecord record, string outcome, string reason)
+    {
+        metrics.Refreshed(record.ProviderId, outcome, outcome == "success" ? null : reason.Split(';')[0]);
+        return audit.AppendAsync(new AuditEvent(demand.Trigger, record.UserId, record.ConnectionId, AuditActions.Refresh, outcome, demand.CorrelationId,
             time.GetUtcNow(), reason), CancellationToken.None);
+    }
 
     [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Refreshed a {ProviderId} connection (refresh token rotated: {Rotated})")]
     private static partial void LogRefreshed(ILogger logger, string providerId, bool rotated);

@@ -16,6 +16,8 @@ public sealed class DeploymentSnapshotTests
         ["public"] = Variant("vnetEnabled=false"),
         ["deployer"] = Variant("vnetEnabled=false", "deployerPrincipalId=11111111-1111-1111-1111-111111111111", "grantDeployerSecretsOfficer=true"),
         ["deployer-off"] = Variant("vnetEnabled=true", "deployerPrincipalId=11111111-1111-1111-1111-111111111111"),
+        ["paging"] = Variant("vnetEnabled=false", "alertActionGroupId=/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/ops/providers/microsoft.insights/actionGroups/on-call",
+            "refreshFailureAlertThreshold=7"),
     };
 
     [Fact]
@@ -119,10 +121,75 @@ public sealed class DeploymentSnapshotTests
     public void Storage_is_zone_redundant_by_default(string variant) =>
         Assert.Equal("Standard_ZRS", Single(Snapshots[variant].Value, "Microsoft.Storage/storageAccounts").GetProperty("sku").GetProperty("name").GetString());
 
+    [Theory]
+    [InlineData("private")]
+    [InlineData("public")]
+    public void The_operations_workbook_shows_reads_refreshes_statuses_maintenance_and_the_access_queries_over_metrics_the_app_emits(string variant)
+    {
+        var resources = Snapshots[variant].Value;
+        var workbook = Single(resources, "Microsoft.Insights/workbooks");
+        Assert.Equal(Single(resources, "Microsoft.OperationalInsights/workspaces").GetProperty("id").GetString(),
+            workbook.GetProperty("properties").GetProperty("sourceId").GetString());
+        using var content = JsonDocument.Parse(workbook.GetProperty("properties").GetProperty("serializedData").GetString()!);
+        var queries = content.RootElement.GetProperty("items").EnumerateArray()
+            .Where(i => i.GetProperty("type").GetInt32() == 3)
+            .Select(i => i.GetProperty("content").GetProperty("query").GetString()!)
+            .ToList();
+
+        Assert.Contains(queries, q => q.Contains("credentials.token.reads", StringComparison.Ordinal) && q.Contains("Properties.caller", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("credentials.refresh.outcomes", StringComparison.Ordinal) && q.Contains("Properties.error", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("reauthorization_required", StringComparison.Ordinal) && q.Contains("1d", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("credentials.maintenance.scanned", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.Contains("/secrets/credentials-master-key", StringComparison.Ordinal));
+        Assert.Contains(queries, q => q.StartsWith("StorageTableLogs", StringComparison.Ordinal));
+        Assert.All(MetricNamesIn(string.Join('\n', queries)), name => Assert.Contains(name, EmittedMetricNames()));
+    }
+
+    [Fact]
+    public void Four_alerts_watch_refresh_failures_reauthorizations_audit_losses_and_the_master_key_each_with_its_threshold_and_the_action_group()
+    {
+        var quiet = OfType(Snapshots["public"].Value, "Microsoft.Insights/scheduledQueryRules").ToList();
+        var paging = OfType(Snapshots["paging"].Value, "Microsoft.Insights/scheduledQueryRules").ToList();
+
+        Assert.Equal(
+            ["credentials-audit-failures", "credentials-master-key-unavailable", "credentials-reauthorization-spike", "credentials-refresh-failures"],
+            quiet.Select(r => r.GetProperty("name").GetString()!).Order());
+        var workspace = Single(Snapshots["public"].Value, "Microsoft.OperationalInsights/workspaces").GetProperty("id").GetString();
+        foreach (var rule in quiet)
+        {
+            var properties = rule.GetProperty("properties");
+            Assert.Equal(workspace, properties.GetProperty("scopes")[0].GetString());
+            Assert.Empty(properties.GetProperty("actions").GetProperty("actionGroups").EnumerateArray());
+            var query = properties.GetProperty("criteria").GetProperty("allOf")[0].GetProperty("query").GetString()!;
+            Assert.All(MetricNamesIn(query), name => Assert.Contains(name, EmittedMetricNames()));
+        }
+
+        int ThresholdOf(IEnumerable<JsonElement> rules, string name) => rules.Single(r => r.GetProperty("name").GetString() == name)
+            .GetProperty("properties").GetProperty("criteria").GetProperty("allOf")[0].GetProperty("threshold").GetInt32();
+        Assert.Equal(20, ThresholdOf(quiet, "credentials-refresh-failures"));
+        Assert.Equal(7, ThresholdOf(paging, "credentials-refresh-failures"));
+        Assert.Equal(10, ThresholdOf(quiet, "credentials-reauthorization-spike"));
+        Assert.Equal(0, ThresholdOf(quiet, "credentials-audit-failures"));
+        Assert.Equal(0, ThresholdOf(quiet, "credentials-master-key-unavailable"));
+        Assert.All(paging, rule => Assert.EndsWith("/actionGroups/on-call",
+            rule.GetProperty("properties").GetProperty("actions").GetProperty("actionGroups")[0].GetString(), StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> MetricNamesIn(string text) =>
+        System.Text.RegularExpressions.Regex.Matches(text, "\"(credentials\\.[a-z_.]+)\"").Select(m => m.Groups[1].Value).Distinct();
+
+    /// <summary>Every instrument name the app's source creates (a query over a name nobody emits would show nothing, forever).</summary>
+    private static HashSet<string> EmittedMetricNames() => Directory
+        .EnumerateFiles(Path.Combine(Credentials.Tests.Infrastructure.RepositoryPaths.Root, "functions"), "*.cs", SearchOption.AllDirectories)
+        .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
+        .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "Create(?:Counter|Histogram|ObservableGauge)<[a-z]+>\\(\"(credentials\\.[a-z_.]+)\"")
+            .Select(m => m.Groups[1].Value))
+        .ToHashSet();
+
     private static Lazy<IReadOnlyList<JsonElement>> Variant(params string[] parameters) => new(() => BicepCli.Snapshot(
         BaseParameters.Split('|').Concat(parameters).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => Literal(p[1]))));
 
-    private static string Literal(string value) => value is "true" or "false" ? value : $"'{value}'";
+    private static string Literal(string value) => value is "true" or "false" || int.TryParse(value, out _) ? value : $"'{value}'";
 
     private static IEnumerable<JsonElement> OfType(IEnumerable<JsonElement> resources, string type) =>
         resources.Where(r => r.GetProperty("type").GetString() == type);

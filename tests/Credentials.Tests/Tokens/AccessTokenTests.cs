@@ -414,6 +414,28 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Token_reads_and_refreshes_are_counted_by_provider_caller_outcome_and_error_for_the_operators_workbook()
+    {
+        await ConnectAsync("mail");
+        var meters = _stack.Host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var reads = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "Credentials.Functions", "credentials.token.reads");
+        using var refreshes = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "Credentials.Functions", "credentials.refresh.outcomes");
+
+        await GetTokenAsync("mail");
+        await AgeAccessTokenAsync("mail", TimeSpan.FromMinutes(-1));
+        await GetTokenAsync("mail");
+        using (await SendAsync(_stack.Host, "nothing-here"))
+        {
+        }
+
+        var readTags = reads.GetMeasurementSnapshot().Select(m => (m.Tags["provider"] as string, m.Tags["caller"] as string, m.Tags["outcome"] as string)).ToList();
+        Assert.True(2 == readTags.Count(t => t == ("sandbox", ConnectStack.Caller, "served")), string.Join("; ", readTags));
+        Assert.Contains(("unknown", ConnectStack.Caller, "not_found"), readTags);
+        var refreshTags = Assert.Single(refreshes.GetMeasurementSnapshot()).Tags;
+        Assert.Equal(("sandbox", "success", "none"), (refreshTags["provider"] as string, refreshTags["outcome"] as string, refreshTags["error"] as string));
+    }
+
+    [Fact]
     public async Task A_reconnect_revokes_the_grant_it_replaces_and_keeps_the_new_one()
     {
         await ConnectAsync("mail");
