@@ -56,6 +56,7 @@ public sealed class AuthressLocalServer : IAsyncDisposable
         app.MapGet("/v1/clients/{clientId}/.well-known/openid-configuration/jwks", server.Jwks);
         app.MapPost("/local/tokens", server.MintFromRequestAsync);
         app.MapGet("/v1/users/{**rest}", server.AuthorizeUser);
+        server.MapAuthorizationAdministration(app);
         await app.StartAsync();
         server.BaseAddress = new Uri(app.Urls.First());
         return server;
@@ -127,6 +128,75 @@ public sealed class AuthressLocalServer : IAsyncDisposable
         var kind = body.TryGetProperty("kind", out var k) && k.GetString() == "user" ? CallerTokenKind.User : CallerTokenKind.ServiceClient;
         return Results.Json(new { access_token = MintCallerToken(sub.GetString()!, kind), token_type = "Bearer" });
     }
+
+    /// <summary>Roles and access records written through the API, by id, as stored (GET returns what was written).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.Nodes.JsonObject> _roles = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.Nodes.JsonObject> _records = new(StringComparer.Ordinal);
+
+    /// <summary>How many role and record writes (POST, PUT) were made through the API.</summary>
+    public int AdministrationWrites => Volatile.Read(ref _administrationWrites);
+
+    private int _administrationWrites;
+
+    /// <summary>
+    /// Authress's roles and access-records routes (the subset authorization-as-code uses): GET, POST and PUT by id, for
+    /// authenticated service clients. A written role or record takes effect in the grants at once.
+    /// </summary>
+    private void MapAuthorizationAdministration(WebApplication app)
+    {
+        app.MapGet("/v1/roles/{roleId}", (HttpContext http, string roleId) => Read(http, _roles, roleId));
+        app.MapGet("/v1/records/{recordId}", (HttpContext http, string recordId) => Read(http, _records, recordId));
+        app.MapPost("/v1/roles", (HttpContext http, Credentials.AuthorizationSetup.AuthressRole role) => WriteRole(http, role, create: true));
+        app.MapPut("/v1/roles/{roleId}", (HttpContext http, string roleId, Credentials.AuthorizationSetup.AuthressRole role) =>
+            role.RoleId == roleId ? WriteRole(http, role, create: false) : Results.BadRequest(new { errorCode = "IdMismatch" }));
+        app.MapPost("/v1/records", (HttpContext http, Credentials.AuthorizationSetup.AuthressAccessRecord record) => WriteRecord(http, record, create: true));
+        app.MapPut("/v1/records/{recordId}", (HttpContext http, string recordId, Credentials.AuthorizationSetup.AuthressAccessRecord record) =>
+            record.RecordId == recordId ? WriteRecord(http, record, create: false) : Results.BadRequest(new { errorCode = "IdMismatch" }));
+    }
+
+    private IResult Read(HttpContext http, System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.Nodes.JsonObject> store, string id) =>
+        !IsAuthenticatedServiceClient(http.Request.Headers.Authorization.ToString()) ? Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401)
+        : store.TryGetValue(id, out var stored) ? Results.Json(stored)
+        : Results.NotFound();
+
+    private IResult WriteRole(HttpContext http, Credentials.AuthorizationSetup.AuthressRole role, bool create)
+    {
+        if (!IsAuthenticatedServiceClient(http.Request.Headers.Authorization.ToString()))
+        {
+            return Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401);
+        }
+
+        if (create && _roles.ContainsKey(role.RoleId))
+        {
+            return Results.Conflict(new { errorCode = "AlreadyExists" });
+        }
+
+        Interlocked.Increment(ref _administrationWrites);
+        _roles[role.RoleId] = ToNode(role);
+        Grants.Put(role);
+        return create ? Results.Json(role, statusCode: 201) : Results.Json(role);
+    }
+
+    private IResult WriteRecord(HttpContext http, Credentials.AuthorizationSetup.AuthressAccessRecord record, bool create)
+    {
+        if (!IsAuthenticatedServiceClient(http.Request.Headers.Authorization.ToString()))
+        {
+            return Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401);
+        }
+
+        if (create && _records.ContainsKey(record.RecordId))
+        {
+            return Results.Conflict(new { errorCode = "AlreadyExists" });
+        }
+
+        Interlocked.Increment(ref _administrationWrites);
+        _records[record.RecordId] = ToNode(record);
+        Grants.Put(record);
+        return create ? Results.Json(record, statusCode: 201) : Results.Json(record);
+    }
+
+    private static System.Text.Json.Nodes.JsonObject ToNode<T>(T value) =>
+        JsonSerializer.SerializeToNode(value, Credentials.AuthorizationSetup.AuthorizationFile.Format)!.AsObject();
 
     private IResult AuthorizeUser(HttpContext http)
     {

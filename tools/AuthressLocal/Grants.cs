@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Credentials.AuthorizationSetup;
 
 namespace Credentials.AuthressLocal;
 
@@ -12,12 +12,61 @@ public sealed class Grants
 
     public List<AccessRecord> AccessRecords { get; init; } = [];
 
-    private static readonly JsonSerializerOptions FileFormat = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip };
+    /// <summary>The grants of the repo's authorization file (infra/authress/authorization.json), as an Authress account would hold them.</summary>
+    public static Grants Load(string path)
+    {
+        var grants = new Grants();
+        var file = AuthorizationFile.Load(path);
+        foreach (var role in file.Roles)
+        {
+            grants.Put(role);
+        }
 
-    public static Grants Load(string path) =>
-        JsonSerializer.Deserialize<Grants>(File.ReadAllText(path), FileFormat) ?? throw new InvalidDataException($"{path} holds no grants.");
+        foreach (var record in file.Records)
+        {
+            grants.Put(record);
+        }
 
-    public bool Allows(string userId, string resourceUri, string permission) =>
+        return grants;
+    }
+
+    /// <summary>Creates or replaces a role, as <c>POST/PUT /v1/roles</c> does.</summary>
+    public void Put(AuthressRole role)
+    {
+        ArgumentNullException.ThrowIfNull(role);
+        lock (AccessRecords)
+        {
+            Roles[role.RoleId] = role.Permissions.Where(p => p.Allow).Select(p => p.Action).ToList();
+        }
+    }
+
+    /// <summary>Creates or replaces an access record by its id, as <c>POST/PUT /v1/records</c> does.</summary>
+    public void Put(AuthressAccessRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        lock (AccessRecords)
+        {
+            AccessRecords.RemoveAll(r => r.RecordId == record.RecordId);
+            // One grant per statement: a statement's roles apply to its own resources only.
+            AccessRecords.AddRange(record.Statements.Select(statement => new AccessRecord
+            {
+                RecordId = record.RecordId,
+                Users = record.Users.Select(u => u.UserId).ToList(),
+                Roles = [.. statement.Roles],
+                Resources = statement.Resources.Select(r => r.ResourceUri).ToList(),
+            }));
+        }
+    }
+
+    public bool Allows(string userId, string resourceUri, string permission)
+    {
+        lock (AccessRecords)
+        {
+            return AllowsUnlocked(userId, resourceUri, permission);
+        }
+    }
+
+    private bool AllowsUnlocked(string userId, string resourceUri, string permission) =>
         AccessRecords.Any(record =>
             record.Users.Contains(userId, StringComparer.Ordinal)
             && record.Resources.Any(pattern => ResourceMatches(pattern, resourceUri))
@@ -52,6 +101,8 @@ public sealed class Grants
 
 public sealed class AccessRecord
 {
+    public string? RecordId { get; init; }
+
     public List<string> Users { get; init; } = [];
 
     public List<string> Roles { get; init; } = [];

@@ -4,7 +4,7 @@ using NSec.Cryptography;
 // Local stand-in for Authress: `dotnet run --project tools/AuthressLocal -- --urls http://127.0.0.1:7072 --grants grants.json --service-client-key <access key>`
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 
-var grants = Grants.Load(Arg("--grants", "tools/AuthressLocal/grants.sample.json"));
+var grants = Grants.Load(Arg("--grants", "infra/authress/authorization.json"));
 var serviceClients = new Dictionary<string, PublicKey>(StringComparer.Ordinal);
 var accessKey = Arg("--service-client-key", Environment.GetEnvironmentVariable("Authress__AccessKey") ?? string.Empty);
 if (accessKey.Split('.') is [var clientId, _, _, var privateKey])
