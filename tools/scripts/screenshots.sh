@@ -21,7 +21,7 @@ with_stack() {   # runs "$@" against a fresh local stack (extra settings from th
   ./run.sh >"$log" 2>&1 & local pid=$!
   for _ in $(seq 1 180); do grep -q "Press Ctrl-C" "$log" && break; sleep 1; done
   "$@" || true
-  kill -INT "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$log"
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$log"
 }
 
 mkdir -p docs/images
