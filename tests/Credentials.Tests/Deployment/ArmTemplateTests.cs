@@ -100,6 +100,15 @@ public sealed class ArmTemplateTests
     }
 
     [Fact]
+    public void The_hosts_homepage_is_off_so_every_path_answers_from_the_app_with_problem_json()
+    {
+        Assert.Equal("true", AppSettings()["AzureWebJobsDisableHomepage"].GetString());
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "host.json")),
+            new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        Assert.Equal(string.Empty, host.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+
+    [Fact]
     public void Secrets_reach_the_app_only_as_key_vault_references()
     {
         var settings = AppSettings();
