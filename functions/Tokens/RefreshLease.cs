@@ -39,12 +39,24 @@ internal sealed class RefreshLease
     public TimeSpan Left(DateTimeOffset now) => ExpiresAt - Margin - now;
 
     /// <summary>Whether to renew before the next write: too little time left, and a renewal would still extend it.</summary>
-    public bool ShouldRenew(DateTimeOffset now) => Left(now) < Duration / 4 && ExpiresAt < LatestExpiry;
+    public bool ShouldRenew(DateTimeOffset now) => Left(now) < RenewalReserve && CanRenew;
+
+    /// <summary>Kept free at the end of the lease while it can still be renewed, so that a renewal lands well inside it.</summary>
+    private TimeSpan RenewalReserve => Duration / 4;
+
+    private bool CanRenew => ExpiresAt < LatestExpiry;
 
     public DateTimeOffset RenewedExpiry(DateTimeOffset now) => now + Duration < LatestExpiry ? now + Duration : LatestExpiry;
 
     public void Renewed(DateTimeOffset expiresAt) => ExpiresAt = expiresAt;
 
-    /// <summary>How long one write may take: what is left of the lease, but never less than a second.</summary>
-    public TimeSpan AttemptBudget(DateTimeOffset now) => Left(now) > MinimumAttempt ? Left(now) : MinimumAttempt;
+    /// <summary>
+    /// How long one write may take: what is left of the lease (less the renewal reserve while a renewal is still
+    /// possible, so a stalled write is given up in time to renew), but never less than a second.
+    /// </summary>
+    public TimeSpan AttemptBudget(DateTimeOffset now)
+    {
+        var room = CanRenew ? Left(now) - RenewalReserve : Left(now);
+        return room > MinimumAttempt ? room : MinimumAttempt;
+    }
 }
