@@ -1,20 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Azure.Core;
-using Azure.Data.Tables;
-using Credentials.AuthressLocal;
-using Credentials.DevHost;
-using Credentials.SandboxProvider;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using NSec.Cryptography;
 
 namespace Credentials.Benchmarks;
 

@@ -42,46 +42,44 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
                 LogAuditUnavailable(logger, http.Request.Method, http.Request.Path.Value);
             }
 
-            if (http.Response.HasStarted)
-            {
-                return;
-            }
-
-            http.Response.Clear();
-            http.Response.Headers.RetryAfter = "1";
-            await ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable, "The audit log is not keeping up.",
-                    "The request was refused because it could not be audited; retry shortly.")
-                .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+            await AnswerAsync(http, () => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable,
+                "The audit log is not keeping up.", "The request was refused because it could not be audited; retry shortly."), retryAfterSeconds: "1");
         }
         catch (Azure.RequestFailedException exception) when (exception.Status is 0 or 408 or 429 or >= 500)
         {
             // Table Storage failing or out of reach after the SDK's own retries: a retryable outage, not a bug.
             LogStorageUnavailable(logger, exception.Status, http.Request.Method, http.Request.Path.Value, correlationId);
-            if (http.Response.HasStarted)
-            {
-                return;
-            }
-
-            http.Response.Clear();
-            http.Response.Headers.RetryAfter = "5";
-            await ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StorageUnavailable, "Storage is unavailable.",
-                    "The service could not reach its storage; nothing was changed that was not saved. Retry shortly.")
-                .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+            await AnswerAsync(http, () => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StorageUnavailable,
+                "Storage is unavailable.", "The service could not reach its storage; nothing was changed that was not saved. Retry shortly."),
+                retryAfterSeconds: "5");
         }
 #pragma warning disable CA1031 // This is the last line of defence: whatever escaped must become a clean 500.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
             LogUnhandled(logger, exception, http.Request.Method, http.Request.Path.Value, correlationId);
-            if (http.Response.HasStarted)
-            {
-                return;
-            }
-
-            http.Response.Clear();
-            await ProblemResults.InternalError(http)
-                .ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+            await AnswerAsync(http, () => ProblemResults.InternalError(http), retryAfterSeconds: null);
         }
+    }
+
+    /// <summary>
+    /// Replaces whatever the failed invocation began to answer, unless its response is already on the wire. The problem
+    /// is built after the response is cleared, so that it carries the correlation id header again.
+    /// </summary>
+    private static async Task AnswerAsync(HttpContext http, Func<IActionResult> problem, string? retryAfterSeconds)
+    {
+        if (http.Response.HasStarted)
+        {
+            return;
+        }
+
+        http.Response.Clear();
+        if (retryAfterSeconds is not null)
+        {
+            http.Response.Headers.RetryAfter = retryAfterSeconds;
+        }
+
+        await problem().ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
     }
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error,
