@@ -265,7 +265,8 @@ public sealed partial class RefreshEngine(
     /// </summary>
     private async Task DropSupersededGrantAsync(RefreshDemand demand, ConnectionRecord leased, string usedRefreshToken, string? receivedRefreshToken)
     {
-        var revocation = receivedRefreshToken is null || receivedRefreshToken == usedRefreshToken
+        var revocation = receivedRefreshToken is null
+            || CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(receivedRefreshToken), Encoding.UTF8.GetBytes(usedRefreshToken))
             ? "not_rotated"
             : await revoker.RevokeDroppedAsync(leased.ProviderId, receivedRefreshToken, CancellationToken.None);
         LogSuperseded(logger, leased.ProviderId, revocation);
