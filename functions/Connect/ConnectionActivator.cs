@@ -45,19 +45,10 @@ public sealed partial class ConnectionActivator(
                 CreatedAt = now,
                 UpdatedAt = now,
                 RefreshTokenEnvelope = [],
-            }) with
+            }).Healthy(now) with
             {
                 ProviderId = providerId,
                 Scopes = scopes,
-                Status = ConnectionStatus.Active,
-                UpdatedAt = now,
-                LastRefreshSucceededAt = now,
-                FailingSince = null,
-                ConsecutiveFailures = 0,
-                LastErrorCode = null,
-                NextRefreshAllowedAt = null,
-                LeaseOwner = null,
-                LeaseExpiresAt = null,
             };
             record = await secrets.WithTokensAsync(record, tokens.RefreshToken, tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.AccessTokenType, cancellationToken);
             var statusEvent = ConnectionStatusEvent.Between(existing, record, "connected", now);

@@ -62,4 +62,21 @@ public sealed record ConnectionRecord
     public string KeyVersion => CredentialEnvelope.ReadKeyVersion(RefreshTokenEnvelope);
 
     public EncryptionContext ContextFor(SecretField field) => new(SecretScope, UserId, ConnectionId, field);
+
+    /// <summary>
+    /// The record after the provider issued fresh tokens (a refresh or a reconnect): active, every failure and cooldown
+    /// forgotten, the lease released. The caller still puts the new tokens in.
+    /// </summary>
+    public ConnectionRecord Healthy(DateTimeOffset now) => this with
+    {
+        Status = ConnectionStatus.Active,
+        UpdatedAt = now,
+        LastRefreshSucceededAt = now,
+        ConsecutiveFailures = 0,
+        FailingSince = null,
+        LastErrorCode = null,
+        NextRefreshAllowedAt = null,
+        LeaseOwner = null,
+        LeaseExpiresAt = null,
+    };
 }

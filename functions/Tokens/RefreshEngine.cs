@@ -163,16 +163,9 @@ public sealed partial class RefreshEngine(
         {
             var (status, written) = await PersistAsync(lease, leased, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
                 await secrets.WithTokensAsync(
-                    Released(current) with
+                    current.Healthy(now) with
                     {
-                        Status = ConnectionStatus.Active,
-                        UpdatedAt = now,
-                        LastRefreshSucceededAt = now,
                         RefreshAttempts = current.RefreshAttempts + 1,
-                        ConsecutiveFailures = 0,
-                        FailingSince = null,
-                        LastErrorCode = null,
-                        NextRefreshAllowedAt = null,
                         Scopes = grant.GrantedScopes ?? current.Scopes,
                     },
                     grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
