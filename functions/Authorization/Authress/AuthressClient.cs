@@ -73,8 +73,7 @@ public sealed partial class AuthressClient(
         }
     }
 
-    private static TimeSpan RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date - DateTimeOffset.UtcNow) ?? DefaultRetryAfter;
+    private TimeSpan RetryAfter(HttpResponseMessage response) => Http.Outbound.RetryAfterHeader.Of(response, time) ?? DefaultRetryAfter;
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Authress throttled an authorization check (429); failing closed")]
     private static partial void LogThrottled(ILogger logger);
