@@ -13,12 +13,9 @@ internal static class AccessControlServiceCollectionExtensions
     /// <summary>Caller authentication (trusted issuers), Authress authorization, and the gate credential endpoints share.</summary>
     public static IServiceCollection AddAccessControl(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CallerAuthenticationOptions>().Bind(configuration.GetSection(CallerAuthenticationOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CallerAuthenticationOptions>, CallerAuthenticationOptionsValidator>();
-        services.AddOptions<AuthressOptions>().Bind(configuration.GetSection(AuthressOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuthressOptions>, AuthressOptionsValidator>();
-        services.AddOptions<AuthorizationOptions>().Bind(configuration.GetSection(AuthorizationOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuthorizationOptions>, AuthorizationOptionsValidator>();
+        services.AddValidatedOptions<CallerAuthenticationOptions, CallerAuthenticationOptionsValidator>(configuration, CallerAuthenticationOptions.SectionName);
+        services.AddValidatedOptions<AuthressOptions, AuthressOptionsValidator>(configuration, AuthressOptions.SectionName);
+        services.AddValidatedOptions<AuthorizationOptions, AuthorizationOptionsValidator>(configuration, AuthorizationOptions.SectionName);
 
         services.AddHttpClient(SigningKeyCache.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddHttpClient(AuthressClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);

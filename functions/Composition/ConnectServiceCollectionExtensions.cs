@@ -15,8 +15,7 @@ internal static class ConnectServiceCollectionExtensions
             .Configure(options => configuration.GetSection(ProvidersOptions.SectionName).Bind(options.Providers))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProvidersOptions>, ProvidersOptionsValidator>();
-        services.AddOptions<ConnectOptions>().Bind(configuration.GetSection(ConnectOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConnectOptions>, ConnectOptionsValidator>();
+        services.AddValidatedOptions<ConnectOptions, ConnectOptionsValidator>(configuration, ConnectOptions.SectionName);
 
         // Each request sets its own deadline; the client-wide timeout would otherwise cut long retries short.
         services.AddHttpClient(ProviderEndpointResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)

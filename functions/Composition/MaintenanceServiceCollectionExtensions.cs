@@ -10,8 +10,7 @@ internal static class MaintenanceServiceCollectionExtensions
     /// <summary>The maintenance walk behind the timer function.</summary>
     public static IServiceCollection AddMaintenance(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MaintenanceOptions>().Bind(configuration.GetSection(MaintenanceOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MaintenanceOptions>, MaintenanceOptionsValidator>();
+        services.AddValidatedOptions<MaintenanceOptions, MaintenanceOptionsValidator>(configuration, MaintenanceOptions.SectionName);
         services.AddMetrics();
         services.AddSingleton<MaintenanceMetrics>();
         services.AddSingleton<MaintenanceCursor>();

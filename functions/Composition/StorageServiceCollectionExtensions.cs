@@ -21,10 +21,8 @@ internal static class StorageServiceCollectionExtensions
     /// <summary>Table Storage, the master key source (Key Vault, or Local when chosen explicitly), encryption and the stores.</summary>
     public static IServiceCollection AddCredentialStorage(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        services.AddOptions<EncryptionOptions>().Bind(configuration.GetSection(EncryptionOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<EncryptionOptions>, EncryptionOptionsValidator>();
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(configuration, StorageOptions.SectionName);
+        services.AddValidatedOptions<EncryptionOptions, EncryptionOptionsValidator>(configuration, EncryptionOptions.SectionName);
 
         services.AddAzureClients(clients =>
         {
@@ -63,8 +61,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();
-        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
+        services.AddValidatedOptions<AuditOptions, AuditOptionsValidator>(configuration, AuditOptions.SectionName);
         services.AddSingleton<AuditBuffer>();
         services.AddSingleton<AuditLog>();
         services.AddHostedService<AuditWriter>();

@@ -10,8 +10,7 @@ internal static class TokenServiceCollectionExtensions
     /// <summary>The refresh engine, access-token hand-out and disconnect.</summary>
     public static IServiceCollection AddAccessTokens(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RefreshOptions>().Bind(configuration.GetSection(RefreshOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RefreshOptions>, RefreshOptionsValidator>();
+        services.AddValidatedOptions<RefreshOptions, RefreshOptionsValidator>(configuration, RefreshOptions.SectionName);
         services.AddSingleton<AccessTokenCache>();
         services.AddSingleton<RefreshEngine>();
         services.AddSingleton<AccessTokenService>();
