@@ -151,7 +151,6 @@ public sealed partial class AuditWriter : BackgroundService
     private async Task<int?> WriteAsync(string partition, AuditEvent[] chunk, CancellationToken cancellationToken)
     {
         var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, AuditTableLayout.ToEntity(e, partition))).ToList();
-        var backoff = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -174,9 +173,9 @@ public sealed partial class AuditWriter : BackgroundService
             catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException
                 && !cancellationToken.IsCancellationRequested)
             {
+                var backoff = Concurrency.Backoff.Delay(attempt, MaxBackoff);
                 LogRetrying(_logger, exception, attempt, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, cancellationToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

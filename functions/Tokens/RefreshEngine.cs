@@ -34,6 +34,7 @@ public sealed partial class RefreshEngine(
 {
     private const int MaxRounds = 8;
     private const int MaxPersistAttempts = 6;
+    private static readonly TimeSpan MaxPersistBackoff = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan MisconfiguredCooldown = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<(string, string), Task<RefreshResult>> _inFlight = new();
@@ -410,7 +411,7 @@ public sealed partial class RefreshEngine(
             catch (Exception exception) when (attempt < MaxPersistAttempts && IsRetryable(exception, budget))
             {
                 LogPersistRetry(logger, (exception as RequestFailedException)?.Status ?? 0, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << attempt)), time);
+                await Task.Delay(Concurrency.Backoff.Delay(attempt + 1, MaxPersistBackoff), time);
             }
             catch (Exception exception) when (IsRetryable(exception, budget))
             {

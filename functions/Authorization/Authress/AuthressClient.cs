@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Credentials.Functions.Concurrency;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ public sealed partial class AuthressClient(
 {
     public const string HttpClientName = "authress";
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(2);
 
     /// <summary><c>GET /v1/users/{userId}/resources/{resourceUri}/permissions/{permission}</c>: 200 allows, 404 denies.</summary>
     public async Task<AuthressDecision> AuthorizeUserAsync(string userId, string resourceUri, string permission, CancellationToken cancellationToken)
@@ -53,7 +55,7 @@ public sealed partial class AuthressClient(
                         LogServiceClientRejected(logger, (int)response.StatusCode);
                         return new AuthressDecision(AuthressVerdict.Unavailable, "authress_rejected_service_client", DefaultRetryAfter);
                     case >= HttpStatusCode.InternalServerError when attempt < settings.MaxRetries
-                        && deadline - time.GetUtcNow() > TimeSpan.FromMilliseconds(100 * (1 << attempt)):
+                        && deadline - time.GetUtcNow() > Backoff.Delay(attempt + 1, MaxBackoff):
                         break;
                     default:
                         LogUnexpectedStatus(logger, (int)response.StatusCode);
@@ -62,14 +64,14 @@ public sealed partial class AuthressClient(
             }
             catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                if (attempt >= settings.MaxRetries || deadline - time.GetUtcNow() <= TimeSpan.FromMilliseconds(100 * (1 << attempt)))
+                if (attempt >= settings.MaxRetries || deadline - time.GetUtcNow() <= Backoff.Delay(attempt + 1, MaxBackoff))
                 {
                     LogUnreachable(logger, exception, attempt + 1);
                     return new AuthressDecision(AuthressVerdict.Unavailable, "authress_unreachable", DefaultRetryAfter);
                 }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << attempt)), time, cancellationToken);
+            await Task.Delay(Backoff.Delay(attempt + 1, MaxBackoff), time, cancellationToken);
         }
     }
 
