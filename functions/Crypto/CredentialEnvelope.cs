@@ -16,12 +16,15 @@ public static class CredentialEnvelope
     public const byte FormatVersion = 1;
     public const int SaltSize = 16;
     public const int NonceSize = 12;
-    public const int TagSize = 16;
-    private const int KeySize = 32;
+    public const int TagSize = EnvelopePrimitives.TagSize;
+    private const int KeySize = EnvelopePrimitives.KeySize;
     private static readonly byte[] DerivationInfo = "credentials/aes-256-gcm/v1"u8.ToArray();
     private static readonly byte[] AssociatedDataLabel = "credentials-envelope-v1"u8.ToArray();
 
-    public static byte[] Encrypt(MasterKey key, ReadOnlySpan<byte> plaintext, in EncryptionContext context)
+    public static byte[] Encrypt(MasterKey key, ReadOnlySpan<byte> plaintext, in EncryptionContext context) =>
+        Encrypt(key, plaintext, context, EnvelopePrimitives.Preferred);
+
+    internal static byte[] Encrypt(MasterKey key, ReadOnlySpan<byte> plaintext, in EncryptionContext context, EnvelopePrimitives primitives)
     {
         ArgumentNullException.ThrowIfNull(key);
         var headerLength = 2 + key.Version.Length;
@@ -34,15 +37,17 @@ public static class CredentialEnvelope
         var nonce = envelope.AsSpan(headerLength + SaltSize, NonceSize);
         var ciphertext = envelope.AsSpan(headerLength + SaltSize + NonceSize, plaintext.Length);
         var tag = envelope.AsSpan(envelope.Length - TagSize);
-        // Salt and nonce are adjacent: one call to the system RNG fills both (each call costs about 1.5 µs).
-        RandomNumberGenerator.Fill(envelope.AsSpan(headerLength, SaltSize + NonceSize));
+        // Salt and nonce are adjacent: one call to the RNG fills both.
+        primitives.FillRandom(envelope.AsSpan(headerLength, SaltSize + NonceSize));
 
         Span<byte> recordKey = stackalloc byte[KeySize];
         try
         {
-            key.DeriveKey(salt, DerivationInfo, recordKey);
-            using var aes = new AesGcm(recordKey, TagSize);
-            aes.Encrypt(nonce, plaintext, ciphertext, tag, AssociatedData(envelope.AsSpan(0, headerLength), context));
+            key.DeriveKey(salt, DerivationInfo, recordKey, primitives);
+            var associatedDataLength = AssociatedDataLength(headerLength, context);
+            var associatedData = associatedDataLength <= StackAssociatedDataLimit ? stackalloc byte[associatedDataLength] : new byte[associatedDataLength];
+            WriteAssociatedData(associatedData, envelope.AsSpan(0, headerLength), context);
+            primitives.Seal(recordKey, nonce, plaintext, ciphertext, tag, associatedData);
         }
         finally
         {
@@ -75,7 +80,10 @@ public static class CredentialEnvelope
         return Encoding.ASCII.GetString(envelope.Slice(2, versionLength));
     }
 
-    public static byte[] Decrypt(MasterKey key, ReadOnlySpan<byte> envelope, in EncryptionContext context)
+    public static byte[] Decrypt(MasterKey key, ReadOnlySpan<byte> envelope, in EncryptionContext context) =>
+        Decrypt(key, envelope, context, EnvelopePrimitives.Preferred);
+
+    internal static byte[] Decrypt(MasterKey key, ReadOnlySpan<byte> envelope, in EncryptionContext context, EnvelopePrimitives primitives)
     {
         ArgumentNullException.ThrowIfNull(key);
         var version = ReadKeyVersion(envelope);
@@ -94,16 +102,18 @@ public static class CredentialEnvelope
         Span<byte> recordKey = stackalloc byte[KeySize];
         try
         {
-            key.DeriveKey(salt, DerivationInfo, recordKey);
-            using var aes = new AesGcm(recordKey, TagSize);
-            aes.Decrypt(nonce, ciphertext, tag, plaintext, AssociatedData(envelope[..headerLength], context));
+            key.DeriveKey(salt, DerivationInfo, recordKey, primitives);
+            var associatedDataLength = AssociatedDataLength(headerLength, context);
+            var associatedData = associatedDataLength <= StackAssociatedDataLimit ? stackalloc byte[associatedDataLength] : new byte[associatedDataLength];
+            WriteAssociatedData(associatedData, envelope[..headerLength], context);
+            if (!primitives.TryOpen(recordKey, nonce, ciphertext, tag, plaintext, associatedData))
+            {
+                throw new CredentialDecryptionException(DecryptionFailure.AuthenticationFailed,
+                    $"The {context.Field} ciphertext does not authenticate under key version '{version}' for this record: " +
+                    "it was altered, copied from another row or field, or written with a different key.");
+            }
+
             return plaintext;
-        }
-        catch (AuthenticationTagMismatchException exception)
-        {
-            throw new CredentialDecryptionException(DecryptionFailure.AuthenticationFailed,
-                $"The {context.Field} ciphertext does not authenticate under key version '{version}' for this record: " +
-                "it was altered, copied from another row or field, or written with a different key.", exception);
         }
         finally
         {
@@ -111,22 +121,25 @@ public static class CredentialEnvelope
         }
     }
 
-    private static byte[] AssociatedData(ReadOnlySpan<byte> header, in EncryptionContext context)
-    {
-        // Length-prefixed fields, so no two different contexts can produce the same bytes.
-        var parts = new[] { context.Table, context.PartitionKey, context.RowKey, FieldName(context.Field) };
-        var length = AssociatedDataLabel.Length + 4 + header.Length + parts.Sum(p => 4 + Encoding.UTF8.GetByteCount(p));
-        var data = new byte[length];
-        var span = data.AsSpan();
-        AssociatedDataLabel.CopyTo(span);
-        span = span[AssociatedDataLabel.Length..];
-        span = WriteLengthPrefixed(span, header);
-        foreach (var part in parts)
-        {
-            span = WriteLengthPrefixed(span, Encoding.UTF8.GetBytes(part));
-        }
+    private const int StackAssociatedDataLimit = 512;
 
-        return data;
+    private static int AssociatedDataLength(int headerLength, in EncryptionContext context) =>
+        AssociatedDataLabel.Length + 4 + headerLength
+        + 4 + Encoding.UTF8.GetByteCount(context.Table)
+        + 4 + Encoding.UTF8.GetByteCount(context.PartitionKey)
+        + 4 + Encoding.UTF8.GetByteCount(context.RowKey)
+        + 4 + Encoding.UTF8.GetByteCount(FieldName(context.Field));
+
+    /// <summary>Length-prefixed fields, so no two different contexts can produce the same bytes.</summary>
+    private static void WriteAssociatedData(Span<byte> destination, ReadOnlySpan<byte> header, in EncryptionContext context)
+    {
+        AssociatedDataLabel.CopyTo(destination);
+        var span = destination[AssociatedDataLabel.Length..];
+        span = WriteLengthPrefixed(span, header);
+        span = WriteLengthPrefixed(span, context.Table);
+        span = WriteLengthPrefixed(span, context.PartitionKey);
+        span = WriteLengthPrefixed(span, context.RowKey);
+        WriteLengthPrefixed(span, FieldName(context.Field));
     }
 
     /// <summary>The field's name as bound into the associated data (the enum member's name, without Enum.ToString's cost).</summary>
@@ -137,6 +150,13 @@ public static class CredentialEnvelope
         SecretField.PkceVerifier => nameof(SecretField.PkceVerifier),
         _ => field.ToString(),
     };
+
+    private static Span<byte> WriteLengthPrefixed(Span<byte> destination, string value)
+    {
+        var written = Encoding.UTF8.GetBytes(value, destination[4..]);
+        BinaryPrimitives.WriteInt32BigEndian(destination, written);
+        return destination[(4 + written)..];
+    }
 
     private static Span<byte> WriteLengthPrefixed(Span<byte> destination, ReadOnlySpan<byte> value)
     {

@@ -79,12 +79,15 @@ public sealed class MasterKey : IDisposable
     public DateTimeOffset CreatedAt { get; }
 
     /// <summary>HKDF-SHA256 of the master key with <paramref name="salt"/> and <paramref name="info"/> into <paramref name="destination"/>.</summary>
-    public void DeriveKey(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> info, Span<byte> destination)
+    public void DeriveKey(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> info, Span<byte> destination) =>
+        DeriveKey(salt, info, destination, EnvelopePrimitives.Preferred);
+
+    internal void DeriveKey(ReadOnlySpan<byte> salt, ReadOnlySpan<byte> info, Span<byte> destination, EnvelopePrimitives primitives)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_destroyed, this);
-            HKDF.DeriveKey(HashAlgorithmName.SHA256, _material, destination, salt, info);
+            primitives.DeriveKey(_material, salt, info, destination);
         }
     }
 

@@ -19,10 +19,12 @@ public sealed class GoldenEnvelopeTests
     {
         using var key = new MasterKey("golden-0001", Convert.FromHexString(MasterKeyHex), DateTimeOffset.UnixEpoch);
         var envelope = Convert.FromHexString(envelopeHex);
+        var context = new EncryptionContext(table, partitionKey, rowKey, field);
 
-        var decrypted = CredentialEnvelope.Decrypt(key, envelope, new EncryptionContext(table, partitionKey, rowKey, field));
+        var decrypted = CredentialEnvelope.Decrypt(key, envelope, context);
 
         Assert.Equal(plaintext, Encoding.UTF8.GetString(decrypted));
+        Assert.Equal(plaintext, Encoding.UTF8.GetString(CredentialEnvelope.Decrypt(key, envelope, context, FrameworkEnvelopePrimitives.Instance)));
         Assert.Equal("golden-0001", CredentialEnvelope.ReadKeyVersion(envelope));
     }
 }
