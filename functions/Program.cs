@@ -1,4 +1,4 @@
-using Credentials.Functions.Composition;
+using Credentials.Functions.Hosting.Composition;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics.Metrics;
 using Azure;
 using Azure.Data.Tables;
-using Credentials.Functions.Observability;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Telemetry;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -173,7 +174,7 @@ public sealed partial class AuditWriter : BackgroundService
             catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException
                 && !cancellationToken.IsCancellationRequested)
             {
-                var backoff = Concurrency.Backoff.Delay(attempt, MaxBackoff);
+                var backoff = Hosting.Resilience.Backoff.Delay(attempt, MaxBackoff);
                 LogRetrying(_logger, exception, attempt, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, cancellationToken);
             }

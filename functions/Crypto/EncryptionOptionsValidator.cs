@@ -1,4 +1,4 @@
-using Credentials.Functions.Configuration;
+using Credentials.Functions.Hosting.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Crypto;

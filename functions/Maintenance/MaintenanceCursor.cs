@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Credentials.Functions.Observability;
+using Credentials.Functions.Hosting.Telemetry;
 
 namespace Credentials.Functions.Maintenance;
 

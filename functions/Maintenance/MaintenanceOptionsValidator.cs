@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Credentials.Functions.Configuration;
+using Credentials.Functions.Hosting.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Maintenance;

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using Azure;
+using Credentials.Functions.Api;
 using Credentials.Functions.Audit;
-using Credentials.Functions.Connect;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
 using Credentials.Functions.Events;
+using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
-using Credentials.Functions.Tokens;
+using Credentials.Functions.Refresh;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
-using Credentials.Functions.Configuration;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Configuration;
 using Credentials.Functions.Storage;
 
 namespace Credentials.Functions.Providers;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Credentials.Functions.Observability;
+using Credentials.Functions.Hosting.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Providers;

@@ -1,5 +1,5 @@
 using Credentials.AuthorizationSetup;
-using Credentials.Functions.Authorization.Authress;
+using Credentials.Functions.AccessControl.Authress;
 using Microsoft.Extensions.Options;
 
 // Applies infra/authress/authorization.json to an Authress account (docs/authorization.md, "Authorization as code"):

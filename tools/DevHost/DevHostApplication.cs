@@ -1,6 +1,7 @@
-using Credentials.Functions.Composition;
-using Credentials.Functions.Http.Pipeline;
-using Credentials.Functions.Http.Routing;
+using Credentials.Functions.Api;
+using Credentials.Functions.Hosting;
+using Credentials.Functions.Hosting.Composition;
+using Credentials.Functions.Hosting.Pipeline;
 
 namespace Credentials.DevHost;
 

@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
-using Credentials.Functions.Http.Routing;
+using Credentials.Functions.Api;
+using Credentials.Functions.Hosting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.Azure.Functions.Worker;

@@ -1,5 +1,6 @@
 using System.Reflection;
-using Credentials.Functions.Http.Routing;
+using Credentials.Functions.Api;
+using Credentials.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Credentials.DevHost;

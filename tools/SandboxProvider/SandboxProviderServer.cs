@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.IdentityModel.Tokens;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 

@@ -1,0 +1,180 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Credentials.Functions.AccessControl;
+
+/// <summary>
+/// Authenticates a caller's bearer JWT against the configured trusted issuers with Microsoft.IdentityModel (EdDSA
+/// plugged in through <see cref="EdDsa.Ed25519SecurityKey"/>). Every failure is a value with a safe description.
+/// </summary>
+public sealed partial class CallerAuthenticator(
+    IOptions<CallerAuthenticationOptions> options,
+    SigningKeyCache signingKeys,
+    ValidatedTokenCache validatedTokens,
+    ILogger<CallerAuthenticator> logger)
+{
+    private const int MaxTokenLength = 16 * 1024;
+    private const string ClientsPathPrefix = "/v1/clients/";
+    private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+
+    public async Task<AuthenticationResult> AuthenticateAsync(string? authorizationHeader, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(authorizationHeader))
+        {
+            return AuthenticationResult.Missing();
+        }
+
+        if (!authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticationResult.Invalid("The Authorization header must carry a Bearer token.");
+        }
+
+        var token = authorizationHeader["Bearer ".Length..].Trim();
+        if (token.Length is 0 or > MaxTokenLength || !Handler.CanReadToken(token))
+        {
+            return AuthenticationResult.Invalid("The token is malformed.");
+        }
+
+        if (validatedTokens.Find(token) is { } known)
+        {
+            return AuthenticationResult.Success(known);
+        }
+
+        JsonWebToken parsed;
+        try
+        {
+            parsed = new JsonWebToken(token);
+        }
+        catch (ArgumentException)
+        {
+            return AuthenticationResult.Invalid("The token is malformed.");
+        }
+
+        if (Match(parsed.Issuer) is not { } match)
+        {
+            return AuthenticationResult.Invalid("The token's issuer is not trusted.");
+        }
+
+        var jwksUri = match.Trusted.Kind == IssuerKind.Authress
+            ? new Uri(parsed.Issuer.TrimEnd('/') + "/.well-known/openid-configuration/jwks")
+            : await signingKeys.DiscoverJwksUriAsync(match.Trusted.Issuer!, cancellationToken);
+        if (jwksUri is null)
+        {
+            return AuthenticationResult.KeysUnavailable();
+        }
+
+        var lookup = await signingKeys.GetKeysAsync(jwksUri, match.Trusted.Issuer!, string.IsNullOrEmpty(parsed.Kid) ? null : parsed.Kid, cancellationToken);
+        if (lookup.Unavailable)
+        {
+            return AuthenticationResult.KeysUnavailable();
+        }
+
+        var keys = lookup.Keys;
+        var validation = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = parsed.Issuer,
+            ValidateIssuer = true,
+            ValidAudience = match.Trusted.Audience,
+            ValidateAudience = match.Trusted.Audience is not null,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            ClockSkew = options.Value.ClockSkew,
+            RequireSignedTokens = true,
+            IssuerSigningKeys = keys,
+            TryAllIssuerSigningKeys = string.IsNullOrEmpty(parsed.Kid),
+            ValidAlgorithms = match.Trusted.EffectiveAlgorithms,
+            ValidateTokenReplay = false,
+        });
+        if (!validation.IsValid)
+        {
+            var description = Describe(validation.Exception);
+            LogRejected(logger, description, match.Trusted.Issuer!);
+            return AuthenticationResult.Invalid(description);
+        }
+
+        var subject = validation.Claims.TryGetValue("sub", out var sub) ? sub as string : null;
+        if (string.IsNullOrEmpty(subject))
+        {
+            return AuthenticationResult.Invalid("The token has no subject.");
+        }
+
+        if (match.ServiceClientId is { } clientId && !string.Equals(subject, clientId, StringComparison.Ordinal))
+        {
+            return AuthenticationResult.Invalid("A service-client token's subject must be the client it was issued to.");
+        }
+
+        var kind = match.Trusted.Kind switch
+        {
+            IssuerKind.Authress => match.ServiceClientId is null ? CallerKind.User : CallerKind.Service,
+            _ => match.Trusted.IssuesUserTokens ? CallerKind.User : CallerKind.Service,
+        };
+        var caller = new Caller(subject, kind, parsed.Issuer);
+        validatedTokens.Add(token, caller, new DateTimeOffset(parsed.ValidTo, TimeSpan.Zero), options.Value.SigningKeyLifetime);
+        return AuthenticationResult.Success(caller);
+    }
+
+    private IssuerMatch? Match(string? issuer)
+    {
+        if (!Uri.TryCreate(issuer, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        foreach (var trusted in options.Value.Issuers)
+        {
+            if (trusted.Kind == IssuerKind.Oidc)
+            {
+                if (string.Equals(trusted.Issuer!.OriginalString.TrimEnd('/'), issuer!.TrimEnd('/'), StringComparison.Ordinal))
+                {
+                    return new IssuerMatch(trusted, null);
+                }
+
+                continue;
+            }
+
+            if (!string.Equals(trusted.Issuer!.GetLeftPart(UriPartial.Authority), uri.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase)
+                || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+            {
+                continue;
+            }
+
+            var path = uri.AbsolutePath;
+            if (path is "" or "/")
+            {
+                return new IssuerMatch(trusted, null);
+            }
+
+            // Service clients: exactly one further segment after /v1/clients/, of Authress id characters only (nothing
+            // escaped, no dots), since it becomes part of the JWKS URI that is fetched.
+            if (path.StartsWith(ClientsPathPrefix, StringComparison.Ordinal) && ServiceClientId().IsMatch(path.AsSpan(ClientsPathPrefix.Length)))
+            {
+                return new IssuerMatch(trusted, path[ClientsPathPrefix.Length..]);
+            }
+        }
+
+        return null;
+    }
+
+    private static string Describe(Exception? exception) => exception switch
+    {
+        SecurityTokenExpiredException => "The token has expired.",
+        SecurityTokenNotYetValidException => "The token is not valid yet.",
+        SecurityTokenNoExpirationException => "The token has no expiry.",
+        SecurityTokenInvalidAudienceException => "The token's audience is not accepted.",
+        SecurityTokenInvalidAlgorithmException => "The token's signing algorithm is not accepted.",
+        SecurityTokenSignatureKeyNotFoundException => "The token's signing key is not known.",
+        SecurityTokenInvalidSignatureException => "The token's signature is not valid.",
+        _ => "The token is not valid.",
+    };
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]
+    private static partial Regex ServiceClientId();
+
+    private sealed record IssuerMatch(TrustedIssuer Trusted, string? ServiceClientId);
+
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Rejected a bearer token from issuer {Issuer}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string reason, Uri issuer);
+}

@@ -1,0 +1,35 @@
+namespace Credentials.Functions.AccessControl;
+
+/// <summary>The permissions callers are checked for in Authress (docs/authorization.md).</summary>
+public static class CredentialPermissions
+{
+    /// <summary>Get an access token for a connection.</summary>
+    public const string Read = "credentials:read";
+
+    /// <summary>Start (or redo) a connection.</summary>
+    public const string Create = "credentials:create";
+
+    /// <summary>Read connection metadata (never tokens).</summary>
+    public const string List = "credentials:list";
+
+    /// <summary>Disconnect one connection or purge all of a user's.</summary>
+    public const string Delete = "credentials:delete";
+
+    /// <summary>
+    /// Complete a pending connection. Not an Authress permission: only the user the connection is for holds it, signed in
+    /// as themselves, so that whoever consented at the provider can only link their account to themselves.
+    /// </summary>
+    public const string CompleteOwn = "credentials:complete-own";
+
+    /// <summary>What a user may do to their own connections without an Authress grant (self-service): never read tokens.</summary>
+    public static bool IsSelfServicePermission(string permission) => permission is Create or List or Delete;
+}
+
+/// <summary>One requested access: a permission on a user's credentials, or on one connection of theirs.</summary>
+public sealed record CredentialAccess(string Permission, string UserId, string? ConnectionId)
+{
+    public const string UsersRoot = "/user-credentials/refresh-tokens/users";
+
+    /// <summary><c>/user-credentials/refresh-tokens/users/{userId}</c>, plus <c>/connections/{connectionId}</c> for one connection.</summary>
+    public string ResourceUri => ConnectionId is null ? $"{UsersRoot}/{UserId}" : $"{UsersRoot}/{UserId}/connections/{ConnectionId}";
+}

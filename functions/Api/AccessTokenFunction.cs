@@ -1,0 +1,68 @@
+using System.Globalization;
+using Credentials.Functions.AccessControl;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Refresh;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>The service's main job: a fresh access token of a user's connection, for a caller with <c>credentials:read</c>.</summary>
+public sealed class AccessTokenFunction(CredentialRequestGate gate, AccessTokenService tokens, IOptions<RefreshOptions> options)
+{
+    [Function("GetAccessToken")]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections/{connectionId}/access-token")] HttpRequest request,
+        string userId,
+        string connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var http = request.HttpContext;
+        http.Response.Headers.CacheControl = "no-store";
+        var admitted = await gate.AdmitAsync(request, CredentialPermissions.Read, userId, connectionId);
+        if (admitted.Caller is not { } caller)
+        {
+            return admitted.Rejection!;
+        }
+
+        var minValidity = options.Value.DefaultMinValidity;
+        if (request.Query.TryGetValue("minValiditySeconds", out var raw))
+        {
+            if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > AccessTokenRequest.MaxMinValidity.TotalSeconds)
+            {
+                return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "minValiditySeconds is out of range.",
+                    $"minValiditySeconds must be a whole number from 0 to {AccessTokenRequest.MaxMinValidity.TotalSeconds}.");
+            }
+
+            minValidity = TimeSpan.FromSeconds(seconds);
+        }
+
+        var result = await tokens.GetAsync(
+            new AccessTokenRequest(userId, connectionId, minValidity, caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
+        if (result.Token is { } token)
+        {
+            return new OkObjectResult(new AccessTokenResponse(token.AccessToken, token.TokenType, token.ExpiresAt, string.Join(' ', token.Scopes), connectionId, token.ProviderId));
+        }
+
+        if (result.RetryAfter is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return result.Failure switch
+        {
+            TokenFailureReason.NotFound => ProblemResults.Create(http, StatusCodes.Status404NotFound, ProblemCodes.ConnectionNotFound, "No such connection."),
+            TokenFailureReason.ReauthorizationRequired => ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ReauthorizationRequired,
+                "The user must connect again.", "The provider no longer accepts this connection's grant (revoked or expired)."),
+            TokenFailureReason.ProviderRejected => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProviderRejected,
+                "The provider refused the refresh.", $"Provider error: {result.ErrorCode}. This is usually the service's client configuration."),
+            TokenFailureReason.Busy => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.RefreshBusy,
+                "The token is being refreshed.", "Retry shortly."),
+            _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
+                "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
+        };
+    }
+}

@@ -1,0 +1,26 @@
+using Credentials.Functions.Connections;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>What callers may see of a connection: never a token.</summary>
+public sealed record ConnectionMetadata(
+    string ConnectionId,
+    string Provider,
+    string Status,
+    IReadOnlyList<string> Scopes,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? LastRefreshSucceededAt,
+    DateTimeOffset? LastRefreshFailedAt,
+    DateTimeOffset? AccessTokenExpiresAt,
+    string? LastErrorCode)
+{
+    public static ConnectionMetadata From(ConnectionRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new(record.ConnectionId, record.ProviderId, record.Status.ToName(), record.Scopes, record.CreatedAt, record.UpdatedAt,
+            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode);
+    }
+}
+
+public sealed record ConnectionList(IReadOnlyList<ConnectionMetadata> Connections, string? ContinuationToken);

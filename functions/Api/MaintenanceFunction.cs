@@ -1,0 +1,25 @@
+using Credentials.Functions.Maintenance;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>Keeps tokens alive and valid on a schedule; see <see cref="MaintenanceRunner"/>. No RunOnStartup: every instance start would run it.</summary>
+public sealed partial class MaintenanceFunction(MaintenanceRunner runner, ILogger<MaintenanceFunction> logger)
+{
+    [Function("Maintenance")]
+    public async Task Run([TimerTrigger("%Maintenance:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        if (timer.IsPastDue)
+        {
+            // A missed schedule needs no catching up: the cursor carries the walk over, and a run is idempotent.
+            LogPastDue(logger);
+        }
+
+        await runner.RunAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Maintenance timer is past due; running once as usual")]
+    private static partial void LogPastDue(ILogger logger);
+}

@@ -1,0 +1,27 @@
+namespace Credentials.Functions.Api;
+
+/// <summary>Stable, machine-readable error codes. Clients branch on these; never rename one.</summary>
+public static class ProblemCodes
+{
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string InternalError = "internal_error";
+    public const string InvalidRequest = "invalid_request";
+    public const string InvalidIdentifier = "invalid_identifier";
+    public const string AuthenticationRequired = "authentication_required";
+    public const string InvalidToken = "invalid_token";
+    public const string Forbidden = "forbidden";
+    public const string AuthorizationUnavailable = "authorization_unavailable";
+    public const string ConnectionNotFound = "connection_not_found";
+    public const string UnknownProvider = "unknown_provider";
+    public const string InvalidScope = "invalid_scope";
+    public const string InvalidReturnUrl = "invalid_return_url";
+    public const string ProviderUnavailable = "provider_unavailable";
+    public const string ProviderRejected = "provider_rejected";
+    public const string ReauthorizationRequired = "reauthorization_required";
+    public const string RefreshBusy = "refresh_busy";
+    public const string AuditUnavailable = "audit_unavailable";
+    public const string StorageUnavailable = "storage_unavailable";
+    public const string InvalidCompletion = "invalid_completion";
+    public const string CompletionExpired = "completion_expired";
+}

@@ -1,0 +1,43 @@
+using Credentials.Functions.Api;
+using Credentials.Functions.Hosting;
+using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Hosting.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Hosting.Composition;
+
+/// <summary>
+/// The one composition of the service. The Functions worker and the dev host both call it, so both run the same graph.
+/// </summary>
+public static class CredentialsServiceCollectionExtensions
+{
+    public static IServiceCollection AddCredentialsService(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddOptions<ServiceOptions>()
+            .Bind(configuration.GetSection(ServiceOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+
+        services.AddSingleton(FunctionCatalog.ForAssembly(typeof(CredentialsServiceCollectionExtensions).Assembly));
+        services.AddSingleton<HttpInvocationGuard>();
+        services.AddSingleton<AllowedMethodsResolver>();
+
+        services.AddStorage(configuration);
+        services.AddAccessControl(configuration);
+        services.AddOAuthConnect(configuration);
+        services.AddRefresh(configuration);
+        services.AddMaintenance(configuration);
+        services.AddCredentialsTelemetry(configuration);
+        services.AddLogging(logging => logging.KeepSecretUrlsOutOfLogs().KeepLogsToWhatMatters(configuration));
+        return services;
+    }
+}

@@ -1,0 +1,20 @@
+using Credentials.Functions.Maintenance;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Hosting.Composition;
+
+internal static class MaintenanceServiceCollectionExtensions
+{
+    /// <summary>The maintenance walk behind the timer function.</summary>
+    public static IServiceCollection AddMaintenance(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<MaintenanceOptions, MaintenanceOptionsValidator>(configuration, MaintenanceOptions.SectionName);
+        services.AddMetrics();
+        services.AddSingleton<MaintenanceMetrics>();
+        services.AddSingleton<MaintenanceCursor>();
+        services.AddSingleton<MaintenanceRunner>();
+        return services;
+    }
+}

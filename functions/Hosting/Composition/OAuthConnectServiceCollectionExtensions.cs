@@ -1,0 +1,39 @@
+using Credentials.Functions.OAuthConnect;
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Hosting.Composition;
+
+internal static class OAuthConnectServiceCollectionExtensions
+{
+    /// <summary>Configured OAuth providers (presets applied), the client that talks to them, and the connect flow.</summary>
+    public static IServiceCollection AddOAuthConnect(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ProvidersOptions>()
+            .Configure(options => configuration.GetSection(ProvidersOptions.SectionName).Bind(options.Providers))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProvidersOptions>, ProvidersOptionsValidator>();
+        services.AddValidatedOptions<ConnectOptions, ConnectOptionsValidator>(configuration, ConnectOptions.SectionName);
+
+        // Each request sets its own deadline; the client-wide timeout would otherwise cut long retries short.
+        services.AddHttpClient(ProviderEndpointResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+
+        services.AddSingleton<ProviderCatalog>();
+        services.AddSingleton<ProviderEndpointResolver>();
+        services.AddSingleton<ProviderTokenClient>();
+        services.AddSingleton<ProviderMisconfiguration>();
+        services.AddSingleton<OAuthStateStore>();
+        services.AddSingleton<ReturnUrlPolicy>();
+        services.AddSingleton<ConnectionStarter>();
+        services.AddSingleton<OAuthCallbackHandler>();
+        services.AddSingleton<PendingConnectionStore>();
+        services.AddSingleton<ConnectionActivator>();
+        services.AddSingleton<ConnectionCompleter>();
+        services.AddSingleton<GrantRevoker>();
+        services.AddHostedService<CompletionModeWarning>();
+        return services;
+    }
+}

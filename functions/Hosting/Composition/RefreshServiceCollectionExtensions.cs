@@ -1,0 +1,22 @@
+using Credentials.Functions.Api;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Refresh;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Hosting.Composition;
+
+internal static class RefreshServiceCollectionExtensions
+{
+    /// <summary>The refresh engine, access-token hand-out and disconnect.</summary>
+    public static IServiceCollection AddRefresh(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<RefreshOptions, RefreshOptionsValidator>(configuration, RefreshOptions.SectionName);
+        services.AddSingleton<AccessTokenCache>();
+        services.AddSingleton<RefreshEngine>();
+        services.AddSingleton<AccessTokenService>();
+        services.AddSingleton<ConnectionRemover>();
+        return services;
+    }
+}

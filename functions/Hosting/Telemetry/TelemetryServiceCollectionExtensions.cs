@@ -1,0 +1,34 @@
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Credentials.Functions.Hosting.Telemetry;
+
+internal static class TelemetryServiceCollectionExtensions
+{
+    private const string AzureMonitorConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    public static IServiceCollection AddCredentialsTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        var openTelemetry = services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddSource(CredentialsTelemetry.SourceName))
+            .WithMetrics(metrics => metrics.AddMeter(CredentialsTelemetry.MeterName));
+
+        // Export only where a destination is configured; locally and in tests telemetry stays in process.
+        if (configuration[AzureMonitorConnectionStringSetting] is { Length: > 0 } connectionString)
+        {
+            openTelemetry.UseAzureMonitorExporter(exporter =>
+            {
+                exporter.ConnectionString = connectionString;
+                // Application Insights has local (key) auth disabled: ingestion authenticates with the managed identity.
+                exporter.Credential = new DefaultAzureCredential();
+            });
+        }
+
+        return services;
+    }
+}

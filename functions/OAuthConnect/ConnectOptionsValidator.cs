@@ -1,0 +1,29 @@
+using Credentials.Functions.Hosting.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.OAuthConnect;
+
+internal sealed class ConnectOptionsValidator : IValidateOptions<ConnectOptions>
+{
+    private const string Section = ConnectOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, ConnectOptions options)
+    {
+        var failures = new List<string>();
+        for (var i = 0; i < options.AllowedReturnUrls.Count; i++)
+        {
+            if (!ReturnUrlPolicy.IsUsableEntry(options.AllowedReturnUrls[i]))
+            {
+                failures.Add($"{SettingName.Of(Section, nameof(ConnectOptions.AllowedReturnUrls), i.ToString(System.Globalization.CultureInfo.InvariantCulture))} " +
+                    "must be an absolute https URL (http only on a loopback host) without query, fragment or user info.");
+            }
+        }
+
+        if (options.StateLifetime < TimeSpan.FromMinutes(1) || options.StateLifetime > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(ConnectOptions.StateLifetime))} must be from 00:01:00 to 01:00:00.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

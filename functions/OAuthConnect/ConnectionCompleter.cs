@@ -1,0 +1,99 @@
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Crypto;
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Logging;
+
+namespace Credentials.Functions.OAuthConnect;
+
+public enum CompletionStatus
+{
+    Completed,
+
+    /// <summary>No pending connection for this code, user and connection: never issued, already used, or not theirs.</summary>
+    InvalidCompletion,
+
+    CompletionExpired,
+}
+
+/// <summary>What a completion achieved; <see cref="Connection"/> is set when it completed.</summary>
+public sealed record CompletionResult(CompletionStatus Status, ConnectionRecord? Connection);
+
+/// <summary>
+/// Turns a pending connection into an active one for the user it was started for, who must present the one-time code
+/// the callback issued. A code is taken on first use whatever happens next; a pending connection that is presented by
+/// the wrong user, for the wrong connection or too late is discarded and its grant revoked at the provider.
+/// </summary>
+public sealed partial class ConnectionCompleter(
+    PendingConnectionStore pendings,
+    CredentialCipher cipher,
+    ConnectionActivator activator,
+    GrantRevoker revoker,
+    AuditLog audit,
+    TimeProvider time,
+    ILogger<ConnectionCompleter> logger)
+{
+    private const int MaxCompletionLength = 128;
+
+    public async Task<CompletionResult> CompleteAsync(
+        string callerId, string userId, string connectionId, string completionCode, string correlationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completionCode);
+        var pending = completionCode.Length is > 0 and <= MaxCompletionLength
+            ? await pendings.TakeAsync(PendingConnectionStore.HashOf(completionCode), cancellationToken)
+            : null;
+        var status = pending switch
+        {
+            null => CompletionStatus.InvalidCompletion,
+            _ when !string.Equals(pending.UserId, userId, StringComparison.Ordinal)
+                || !string.Equals(pending.ConnectionId, connectionId, StringComparison.Ordinal) => CompletionStatus.InvalidCompletion,
+            _ when pending.ExpiresAt <= time.GetUtcNow() => CompletionStatus.CompletionExpired,
+            _ => CompletionStatus.Completed,
+        };
+
+        if (status != CompletionStatus.Completed)
+        {
+            var revocation = pending is null ? null : await DiscardAsync(pending, cancellationToken);
+            LogCompletionRejected(logger, status);
+            await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, AuditActions.Connect,
+                status == CompletionStatus.CompletionExpired ? "completion_expired" : "completion_rejected", correlationId, time.GetUtcNow(), revocation), cancellationToken);
+            return new CompletionResult(status, null);
+        }
+
+        var tokens = new IssuedTokens(
+            await cipher.DecryptAsync(pending!.RefreshTokenEnvelope, pending.ContextFor(SecretField.RefreshToken), cancellationToken),
+            pending.AccessTokenEnvelope is null ? null : await cipher.DecryptAsync(pending.AccessTokenEnvelope, pending.ContextFor(SecretField.AccessToken), cancellationToken),
+            pending.AccessTokenExpiresAt,
+            pending.AccessTokenType);
+        var record = await activator.ActivateAsync(userId, connectionId, pending.ProviderId, pending.Scopes, tokens, cancellationToken);
+        LogCompleted(logger, pending.ProviderId);
+        await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, AuditActions.Connect, "connected", correlationId, time.GetUtcNow(),
+            $"{pending.ProviderId} completed; started by {pending.StartedBy}"), cancellationToken);
+        return new CompletionResult(CompletionStatus.Completed, record);
+    }
+
+    /// <summary>Removes pending connections that were never completed, revoking their grants. Returns how many.</summary>
+    public async Task<int> DiscardExpiredAsync(CancellationToken cancellationToken)
+    {
+        var discarded = 0;
+        await foreach (var pending in pendings.TakeExpiredAsync(time.GetUtcNow(), cancellationToken))
+        {
+            var revocation = await DiscardAsync(pending, cancellationToken);
+            await audit.AppendAsync(new AuditEvent("maintenance", pending.UserId, pending.ConnectionId, AuditActions.Connect, "completion_expired",
+                "maintenance", time.GetUtcNow(), revocation), cancellationToken);
+            discarded++;
+        }
+
+        return discarded;
+    }
+
+    /// <summary>The row is already gone; what is left is to make the provider forget the grant too.</summary>
+    private Task<string> DiscardAsync(PendingConnection pending, CancellationToken cancellationToken) =>
+        revoker.RevokeAsync(pending.ProviderId, token => cipher.DecryptAsync(pending.RefreshTokenEnvelope, pending.ContextFor(SecretField.RefreshToken), token), cancellationToken);
+
+    [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "Pending connection to provider {ProviderId} completed by its user")]
+    private static partial void LogCompleted(ILogger logger, string providerId);
+
+    [LoggerMessage(EventId = 5111, Level = LogLevel.Warning, Message = "Connection completion rejected: {Status}")]
+    private static partial void LogCompletionRejected(ILogger logger, CompletionStatus status);
+}

@@ -1,0 +1,33 @@
+namespace Credentials.Functions.Refresh;
+
+/// <summary>
+/// What a refresh must achieve for one connection. The condition is re-checked against the stored record under the lease,
+/// so a refresh another caller or instance already made is used instead of repeated.
+/// </summary>
+/// <param name="MinValidity">The access token must stay valid this long.</param>
+/// <param name="RefreshedSince">Keep-alive: also refresh unless the last successful refresh is at or after this instant.</param>
+/// <param name="Trigger">Who asked, for the audit log: the caller id, or <c>maintenance</c>.</param>
+/// <param name="KnownRecord">
+/// A copy of the record the caller has just read (the maintenance walk's page), used for the first round instead of a
+/// point read. Every write that follows is conditional on its ETag, so a stale copy costs one rejected write and a
+/// fresh read, never a wrong result.
+/// </param>
+public sealed record RefreshDemand(
+    string UserId,
+    string ConnectionId,
+    TimeSpan MinValidity,
+    DateTimeOffset? RefreshedSince,
+    string Trigger,
+    string CorrelationId,
+    Connections.ConnectionRecord? KnownRecord = null);
+
+/// <summary>
+/// The outcome of a refresh: the stored record with a usable access token, or why there is none. <see cref="Refreshed"/>
+/// is true only for the caller whose call made the provider request (not for callers that joined it).
+/// </summary>
+public sealed record RefreshResult(
+    Connections.ConnectionRecord? Record,
+    TokenFailureReason? Failure,
+    bool Refreshed,
+    TimeSpan? RetryAfter = null,
+    string? ErrorCode = null);
