@@ -29,7 +29,7 @@ test_status=$?
 echo "test.sh: building and linting every Bicep file"
 # Infrastructure: build and lint every Bicep file with the Bicep CLI that the test project restores from NuGet.
 # bicepconfig.json raises linter findings to errors; any remaining warning fails this step too.
-bicep="$(dotnet msbuild tests/Credentials.Tests/Credentials.Tests.csproj -getProperty:BicepCliPath)"
+bicep="$(dotnet msbuild tests/Credentials.IntegrationTests/Credentials.IntegrationTests.csproj -getProperty:BicepCliPath)"
 bicep_status=0
 bicep_out=$(mktemp -d)
 for file in infra/main.bicep infra/app/*.bicep; do

@@ -1,4 +1,4 @@
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 internal static class RepositoryPaths
 {

@@ -4,7 +4,7 @@ using Credentials.Functions.Crypto.KeySources;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 internal static class TestKeys
 {

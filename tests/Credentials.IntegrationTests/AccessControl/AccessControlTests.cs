@@ -7,7 +7,7 @@ using System.Text.Json;
 using Credentials.AuthressLocal;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using NSec.Cryptography;
 

@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Credentials.AuthorizationSetup;
 using Credentials.AuthressLocal;
-using Credentials.Functions.Authorization.Authress;
-using Credentials.Tests.Infrastructure;
+using Credentials.Functions.AccessControl.Authress;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Options;
 using NSec.Cryptography;
 

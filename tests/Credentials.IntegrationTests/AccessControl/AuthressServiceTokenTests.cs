@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Credentials.AuthressLocal;
-using Credentials.Functions.Authorization.Authress;
-using Credentials.Tests.Infrastructure;
+using Credentials.Functions.AccessControl.Authress;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using NSec.Cryptography;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Credentials.AuthressLocal;
-using Credentials.Functions.Authentication;
-using Credentials.Tests.Infrastructure;
+using Credentials.Functions.AccessControl;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using NSec.Cryptography;
 
@@ -110,7 +110,10 @@ public sealed class CallerTokenHardeningTests(AzuriteFixture azurite) : IAsyncLi
         var now = DateTimeOffset.UtcNow;
         var token = _authress.MintCustomToken(new Dictionary<string, object>
         {
-            ["iss"] = $"{origin}/v1/clients/{Reader}", ["sub"] = Reader, ["iat"] = now.ToUnixTimeSeconds(), ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
+            ["iss"] = $"{origin}/v1/clients/{Reader}",
+            ["sub"] = Reader,
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
         });
 
         using var first = await ListAsync(token, host);
@@ -136,7 +139,11 @@ public sealed class CallerTokenHardeningTests(AzuriteFixture azurite) : IAsyncLi
         var now = DateTimeOffset.UtcNow;
         var token = _authress.MintCustomToken(new Dictionary<string, object>
         {
-            ["iss"] = issuer, ["sub"] = "workload-1", ["aud"] = "api://credentials-service", ["iat"] = now.ToUnixTimeSeconds(), ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
+            ["iss"] = issuer,
+            ["sub"] = "workload-1",
+            ["aud"] = "api://credentials-service",
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
         });
 
         using var response = await ListAsync(token, host);

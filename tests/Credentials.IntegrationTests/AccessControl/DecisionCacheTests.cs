@@ -1,5 +1,5 @@
 using Credentials.AuthressLocal;
-using Credentials.Functions.Authorization;
+using Credentials.Functions.AccessControl;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

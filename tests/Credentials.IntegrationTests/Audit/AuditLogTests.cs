@@ -1,12 +1,13 @@
 using Azure.Data.Tables;
 using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Tests.Storage;
+namespace Credentials.Tests.Audit;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class AuditLogTests(AzuriteFixture azurite)
@@ -145,7 +146,7 @@ public sealed class AuditLogTests(AzuriteFixture azurite)
             var buffer = new AuditBuffer(options);
             var meters = new TestMeterFactory();
             var writer = new AuditWriter(buffer, tables, options, meters, NullLogger<AuditWriter>.Instance);
-            var metrics = new MetricCollector<long>(meters, Credentials.Functions.Observability.CredentialsTelemetry.MeterName, "credentials.audit.dropped");
+            var metrics = new MetricCollector<long>(meters, Credentials.Functions.Hosting.Telemetry.CredentialsTelemetry.MeterName, "credentials.audit.dropped");
             await writer.StartAsync(CancellationToken.None);
             var table = azurite.CreateServiceClient().GetTableClient(name);
             await table.CreateIfNotExistsAsync();

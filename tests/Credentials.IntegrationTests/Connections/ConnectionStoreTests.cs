@@ -3,9 +3,9 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Credentials.Functions.Connections;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 
-namespace Credentials.Tests.Storage;
+namespace Credentials.Tests.Connections;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class ConnectionStoreTests(AzuriteFixture azurite)

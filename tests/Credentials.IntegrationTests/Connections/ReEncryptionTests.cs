@@ -1,7 +1,7 @@
 using Credentials.Functions.Connections;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 
-namespace Credentials.Tests.Storage;
+namespace Credentials.Tests.Connections;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class ReEncryptionTests(AzuriteFixture azurite)

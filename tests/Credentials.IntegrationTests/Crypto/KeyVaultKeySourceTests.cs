@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Credentials.Functions.Crypto;
 using Credentials.Functions.Crypto.KeySources;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using Credentials.Functions.Composition;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Composition;
 using Credentials.Functions.Storage;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

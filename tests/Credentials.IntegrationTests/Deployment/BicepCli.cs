@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Deployment;
 

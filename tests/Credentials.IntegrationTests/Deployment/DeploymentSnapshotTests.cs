@@ -180,7 +180,7 @@ public sealed class DeploymentSnapshotTests
 
     /// <summary>Every instrument name the app's source creates (a query over a name nobody emits would show nothing, forever).</summary>
     private static HashSet<string> EmittedMetricNames() => Directory
-        .EnumerateFiles(Path.Combine(Credentials.Tests.Infrastructure.RepositoryPaths.Root, "functions"), "*.cs", SearchOption.AllDirectories)
+        .EnumerateFiles(Path.Combine(Credentials.Tests.Support.RepositoryPaths.Root, "functions"), "*.cs", SearchOption.AllDirectories)
         .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
         .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "Create(?:Counter|Histogram|ObservableGauge)<[a-z]+>\\(\"(credentials\\.[a-z_.]+)\"")
             .Select(m => m.Groups[1].Value))

@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using Azure.Security.KeyVault.Secrets;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Tests.Storage;
+namespace Credentials.Tests.Hosting;
 
 /// <summary>The app's own composition, as the dev host builds it, wired to Azurite and the local Key Vault endpoint.</summary>
 [Collection(AzuriteGroup.Name)]

@@ -1,9 +1,9 @@
 using Credentials.DevHost;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Tests.Foundation;
+namespace Credentials.Tests.Hosting;
 
 public sealed class DevHostTests
 {

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Tests.Foundation;
+namespace Credentials.Tests.Hosting;
 
 public sealed class HttpPipelineTests : IAsyncLifetime
 {

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Credentials.Tests.Foundation;
+namespace Credentials.Tests.Hosting;
 
 /// <summary>Functions that exist only in tests, served by the dev host next to the app's own.</summary>
 public sealed class ProbeFunctions(ProbeTimerLog timerLog)

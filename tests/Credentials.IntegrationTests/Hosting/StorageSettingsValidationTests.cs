@@ -1,7 +1,7 @@
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Tests.Foundation;
+namespace Credentials.Tests.Hosting;
 
 public sealed class StorageSettingsValidationTests
 {

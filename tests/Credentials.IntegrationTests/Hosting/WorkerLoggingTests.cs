@@ -1,12 +1,12 @@
-using Credentials.Functions.Composition;
-using Credentials.Tests.Infrastructure;
+using Credentials.Functions.Hosting.Composition;
+using Credentials.Tests.Support;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Credentials.Tests.Foundation;
+namespace Credentials.Tests.Hosting;
 
 /// <summary>
 /// The composition the real Functions worker runs (Program.cs), built but not started: its logging pipeline drops the
@@ -35,7 +35,7 @@ public sealed class WorkerLoggingTests
 
         LogWithUrl(loggers.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics"), "/api/oauth/callback/sandbox?" + Secret, null);
         LogWithUrl(loggers.CreateLogger("Microsoft.AspNetCore.Mvc.Infrastructure.RedirectResultExecutor"), "https://app.example.com/?" + Secret, null);
-        LogAuthorized(loggers.CreateLogger("Credentials.Functions.Connect.OAuthCallbackHandler"), null);
+        LogAuthorized(loggers.CreateLogger("Credentials.Functions.OAuthConnect.OAuthCallbackHandler"), null);
 
         Assert.DoesNotContain(logs.Messages, m => m.Contains("SECRET", StringComparison.Ordinal));
         Assert.Contains(logs.Messages, m => m.Contains("authorized", StringComparison.Ordinal));

@@ -1,9 +1,9 @@
 using System.Text.Json;
+using Credentials.Functions.Api;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Functions;
 using Credentials.Functions.Maintenance;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -73,9 +73,9 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
         await stack.EditAsync(User, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
         var scanned = await stack.RecordAsync(User, "mail");
         await stack.EditAsync(User, "mail", r => r with { LastUsedAt = DateTimeOffset.UtcNow });
-        var engine = stack.Host.Services.GetRequiredService<Credentials.Functions.Tokens.RefreshEngine>();
+        var engine = stack.Host.Services.GetRequiredService<Credentials.Functions.Refresh.RefreshEngine>();
 
-        var result = await engine.RefreshAsync(new Credentials.Functions.Tokens.RefreshDemand(User, "mail", TimeSpan.Zero,
+        var result = await engine.RefreshAsync(new Credentials.Functions.Refresh.RefreshDemand(User, "mail", TimeSpan.Zero,
             scanned.LastRefreshSucceededAt!.Value.AddTicks(1), "maintenance", "test", KnownRecord: scanned), CancellationToken.None);
 
         Assert.Null(result.Failure);

@@ -1,12 +1,12 @@
 using System.Net;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Maintenance;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Credentials.Tests.Connect;
+namespace Credentials.Tests.OAuthConnect;
 
 /// <summary>
 /// The completion step that binds a connection to the user who consented: the callback stores tokens as pending, and

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Credentials.Functions.Connections;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Tests.Connect;
+namespace Credentials.Tests.OAuthConnect;
 
 /// <summary>The connect flow end to end: dev host, Azurite, local Authress and the sandbox OAuth provider over HTTP.</summary>
 [Collection(AzuriteGroup.Name)]

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Playwright;
 
-namespace Credentials.Tests.Browser;
+namespace Credentials.Tests.OAuthConnect;
 
 /// <summary>
 /// The pages a person sees, in a real browser: the sandbox's consent page, the callback's redirect or result page, and

@@ -1,9 +1,9 @@
 using System.Net;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Credentials.Tests.Connect;
+namespace Credentials.Tests.OAuthConnect;
 
 [Collection(AzuriteGroup.Name)]
 public sealed class ExpiredStateTests(AzuriteFixture azurite)

@@ -1,9 +1,9 @@
 using Credentials.Functions.Connections;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Credentials.Tests.Connect;
+namespace Credentials.Tests.OAuthConnect;
 
 /// <summary>A connect and its completion, a token hand-out and a refresh leave no code, state, completion code or token in the app's logs.</summary>
 [Collection(AzuriteGroup.Name)]

@@ -1,8 +1,8 @@
 using Credentials.Functions.Providers;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Tests.Connect;
+namespace Credentials.Tests.Providers;
 
 /// <summary>Presets fill in what each provider needs; bad provider settings stop start-up naming the setting.</summary>
 public sealed class ProviderConfigurationTests
@@ -66,14 +66,14 @@ public sealed class ProviderConfigurationTests
     {
         static TimeSpan Parse(string value) => TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
 
-        Assert.Equal(Parse(expected), Credentials.Functions.Tokens.RefreshLease.For(Parse(configured), grace is null ? null : Parse(grace)));
+        Assert.Equal(Parse(expected), Credentials.Functions.Refresh.RefreshLease.For(Parse(configured), grace is null ? null : Parse(grace)));
     }
 
     [Fact]
     public void A_lease_plans_the_provider_call_in_its_first_half_gives_up_a_stalled_write_in_time_to_renew_once()
     {
         var t0 = DateTimeOffset.UnixEpoch;
-        var lease = new Credentials.Functions.Tokens.RefreshLease(t0, TimeSpan.FromSeconds(5));
+        var lease = new Credentials.Functions.Refresh.RefreshLease(t0, TimeSpan.FromSeconds(5));
 
         Assert.Equal(t0.AddSeconds(2.5), lease.ProviderDeadline);
         // 5 s lease, 0.5 s margin, 1.25 s kept for a renewal: a write started at 0.1 s may take 3.15 s.

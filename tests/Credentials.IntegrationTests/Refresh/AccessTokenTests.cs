@@ -4,10 +4,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Tests.Tokens;
+namespace Credentials.Tests.Refresh;
 
 /// <summary>
 /// The access-token API and the refresh engine against the sandbox provider with rotating refresh tokens and reuse

@@ -8,11 +8,11 @@ using Azure.Storage.Queues;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Events;
 using Credentials.Functions.Maintenance;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Credentials.Tests.Tokens;
+namespace Credentials.Tests.Refresh;
 
 /// <summary>
 /// Crashes, stalls and outages in the middle of a refresh or a status change, reproduced against Azurite and the

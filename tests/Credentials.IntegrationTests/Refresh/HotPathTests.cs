@@ -2,10 +2,10 @@ using System.Net;
 using Azure.Core;
 using Azure.Data.Tables;
 using Credentials.AuthressLocal;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Tests.Tokens;
+namespace Credentials.Tests.Refresh;
 
 /// <summary>
 /// What handing out a cached token costs in remote calls, counted where they leave the process: Table Storage at the

@@ -1,7 +1,8 @@
 using Azure;
 using Azure.Data.Tables;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Tests.Storage;

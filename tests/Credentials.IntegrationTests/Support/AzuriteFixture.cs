@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>
 /// In-memory Azurite table and queue services per test collection, each started on port 0 and asked which port it bound,

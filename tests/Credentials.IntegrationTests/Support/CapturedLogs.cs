@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>Every log message a host writes (formatted, with its exception), for tests that check what is never logged.</summary>
 internal sealed class CapturedLogs : ILoggerProvider

@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>
 /// Debian's chromium, driven by Playwright: its own browser download cannot run offline, so the browser comes from the

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using NSec.Cryptography;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>
 /// The app as deployed, locally: the dev host on a known loopback port, Azurite tables unique to this stack, the local

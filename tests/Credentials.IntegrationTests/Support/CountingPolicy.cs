@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>Counts the requests an Azure SDK client sends, by method and path, for tests of what a code path costs.</summary>
 internal sealed class CountingPolicy : HttpPipelineSynchronousPolicy

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>
 /// A Key Vault secrets endpoint on 127.0.0.1 over HTTPS with a throwaway certificate: the bearer challenge, secret

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>
 /// Loopback ports that are owned from the moment their number is known. A port picked as "free", released and bound

@@ -4,7 +4,7 @@ using Credentials.DevHost;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>The dev host serving the app on Kestrel at a loopback port the OS picked, with an HttpClient pointed at it.</summary>
 internal sealed class RunningDevHost : IAsyncDisposable

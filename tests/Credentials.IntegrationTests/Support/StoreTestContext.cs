@@ -2,12 +2,12 @@ using Azure.Data.Tables;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
 using Credentials.Functions.Events;
-using Microsoft.Extensions.DependencyInjection;
 using Credentials.Functions.Storage;
-using Credentials.Tests.Infrastructure;
+
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Credentials.Tests.Storage;
+namespace Credentials.Tests.Support;
 
 /// <summary>A store over its own Azurite tables with its own local master keys.</summary>
 internal sealed class StoreTestContext : IDisposable

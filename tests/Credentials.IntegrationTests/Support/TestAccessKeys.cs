@@ -1,6 +1,6 @@
 using NSec.Cryptography;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 /// <summary>Authress-format service-client access keys made fresh for a test, with their public keys.</summary>
 internal static class TestAccessKeys

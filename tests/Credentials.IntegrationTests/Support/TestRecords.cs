@@ -1,6 +1,6 @@
 using Credentials.Functions.Connections;
 
-namespace Credentials.Tests.Infrastructure;
+namespace Credentials.Tests.Support;
 
 internal static class TestRecords
 {

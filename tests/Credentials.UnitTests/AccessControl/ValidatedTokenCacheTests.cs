@@ -1,4 +1,4 @@
-using Credentials.Functions.Authentication;
+using Credentials.Functions.AccessControl;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Credentials.Tests.AccessControl;

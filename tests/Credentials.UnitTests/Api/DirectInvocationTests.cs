@@ -1,9 +1,9 @@
-using Credentials.Functions.Functions;
-using Credentials.Functions.Http.Routing;
+using Credentials.Functions.Api;
+using Credentials.Functions.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
-namespace Credentials.Tests.Foundation;
+namespace Credentials.Tests.Api;
 
 /// <summary>The same function classes called directly, without any host.</summary>
 public sealed class DirectInvocationTests

@@ -1,9 +1,9 @@
 using System.Reflection;
 using System.Text.Json;
-using Credentials.Functions.Composition;
-using Credentials.Functions.Http.Problems;
-using Credentials.Functions.Http.Routing;
-using Credentials.Tests.Infrastructure;
+using Credentials.Functions.Api;
+using Credentials.Functions.Hosting;
+using Credentials.Functions.Hosting.Composition;
+using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Api;
 

@@ -1,5 +1,5 @@
 using Credentials.Functions.Crypto;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Crypto;
 

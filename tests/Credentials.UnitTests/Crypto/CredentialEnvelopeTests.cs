@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Credentials.Functions.Crypto;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Crypto;
 

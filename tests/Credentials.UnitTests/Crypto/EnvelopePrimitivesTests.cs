@@ -1,6 +1,6 @@
 using System.Text;
 using Credentials.Functions.Crypto;
-using Credentials.Tests.Infrastructure;
+using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Crypto;
 

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Credentials.Tests.Connect;
+namespace Credentials.Tests.Providers;
 
 /// <summary>How token responses are read, including the providers that bend RFC 6749 (unit level: canned HTTP responses).</summary>
 public sealed class ProviderTokenResponseTests
