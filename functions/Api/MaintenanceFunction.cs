@@ -20,6 +20,6 @@ public sealed partial class MaintenanceFunction(MaintenanceRunner runner, ILogge
         await runner.RunAsync(cancellationToken);
     }
 
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Information, Message = "Maintenance timer is past due; running once as usual")]
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Maintenance timer is past due; running once as usual")]
     private static partial void LogPastDue(ILogger logger);
 }

@@ -19,7 +19,7 @@ internal sealed partial class CompletionModeWarning(IOptions<ConnectOptions> opt
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 5120, Level = LogLevel.Warning, Message = "Connect:Completion is Callback: the OAuth callback activates connections without their user " +
+    [LoggerMessage(EventId = 3130, Level = LogLevel.Warning, Message = "Connect:Completion is Callback: the OAuth callback activates connections without their user " +
         "completing them, so an authorization link started for one user and opened by another links the second person's account to the first user. " +
         "Use it only where starting and consenting always happen inside one first-party app session")]
     private static partial void LogCallbackCompletion(ILogger logger);

@@ -94,6 +94,6 @@ public sealed partial class ConnectionActivator(
         }
     }
 
-    [LoggerMessage(EventId = 3300, Level = LogLevel.Information, Message = "A reconnect replaced a {ProviderId} grant; the replaced refresh token: {Revocation}")]
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "A reconnect replaced a {ProviderId} grant; the replaced refresh token: {Revocation}")]
     private static partial void LogReplacedGrant(ILogger logger, string providerId, string revocation);
 }

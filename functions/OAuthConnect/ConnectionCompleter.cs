@@ -91,9 +91,9 @@ public sealed partial class ConnectionCompleter(
     private Task<string> DiscardAsync(PendingConnection pending, CancellationToken cancellationToken) =>
         revoker.RevokeAsync(pending.ProviderId, token => cipher.DecryptAsync(pending.RefreshTokenEnvelope, pending.ContextFor(SecretField.RefreshToken), token), cancellationToken);
 
-    [LoggerMessage(EventId = 5110, Level = LogLevel.Information, Message = "Pending connection to provider {ProviderId} completed by its user")]
+    [LoggerMessage(EventId = 3120, Level = LogLevel.Information, Message = "Pending connection to provider {ProviderId} completed by its user")]
     private static partial void LogCompleted(ILogger logger, string providerId);
 
-    [LoggerMessage(EventId = 5111, Level = LogLevel.Warning, Message = "Connection completion rejected: {Status}")]
+    [LoggerMessage(EventId = 3121, Level = LogLevel.Warning, Message = "Connection completion rejected: {Status}")]
     private static partial void LogCompletionRejected(ILogger logger, CompletionStatus status);
 }

@@ -150,9 +150,9 @@ public sealed partial class OAuthCallbackHandler(
         return new CallbackOutcome(error, state, providerId);
     }
 
-    [LoggerMessage(EventId = 5100, Level = LogLevel.Information, Message = "Connection to provider {ProviderId} authorized: {Disposition}")]
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Information, Message = "Connection to provider {ProviderId} authorized: {Disposition}")]
     private static partial void LogAuthorized(ILogger logger, string providerId, string disposition);
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "OAuth callback for provider {ProviderId} rejected: {ErrorCode}")]
+    [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "OAuth callback for provider {ProviderId} rejected: {ErrorCode}")]
     private static partial void LogCallbackRejected(ILogger logger, string providerId, string errorCode);
 }

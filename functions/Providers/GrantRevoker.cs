@@ -53,6 +53,6 @@ public sealed partial class GrantRevoker(
             ? Task.FromResult("not_revoked:revocation_ends_grant")
             : RevokeAsync(providerId, _ => ValueTask.FromResult(refreshToken), cancellationToken);
 
-    [LoggerMessage(EventId = 6100, Level = LogLevel.Warning, Message = "Could not revoke a {ProviderId} token: provider metadata unavailable; discarding it anyway")]
+    [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Could not revoke a {ProviderId} token: provider metadata unavailable; discarding it anyway")]
     private static partial void LogRevocationSkipped(ILogger logger, string providerId);
 }
