@@ -40,6 +40,14 @@ done
 rm -rf "$bicep_out"
 [ "$bicep_status" -eq 0 ] && echo "bicep: build and lint clean for infra/main.bicep and infra/app/*.bicep"
 
-EXTRA_FAILED="$bicep_status" node tools/scripts/test-summary.mjs TestResults
+echo "test.sh: checking code style (dotnet format --verify-no-changes)"
+format_status=0
+if ! dotnet format CredentialsFunctions.sln --verify-no-changes --no-restore; then
+  echo "format: run 'dotnet format CredentialsFunctions.sln' and commit the result"; format_status=1
+else
+  echo "format: no changes needed"
+fi
+
+EXTRA_FAILED="$((bicep_status + format_status))" node tools/scripts/test-summary.mjs TestResults
 summary_status=$?
-[ "$test_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$bicep_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$bicep_status" -eq 0 ] && [ "$format_status" -eq 0 ]
