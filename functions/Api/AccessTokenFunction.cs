@@ -11,9 +11,10 @@ using Microsoft.Extensions.Options;
 namespace Credentials.Functions.Api;
 
 /// <summary>The service's main job: a fresh access token of a user's connection, for a caller with <c>credentials:read</c>.</summary>
-public sealed class AccessTokenFunction(CredentialRequestGate gate, AccessTokenService tokens, IOptions<RefreshOptions> options)
+public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<RefreshOptions> options)
 {
     [Function("GetAccessToken")]
+    [RequiresPermission(CredentialPermissions.Read)]
     public async Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections/{connectionId}/access-token")] HttpRequest request,
         string userId,
@@ -21,12 +22,7 @@ public sealed class AccessTokenFunction(CredentialRequestGate gate, AccessTokenS
     {
         ArgumentNullException.ThrowIfNull(request);
         var http = request.HttpContext;
-        http.Response.Headers.CacheControl = "no-store";
-        var admitted = await gate.AdmitAsync(request, CredentialPermissions.Read, userId, connectionId);
-        if (admitted.Caller is not { } caller)
-        {
-            return admitted.Rejection!;
-        }
+        var admitted = AdmittedCaller.Of(request);
 
         var minValidity = options.Value.DefaultMinValidity;
         if (request.Query.TryGetValue("minValiditySeconds", out var raw))
@@ -41,7 +37,7 @@ public sealed class AccessTokenFunction(CredentialRequestGate gate, AccessTokenS
         }
 
         var result = await tokens.GetAsync(
-            new AccessTokenRequest(userId, connectionId, minValidity, caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
+            new AccessTokenRequest(userId, connectionId, minValidity, admitted.Caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
         if (result.Token is { } token)
         {
             return new OkObjectResult(new AccessTokenResponse(token.AccessToken, token.TokenType, token.ExpiresAt, string.Join(' ', token.Scopes), connectionId, token.ProviderId));

@@ -9,22 +9,18 @@ using Microsoft.Azure.Functions.Worker;
 namespace Credentials.Functions.Api;
 
 /// <summary>The connect flow: start an authorization for a user, and receive the provider's redirect back.</summary>
-public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStarter starter, OAuthCallbackHandler callbacks, ConnectionCompleter completer)
+public sealed class ConnectFunctions(ConnectionStarter starter, OAuthCallbackHandler callbacks, ConnectionCompleter completer)
 {
     private const int MaxBodyBytes = 16 * 1024;
 
     [Function("StartConnection")]
+    [RequiresPermission(CredentialPermissions.Create)]
     public async Task<IActionResult> Start(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/connections")] HttpRequest request,
         string userId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var admitted = await gate.AdmitAsync(request, CredentialPermissions.Create, userId, null);
-        if (admitted.Caller is not { } caller)
-        {
-            return admitted.Rejection!;
-        }
-
+        var caller = AdmittedCaller.Of(request).Caller;
         var http = request.HttpContext;
         if (await ReadJsonAsync<StartConnectionRequest>(request.Body, http.RequestAborted) is not { } body)
         {
@@ -43,7 +39,6 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
             return ProblemResults.Create(http, rejection.Status, rejection.Code, rejection.Title, rejection.Detail);
         }
 
-        http.Response.Headers.CacheControl = "no-store";
         return new ObjectResult(result.Started) { StatusCode = StatusCodes.Status201Created };
     }
 
@@ -63,18 +58,14 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
 
     /// <summary>The user finishes a pending connection with the one-time code the callback gave their browser.</summary>
     [Function("CompleteConnection")]
+    [RequiresPermission(CredentialPermissions.CompleteOwn)]
     public async Task<IActionResult> Complete(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/connections/{connectionId}/complete")] HttpRequest request,
         string userId,
         string connectionId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var admitted = await gate.AdmitAsync(request, CredentialPermissions.CompleteOwn, userId, connectionId);
-        if (admitted.Caller is not { } caller)
-        {
-            return admitted.Rejection!;
-        }
-
+        var caller = AdmittedCaller.Of(request).Caller;
         var http = request.HttpContext;
         if ((await ReadJsonAsync<CompleteConnectionRequest>(request.Body, http.RequestAborted))?.Completion is not { Length: > 0 } completion)
         {
@@ -83,7 +74,6 @@ public sealed class ConnectFunctions(CredentialRequestGate gate, ConnectionStart
         }
 
         var result = await completer.CompleteAsync(caller.Id, userId, connectionId, completion, CorrelationId.Establish(http), http.RequestAborted);
-        http.Response.Headers.CacheControl = "no-store";
         return result switch
         {
             { Connection: { } record } => new OkObjectResult(ConnectionMetadata.From(record)),

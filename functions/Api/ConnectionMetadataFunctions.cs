@@ -9,23 +9,18 @@ using Microsoft.Azure.Functions.Worker;
 namespace Credentials.Functions.Api;
 
 /// <summary>Connection metadata (provider, status, scopes, timestamps) for callers with <c>credentials:list</c> or self-service.</summary>
-public sealed class ConnectionMetadataFunctions(CredentialRequestGate gate, ConnectionStore store)
+public sealed class ConnectionMetadataFunctions(ConnectionStore store)
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 200;
 
     [Function("ListConnections")]
+    [RequiresPermission(CredentialPermissions.List)]
     public async Task<IActionResult> List(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections")] HttpRequest request,
         string userId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var admitted = await gate.AdmitAsync(request, CredentialPermissions.List, userId, null);
-        if (admitted.Rejection is { } rejection)
-        {
-            return rejection;
-        }
-
         var pageSize = DefaultPageSize;
         if (request.Query.TryGetValue("pageSize", out var raw) && (!int.TryParse(raw, out pageSize) || pageSize is < 1 or > MaxPageSize))
         {
@@ -35,25 +30,18 @@ public sealed class ConnectionMetadataFunctions(CredentialRequestGate gate, Conn
 
         var page = await store.ListByUserAsync(userId, pageSize, request.Query["continuationToken"].ToString() is { Length: > 0 } token ? token : null,
             request.HttpContext.RequestAborted);
-        request.HttpContext.Response.Headers.CacheControl = "no-store";
         return new OkObjectResult(new ConnectionList(page.Items.Select(ConnectionMetadata.From).ToList(), page.ContinuationToken));
     }
 
     [Function("GetConnection")]
+    [RequiresPermission(CredentialPermissions.List)]
     public async Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections/{connectionId}")] HttpRequest request,
         string userId,
         string connectionId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var admitted = await gate.AdmitAsync(request, CredentialPermissions.List, userId, connectionId);
-        if (admitted.Rejection is { } rejection)
-        {
-            return rejection;
-        }
-
         var record = await store.GetAsync(userId, connectionId, request.HttpContext.RequestAborted);
-        request.HttpContext.Response.Headers.CacheControl = "no-store";
         return record is null
             ? ProblemResults.Create(request.HttpContext, StatusCodes.Status404NotFound, ProblemCodes.ConnectionNotFound, "No such connection.")
             : new OkObjectResult(ConnectionMetadata.From(record));

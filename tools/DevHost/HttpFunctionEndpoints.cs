@@ -20,6 +20,12 @@ internal static class HttpFunctionEndpoints
             var pattern = string.IsNullOrEmpty(routePrefix) ? function.Route : $"{routePrefix}/{function.Route.TrimStart('/')}";
             endpoints.MapMethods(pattern, function.HttpMethods, async http =>
                 {
+                    var admission = http.RequestServices.GetRequiredService<CallerAdmission>();
+                    if (!await admission.AdmitAsync(http, function.Method, name => http.Request.RouteValues.TryGetValue(name, out var value) ? value?.ToString() : null))
+                    {
+                        return;
+                    }
+
                     var arguments = binders.Select(bind => bind(http)).ToArray();
                     var result = await FunctionInvoker.InvokeAsync(function.Method, http.RequestServices, arguments);
                     await WriteResultAsync(http, result);

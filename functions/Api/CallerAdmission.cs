@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>
+/// The admit prelude of every credential endpoint, run before the function: <c>Cache-Control: no-store</c>, then
+/// <see cref="CredentialRequestGate"/> (401, 400, 403 or 503 answered here), then the caller handed to the function as
+/// <see cref="AdmittedCaller"/>. Functions without <see cref="RequiresPermissionAttribute"/> pass straight through.
+/// </summary>
+public sealed class CallerAdmission(CredentialRequestGate gate)
+{
+    private static readonly ConcurrentDictionary<MethodInfo, RequiresPermissionAttribute?> Requirements = new();
+
+    /// <summary>True when the function may run; false when the refusal has been written to the response.</summary>
+    /// <param name="routeValue">The request's route value of that name, or null.</param>
+    public async Task<bool> AdmitAsync(HttpContext http, MethodInfo function, Func<string, string?> routeValue)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(function);
+        ArgumentNullException.ThrowIfNull(routeValue);
+        if (Requirements.GetOrAdd(function, static method => method.GetCustomAttribute<RequiresPermissionAttribute>()) is not { } requirement)
+        {
+            return true;
+        }
+
+        http.Response.Headers.CacheControl = "no-store";
+        var admitted = await gate.AdmitAsync(http.Request, requirement.Permission, routeValue("userId") ?? string.Empty, routeValue("connectionId"));
+        if (admitted.Caller is { } caller)
+        {
+            http.Features.Set(new AdmittedCaller(caller, admitted.AllowedBecause));
+            return true;
+        }
+
+        await admitted.Rejection!.ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+        return false;
+    }
+}
