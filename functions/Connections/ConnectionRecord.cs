@@ -63,6 +63,9 @@ public sealed record ConnectionRecord
 
     public EncryptionContext ContextFor(SecretField field) => new(SecretScope, UserId, ConnectionId, field);
 
+    // The record's state transitions. Each is pure (a new copy, nothing stored); the caller persists the result with the
+    // status event it causes (ConnectionStatusEvent.Between) and then audits and logs it.
+
     /// <summary>
     /// The record after the provider issued fresh tokens (a refresh or a reconnect): active, every failure and cooldown
     /// forgotten, the lease released. The caller still puts the new tokens in.
@@ -79,4 +82,62 @@ public sealed record ConnectionRecord
         LeaseOwner = null,
         LeaseExpiresAt = null,
     };
+
+    /// <summary>A refresh succeeded: healthy, one more attempt counted, the scopes the provider granted (kept when it did not say).</summary>
+    public ConnectionRecord Refreshed(DateTimeOffset now, IReadOnlyList<string>? grantedScopes) => Healthy(now) with
+    {
+        RefreshAttempts = RefreshAttempts + 1,
+        Scopes = grantedScopes ?? Scopes,
+    };
+
+    /// <summary>Held for a refresh by <paramref name="owner"/> until <paramref name="expiresAt"/>.</summary>
+    public ConnectionRecord LeasedTo(string owner, DateTimeOffset expiresAt) => this with { LeaseOwner = owner, LeaseExpiresAt = expiresAt };
+
+    public ConnectionRecord LeaseRenewed(DateTimeOffset expiresAt) => this with { LeaseExpiresAt = expiresAt };
+
+    public ConnectionRecord Released() => this with { LeaseOwner = null, LeaseExpiresAt = null };
+
+    /// <summary>
+    /// The provider refused the stored refresh token (<c>invalid_grant</c>): only the user can restore the connection, and
+    /// the cached access token is dropped with the grant.
+    /// </summary>
+    public ConnectionRecord GrantLost(DateTimeOffset now, string errorCode) => Released() with
+    {
+        Status = ConnectionStatus.ReauthorizationRequired,
+        UpdatedAt = now,
+        LastRefreshFailedAt = now,
+        LastErrorCode = errorCode,
+        AccessTokenEnvelope = null,
+        AccessTokenExpiresAt = null,
+        AccessTokenType = null,
+    };
+
+    /// <summary>
+    /// The provider refused this service's own client: status and failure count stay (the user's grant did not fail);
+    /// refreshing pauses until <paramref name="retryAt"/>.
+    /// </summary>
+    public ConnectionRecord ClientRefused(DateTimeOffset now, string errorCode, DateTimeOffset retryAt) => Released() with
+    {
+        UpdatedAt = now,
+        LastRefreshFailedAt = now,
+        LastErrorCode = errorCode,
+        NextRefreshAllowedAt = retryAt,
+    };
+
+    /// <summary>A refresh failed for a reason that may pass (the provider was unavailable, or rejected the request).</summary>
+    /// <param name="status">The status the failure run has reached (see the refresh failure policy).</param>
+    /// <param name="failures">Consecutive failures, this one included.</param>
+    /// <param name="failingSince">When the run of failures began, if this record does not know yet.</param>
+    /// <param name="retryAt">No refresh before this instant.</param>
+    public ConnectionRecord RefreshFailed(DateTimeOffset now, string errorCode, ConnectionStatus status, int failures, DateTimeOffset failingSince,
+        DateTimeOffset retryAt) => Released() with
+        {
+            Status = status,
+            UpdatedAt = now,
+            LastRefreshFailedAt = now,
+            FailingSince = FailingSince ?? failingSince,
+            ConsecutiveFailures = failures,
+            LastErrorCode = errorCode,
+            NextRefreshAllowedAt = retryAt,
+        };
 }

@@ -7,7 +7,7 @@ namespace Credentials.Functions.Refresh;
 /// most twice the duration after it took the lease: a takeover after a crash then comes at most 2 × duration + 1 s after
 /// the rotation, which a provider's reuse grace must cover (the lease is a third of it, see <see cref="For"/>).
 /// </summary>
-internal sealed class RefreshLease
+public sealed class RefreshLease
 {
     private static readonly TimeSpan MinimumAttempt = TimeSpan.FromSeconds(1);
 

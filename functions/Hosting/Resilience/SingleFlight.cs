@@ -3,25 +3,54 @@ using System.Collections.Concurrent;
 namespace Credentials.Functions.Hosting.Resilience;
 
 /// <summary>
-/// At most one operation in flight per key: concurrent callers with the same key share the first caller's task. The
-/// shared task belongs to no single caller, so a caller's cancellation only stops its own wait.
+/// At most one operation in flight per key: concurrent callers with the same key share the first caller's task until it
+/// completes. The shared task belongs to no single caller: a caller's cancellation only stops its own wait, and the
+/// operation keeps running (a refresh that rotated a token must still store it), so no second one starts meanwhile.
 /// </summary>
 public sealed class SingleFlight<TKey, TResult>(IEqualityComparer<TKey>? comparer = null)
     where TKey : notnull
 {
-    private readonly ConcurrentDictionary<TKey, Lazy<Task<TResult>>> _inFlight = new(comparer);
+    private readonly ConcurrentDictionary<TKey, Task<TResult>> _inFlight = new(comparer);
 
-    public async Task<TResult> RunAsync(TKey key, Func<Task<TResult>> start, CancellationToken cancellationToken)
+    public Task<TResult> RunAsync(TKey key, Func<Task<TResult>> start, CancellationToken cancellationToken) =>
+        Join(key, start, out _).WaitAsync(cancellationToken);
+
+    /// <summary>The operation in flight for <paramref name="key"/>, or a new one from <paramref name="start"/>.</summary>
+    /// <param name="started">True for the caller whose call started the operation; false for callers that joined it.</param>
+    public Task<TResult> Join(TKey key, Func<Task<TResult>> start, out bool started)
     {
-        // Lazy: GetOrAdd may run its factory more than once under contention, and only one operation may start.
-        var shared = _inFlight.GetOrAdd(key, _ => new Lazy<Task<TResult>>(start));
+        ArgumentNullException.ThrowIfNull(start);
+        while (true)
+        {
+            if (_inFlight.TryGetValue(key, out var running))
+            {
+                started = false;
+                return running;
+            }
+
+            var completion = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inFlight.TryAdd(key, completion.Task))
+            {
+                started = true;
+                _ = RunAndForgetAsync(key, start, completion);
+                return completion.Task;
+            }
+        }
+    }
+
+    private async Task RunAndForgetAsync(TKey key, Func<Task<TResult>> start, TaskCompletionSource<TResult> completion)
+    {
         try
         {
-            return await shared.Value.WaitAsync(cancellationToken);
+            completion.SetResult(await start());
+        }
+        catch (Exception exception)
+        {
+            completion.SetException(exception);
         }
         finally
         {
-            _inFlight.TryRemove(new KeyValuePair<TKey, Lazy<Task<TResult>>>(key, shared));
+            _inFlight.TryRemove(new KeyValuePair<TKey, Task<TResult>>(key, completion.Task));
         }
     }
 }

@@ -1,0 +1,66 @@
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Refresh;
+
+/// <summary>
+/// One refresh-token grant at the provider, within the lease's provider deadline: an unavailable provider is retried
+/// with doubling delays (a longer <c>Retry-After</c> wins) while the deadline allows; any other answer is final.
+/// </summary>
+public sealed class ProviderRefresher(
+    ProviderCatalog providers,
+    ProviderEndpointResolver endpoints,
+    ProviderTokenClient tokens,
+    IOptions<RefreshOptions> options,
+    TimeProvider time)
+{
+    public async Task<TokenResponse> RefreshAsync(string providerId, string refreshToken, DateTimeOffset deadline)
+    {
+        if (providers.Find(providerId) is not { } provider)
+        {
+            return TokenResponse.Failed(TokenFailureKind.Rejected, "unknown_provider");
+        }
+
+        TokenResponse response = default;
+        for (var attempt = 0; attempt <= options.Value.MaxProviderRetries; attempt++)
+        {
+            if (attempt > 0)
+            {
+                var delay = options.Value.ProviderRetryDelay * (1 << (attempt - 1));
+                if (response.Failure?.RetryAfter is { } retryAfter)
+                {
+                    delay = retryAfter > delay ? retryAfter : delay;
+                }
+
+                if (time.GetUtcNow() + delay >= deadline)
+                {
+                    break;
+                }
+
+                await Task.Delay(delay, time);
+            }
+
+            using var budget = new CancellationTokenSource(deadline - time.GetUtcNow() is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), time);
+            try
+            {
+                var resolved = await endpoints.ResolveAsync(provider, budget.Token);
+                response = await tokens.RefreshAsync(provider, resolved, refreshToken, budget.Token);
+            }
+            catch (ProviderUnavailableException)
+            {
+                response = TokenResponse.Failed(TokenFailureKind.Unavailable, "provider_unavailable");
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested)
+            {
+                return TokenResponse.Failed(TokenFailureKind.Unavailable, "provider_timeout");
+            }
+
+            if (response.Failure?.Kind != TokenFailureKind.Unavailable)
+            {
+                return response;
+            }
+        }
+
+        return response;
+    }
+}

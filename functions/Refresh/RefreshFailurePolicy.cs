@@ -1,0 +1,39 @@
+using Credentials.Functions.Connections;
+
+namespace Credentials.Functions.Refresh;
+
+/// <summary>Where a failed refresh leaves the connection: its failure count, cooldown and status.</summary>
+public readonly record struct RefreshFailureAssessment(int Failures, TimeSpan Cooldown, DateTimeOffset FailingSince, ConnectionStatus Status);
+
+/// <summary>
+/// How failed refreshes count (docs/refresh.md): the cooldown doubles from <see cref="RefreshOptions.FirstCooldown"/> up to
+/// <see cref="RefreshOptions.MaxCooldown"/>, and a provider's longer <c>Retry-After</c> wins within that cap; the
+/// connection is <c>RefreshFailing</c> after <see cref="RefreshOptions.FailuresBeforeRefreshFailing"/> failures and
+/// needs reauthorization once it has been failing for <see cref="RefreshOptions.GiveUpAfter"/>.
+/// </summary>
+public static class RefreshFailurePolicy
+{
+    public static RefreshFailureAssessment Assess(RefreshOptions options, ConnectionRecord record, TimeSpan? retryAfter, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(record);
+        var failures = record.ConsecutiveFailures + 1;
+        var cooldown = Cooldown(options, failures);
+        if (retryAfter is { } asked && asked > cooldown)
+        {
+            cooldown = asked < options.MaxCooldown ? asked : options.MaxCooldown;
+        }
+
+        var failingSince = record.FailingSince ?? now;
+        var status = now - failingSince >= options.GiveUpAfter ? ConnectionStatus.ReauthorizationRequired
+            : failures >= options.FailuresBeforeRefreshFailing ? ConnectionStatus.RefreshFailing
+            : record.Status;
+        return new RefreshFailureAssessment(failures, cooldown, failingSince, status);
+    }
+
+    private static TimeSpan Cooldown(RefreshOptions options, int failures)
+    {
+        var cooldown = options.FirstCooldown * Math.Pow(2, Math.Min(failures - 1, 20));
+        return cooldown < options.MaxCooldown ? cooldown : options.MaxCooldown;
+    }
+}
