@@ -38,27 +38,6 @@ public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<Refr
 
         var result = await tokens.GetAsync(
             new AccessTokenRequest(userId, connectionId, minValidity, admitted.Caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
-        if (result.Token is { } token)
-        {
-            return new OkObjectResult(new AccessTokenResponse(token.AccessToken, token.TokenType, token.ExpiresAt, string.Join(' ', token.Scopes), connectionId, token.ProviderId));
-        }
-
-        if (result.RetryAfter is { } retryAfter)
-        {
-            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        return result.Failure switch
-        {
-            TokenFailureReason.NotFound => ProblemResults.Create(http, StatusCodes.Status404NotFound, ProblemCodes.ConnectionNotFound, "No such connection."),
-            TokenFailureReason.ReauthorizationRequired => ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ReauthorizationRequired,
-                "The user must connect again.", "The provider no longer accepts this connection's grant (revoked or expired)."),
-            TokenFailureReason.ProviderRejected => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProviderRejected,
-                "The provider refused the refresh.", $"Provider error: {result.ErrorCode}. This is usually the service's client configuration."),
-            TokenFailureReason.Busy => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.RefreshBusy,
-                "The token is being refreshed.", "Retry shortly."),
-            _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
-                "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
-        };
+        return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId)) : FailureProblems.For(http, result.Failure);
     }
 }

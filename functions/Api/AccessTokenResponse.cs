@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Credentials.Functions.Refresh;
 
 namespace Credentials.Functions.Api;
 
@@ -9,4 +10,11 @@ public sealed record AccessTokenResponse(
     [property: JsonPropertyName("expiresAt")] DateTimeOffset ExpiresAt,
     [property: JsonPropertyName("scope")] string Scope,
     [property: JsonPropertyName("connectionId")] string ConnectionId,
-    [property: JsonPropertyName("provider")] string Provider);
+    [property: JsonPropertyName("provider")] string Provider)
+{
+    public static AccessTokenResponse From(IssuedAccessToken token, string connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return new(token.AccessToken, token.TokenType, token.ExpiresAt, string.Join(' ', token.Scopes), connectionId, token.ProviderId);
+    }
+}

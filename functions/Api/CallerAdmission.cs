@@ -30,13 +30,13 @@ public sealed class CallerAdmission(CredentialRequestGate gate)
 
         http.Response.Headers.CacheControl = "no-store";
         var admitted = await gate.AdmitAsync(http.Request, requirement.Permission, routeValue("userId") ?? string.Empty, routeValue("connectionId"));
-        if (admitted.Caller is { } caller)
+        if (admitted.Succeeded)
         {
-            http.Features.Set(new AdmittedCaller(caller, admitted.AllowedBecause));
+            http.Features.Set(admitted.Value);
             return true;
         }
 
-        await admitted.Rejection!.ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+        await admitted.Failure.ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
         return false;
     }
 }

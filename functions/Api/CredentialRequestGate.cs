@@ -8,16 +8,13 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Credentials.Functions.Api;
 
-/// <summary>An admitted caller and why it was allowed, or the problem response that refuses the request.</summary>
-public readonly record struct GateResult(Caller? Caller, IActionResult? Rejection, string? AllowedBecause = null);
-
 /// <summary>
 /// The checks every credential endpoint runs first, in this order: authenticate the bearer token (401), validate the
 /// ids in the path (400), authorize with Authress or self-service (403, or 503 when no decision can be had).
 /// </summary>
 public sealed class CredentialRequestGate(CallerAuthenticator authenticator, CredentialAuthorizer authorizer)
 {
-    public async Task<GateResult> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId)
+    public async Task<Result<AdmittedCaller, ObjectResult>> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId)
     {
         ArgumentNullException.ThrowIfNull(request);
         var http = request.HttpContext;
@@ -46,7 +43,7 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
         switch (outcome.Verdict)
         {
             case AuthorizationVerdict.Allowed:
-                return new GateResult(caller, null, outcome.Reason);
+                return new AdmittedCaller(caller, outcome.Reason);
             case AuthorizationVerdict.Denied:
                 return Reject(ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden,
                     "The caller is not allowed to do this.", permission == CredentialPermissions.CompleteOwn
@@ -65,5 +62,5 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
             "Authorization is temporarily unavailable.", detail);
     }
 
-    private static GateResult Reject(IActionResult result) => new(null, result);
+    private static Result<AdmittedCaller, ObjectResult> Reject(ObjectResult result) => result;
 }

@@ -6,18 +6,14 @@ using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.OAuthConnect;
 
-public enum CompletionStatus
+/// <summary>Why a completion did not connect anything.</summary>
+public enum CompletionFailure
 {
-    Completed,
-
     /// <summary>No pending connection for this code, user and connection: never issued, already used, or not theirs.</summary>
     InvalidCompletion,
 
     CompletionExpired,
 }
-
-/// <summary>What a completion achieved; <see cref="Connection"/> is set when it completed.</summary>
-public sealed record CompletionResult(CompletionStatus Status, ConnectionRecord? Connection);
 
 /// <summary>
 /// Turns a pending connection into an active one for the user it was started for, who must present the one-time code
@@ -35,29 +31,29 @@ public sealed partial class ConnectionCompleter(
 {
     private const int MaxCompletionLength = 128;
 
-    public async Task<CompletionResult> CompleteAsync(
+    public async Task<Result<ConnectionRecord, CompletionFailure>> CompleteAsync(
         string callerId, string userId, string connectionId, string completionCode, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(completionCode);
         var pending = completionCode.Length is > 0 and <= MaxCompletionLength
             ? await pendings.TakeAsync(PendingConnectionStore.HashOf(completionCode), cancellationToken)
             : null;
-        var status = pending switch
+        CompletionFailure? failure = pending switch
         {
-            null => CompletionStatus.InvalidCompletion,
+            null => CompletionFailure.InvalidCompletion,
             _ when !string.Equals(pending.UserId, userId, StringComparison.Ordinal)
-                || !string.Equals(pending.ConnectionId, connectionId, StringComparison.Ordinal) => CompletionStatus.InvalidCompletion,
-            _ when pending.ExpiresAt <= time.GetUtcNow() => CompletionStatus.CompletionExpired,
-            _ => CompletionStatus.Completed,
+                || !string.Equals(pending.ConnectionId, connectionId, StringComparison.Ordinal) => CompletionFailure.InvalidCompletion,
+            _ when pending.ExpiresAt <= time.GetUtcNow() => CompletionFailure.CompletionExpired,
+            _ => null,
         };
 
-        if (status != CompletionStatus.Completed)
+        if (failure is { } status)
         {
             var revocation = pending is null ? null : await DiscardAsync(pending, cancellationToken);
             LogCompletionRejected(logger, status);
             await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, AuditActions.Connect,
-                status == CompletionStatus.CompletionExpired ? "completion_expired" : "completion_rejected", correlationId, time.GetUtcNow(), revocation), cancellationToken);
-            return new CompletionResult(status, null);
+                status == CompletionFailure.CompletionExpired ? "completion_expired" : "completion_rejected", correlationId, time.GetUtcNow(), revocation), cancellationToken);
+            return status;
         }
 
         var tokens = new IssuedTokens(
@@ -69,7 +65,7 @@ public sealed partial class ConnectionCompleter(
         LogCompleted(logger, pending.ProviderId);
         await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, AuditActions.Connect, "connected", correlationId, time.GetUtcNow(),
             $"{pending.ProviderId} completed; started by {pending.StartedBy}"), cancellationToken);
-        return new CompletionResult(CompletionStatus.Completed, record);
+        return record;
     }
 
     /// <summary>Removes pending connections that were never completed, revoking their grants. Returns how many.</summary>
@@ -95,5 +91,5 @@ public sealed partial class ConnectionCompleter(
     private static partial void LogCompleted(ILogger logger, string providerId);
 
     [LoggerMessage(EventId = 3121, Level = LogLevel.Warning, Message = "Connection completion rejected: {Status}")]
-    private static partial void LogCompletionRejected(ILogger logger, CompletionStatus status);
+    private static partial void LogCompletionRejected(ILogger logger, CompletionFailure status);
 }

@@ -33,20 +33,20 @@ public sealed class ConnectionStarter(
     public Uri RedirectUriFor(string providerId) =>
         new(new Uri(service.Value.PublicBaseUrl!.AbsoluteUri.TrimEnd('/') + "/"), CallbackPath + Uri.EscapeDataString(providerId));
 
-    public async Task<StartResult> StartAsync(Caller caller, string userId, StartConnectionRequest request, string correlationId, CancellationToken cancellationToken)
+    public async Task<Result<StartConnectionResponse, StartFailure>> StartAsync(Caller caller, string userId, StartConnectionRequest request, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
         if (request.Provider is not { Length: > 0 } providerId || providers.Find(providerId) is not { } provider)
         {
-            return Reject(StatusCodes.Status400BadRequest, ProblemCodes.UnknownProvider, "Unknown provider.",
+            return new StartFailure(StartFailureReason.UnknownProvider,
                 $"provider must be one of: {string.Join(", ", providers.All.Select(p => p.Id).Order(StringComparer.Ordinal))}.");
         }
 
         var connectionId = request.ConnectionId ?? provider.Id;
         if (!Identifiers.IsValid(connectionId))
         {
-            return Reject(StatusCodes.Status400BadRequest, ProblemCodes.InvalidIdentifier, "The connection id is not valid.",
+            return new StartFailure(StartFailureReason.InvalidConnectionId,
                 $"Ids are 1-{Identifiers.MaxLength} characters of A-Z a-z 0-9 - _ . + = ~ | @.");
         }
 
@@ -54,14 +54,14 @@ public sealed class ConnectionStarter(
         if (requested.Any(scope => scope is null || !provider.AllowsScope(scope)))
         {
             var refused = requested.First(scope => scope is null || !provider.AllowsScope(scope));
-            return Reject(StatusCodes.Status400BadRequest, ProblemCodes.InvalidScope, "A requested scope is not allowed.",
+            return new StartFailure(StartFailureReason.ScopeNotAllowed,
                 $"Scope '{refused}' is not configured for provider '{provider.Id}' (Providers:{provider.Id}:Scopes or AllowedScopes).");
         }
 
         Uri? returnUrl = null;
         if (request.ReturnUrl is not null && !returnUrls.IsAllowed(request.ReturnUrl, out returnUrl))
         {
-            return Reject(StatusCodes.Status400BadRequest, ProblemCodes.InvalidReturnUrl, "The return URL is not allowed.",
+            return new StartFailure(StartFailureReason.ReturnUrlNotAllowed,
                 "returnUrl must be an absolute URL under one of the configured Connect:AllowedReturnUrls.");
         }
 
@@ -72,7 +72,7 @@ public sealed class ConnectionStarter(
         }
         catch (ProviderUnavailableException)
         {
-            return Reject(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable, "The provider is unavailable.",
+            return new StartFailure(StartFailureReason.ProviderUnavailable,
                 $"The configuration of provider '{provider.Id}' could not be read from it; retry later.");
         }
 
@@ -118,8 +118,6 @@ public sealed class ConnectionStarter(
         }
 
         var authorizationUrl = new Uri(QueryHelpers.AddQueryString(resolved.AuthorizationEndpoint.AbsoluteUri, query));
-        return new StartResult(new StartConnectionResponse(connectionId, provider.Id, authorizationUrl, state.ExpiresAt), null);
+        return new StartConnectionResponse(connectionId, provider.Id, authorizationUrl, state.ExpiresAt);
     }
-
-    private static StartResult Reject(int status, string code, string title, string detail) => new(null, new StartRejection(status, code, title, detail));
 }

@@ -94,11 +94,12 @@ public sealed partial class OAuthCallbackHandler(
             ? null
             : await cipher.DecryptAsync(state.PkceVerifierEnvelope, OAuthState.VerifierContext(state.StateHash), cancellationToken);
         var exchanged = await tokens.ExchangeCodeAsync(provider, resolved, response.Code, state.RedirectUri, verifier, cancellationToken);
-        if (exchanged.Grant is not { } grant)
+        if (!exchanged.Succeeded)
         {
-            return Fail(exchanged.Failure!.Kind == TokenFailureKind.Unavailable ? CallbackErrors.ProviderUnavailable : CallbackErrors.ExchangeFailed, state, providerId);
+            return Fail(exchanged.Failure.Kind == TokenFailureKind.Unavailable ? CallbackErrors.ProviderUnavailable : CallbackErrors.ExchangeFailed, state, providerId);
         }
 
+        var grant = exchanged.Value;
         if (grant.RefreshToken is null)
         {
             return Fail(CallbackErrors.NoRefreshToken, state, providerId);

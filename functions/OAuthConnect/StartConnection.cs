@@ -16,10 +16,17 @@ public sealed record StartConnectionResponse(
     [property: JsonPropertyName("authorizationUrl")] Uri AuthorizationUrl,
     [property: JsonPropertyName("expiresAt")] DateTimeOffset ExpiresAt);
 
-/// <summary>Why a start was refused: an HTTP status and a stable problem code.</summary>
-public sealed record StartRejection(int Status, string Code, string Title, string Detail);
+public enum StartFailureReason
+{
+    UnknownProvider,
+    InvalidConnectionId,
+    ScopeNotAllowed,
+    ReturnUrlNotAllowed,
+    ProviderUnavailable,
+}
 
-public readonly record struct StartResult(StartConnectionResponse? Started, StartRejection? Rejection);
+/// <summary>Why a start was refused, and a detail for the caller that names what is allowed (never a secret).</summary>
+public sealed record StartFailure(StartFailureReason Reason, string Detail);
 
 /// <summary>Body of <c>POST /api/users/{userId}/connections/{connectionId}/complete</c>.</summary>
 public sealed record CompleteConnectionRequest([property: JsonPropertyName("completion")] string? Completion)

@@ -17,7 +17,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
     private const long MaxAccessTokenLifetimeSeconds = 366L * 24 * 60 * 60;
 
-    public Task<TokenResponse> ExchangeCodeAsync(
+    public Task<Result<TokenGrant, TokenFailure>> ExchangeCodeAsync(
         ProviderDefinition provider, ProviderEndpoints endpoints, string code, Uri redirectUri, string? codeVerifier, CancellationToken cancellationToken)
     {
         var form = new Dictionary<string, string>
@@ -34,7 +34,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         return RequestTokensAsync(provider, endpoints.TokenEndpoint, form, cancellationToken);
     }
 
-    public Task<TokenResponse> RefreshAsync(ProviderDefinition provider, ProviderEndpoints endpoints, string refreshToken, CancellationToken cancellationToken) =>
+    public Task<Result<TokenGrant, TokenFailure>> RefreshAsync(ProviderDefinition provider, ProviderEndpoints endpoints, string refreshToken, CancellationToken cancellationToken) =>
         RequestTokensAsync(provider, endpoints.TokenEndpoint, new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token",
@@ -67,7 +67,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         }
     }
 
-    private async Task<TokenResponse> RequestTokensAsync(
+    private async Task<Result<TokenGrant, TokenFailure>> RequestTokensAsync(
         ProviderDefinition provider, Uri tokenEndpoint, Dictionary<string, string> form, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
@@ -83,7 +83,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             LogProviderUnreachable(logger, provider.Id, exception.GetType().Name);
-            return TokenResponse.Failed(TokenFailureKind.Unavailable, "provider_unreachable");
+            return new TokenFailure(TokenFailureKind.Unavailable, "provider_unreachable");
         }
     }
 
@@ -107,13 +107,13 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         return request;
     }
 
-    private TokenResponse Read(ProviderDefinition provider, HttpResponseMessage response, byte[] body)
+    private Result<TokenGrant, TokenFailure> Read(ProviderDefinition provider, HttpResponseMessage response, byte[] body)
     {
         var status = (int)response.StatusCode;
         if (status == 429 || status >= 500)
         {
             LogProviderFailed(logger, provider.Id, status, "unavailable");
-            return TokenResponse.Failed(TokenFailureKind.Unavailable, status == 429 ? "rate_limited" : "provider_error", RetryAfter(response));
+            return new TokenFailure(TokenFailureKind.Unavailable, status == 429 ? "rate_limited" : "provider_error", RetryAfter(response));
         }
 
         JsonDocument document;
@@ -125,7 +125,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         {
             Array.Clear(body);
             LogProviderFailed(logger, provider.Id, status, "unreadable_response");
-            return TokenResponse.Failed(status >= 400 ? TokenFailureKind.Rejected : TokenFailureKind.Unavailable, "invalid_response");
+            return new TokenFailure(status >= 400 ? TokenFailureKind.Rejected : TokenFailureKind.Unavailable, "invalid_response");
         }
 
         // The document reads straight from the body buffer, so the buffer is cleared only after the tokens are copied out.
@@ -140,12 +140,12 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         }
     }
 
-    private TokenResponse Interpret(ProviderDefinition provider, HttpResponseMessage response, int status, JsonElement json)
+    private Result<TokenGrant, TokenFailure> Interpret(ProviderDefinition provider, HttpResponseMessage response, int status, JsonElement json)
     {
         if (json.ValueKind != JsonValueKind.Object)
         {
             LogProviderFailed(logger, provider.Id, status, "response_not_an_object");
-            return TokenResponse.Failed(status >= 500 ? TokenFailureKind.Unavailable : TokenFailureKind.Rejected, "invalid_response");
+            return new TokenFailure(status >= 500 ? TokenFailureKind.Unavailable : TokenFailureKind.Rejected, "invalid_response");
         }
 
         // GitHub and Slack report errors inside 200 responses; Slack adds "ok": false.
@@ -159,14 +159,14 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
                 : code == "temporarily_unavailable" ? TokenFailureKind.Unavailable
                 : TokenFailureKind.Rejected;
             LogProviderFailed(logger, provider.Id, status, code);
-            return TokenResponse.Failed(kind, kind == TokenFailureKind.InvalidGrant ? "invalid_grant" : code, RetryAfter(response));
+            return new TokenFailure(kind, kind == TokenFailureKind.InvalidGrant ? "invalid_grant" : code, RetryAfter(response));
         }
 
         var accessToken = ReadString(json, "access_token");
         if (accessToken is null)
         {
             LogProviderFailed(logger, provider.Id, status, "no_access_token");
-            return TokenResponse.Failed(TokenFailureKind.Rejected, "invalid_response");
+            return new TokenFailure(TokenFailureKind.Rejected, "invalid_response");
         }
 
         TimeSpan lifetime;
@@ -183,16 +183,16 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
             // Zero, negative, not a number, or more than a year (which would not even fit a date): a response this
             // service cannot trust to say how long its token lives.
             LogProviderFailed(logger, provider.Id, status, "invalid_expires_in");
-            return TokenResponse.Failed(TokenFailureKind.Rejected, "invalid_response");
+            return new TokenFailure(TokenFailureKind.Rejected, "invalid_response");
         }
 
         var scope = ReadString(json, "scope");
-        return TokenResponse.Success(new TokenGrant(
+        return new TokenGrant(
             accessToken,
             ReadString(json, "token_type") ?? "Bearer",
             time.GetUtcNow() + lifetime,
             ReadString(json, "refresh_token") is { Length: > 0 } refresh ? refresh : null,
-            scope?.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries)));
+            scope?.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static string? ReadString(JsonElement json, string name) =>

@@ -32,11 +32,3 @@ public enum TokenFailureKind
 /// <summary>Why a token request failed. <see cref="ErrorCode"/> is the provider's OAuth error code, safe to store and show.</summary>
 public sealed record TokenFailure(TokenFailureKind Kind, string ErrorCode, TimeSpan? RetryAfter = null);
 
-/// <summary>A grant or a failure, never both.</summary>
-public readonly record struct TokenResponse(TokenGrant? Grant, TokenFailure? Failure)
-{
-    public static TokenResponse Success(TokenGrant grant) => new(grant, null);
-
-    public static TokenResponse Failed(TokenFailureKind kind, string errorCode, TimeSpan? retryAfter = null) =>
-        new(null, new TokenFailure(kind, errorCode, retryAfter));
-}

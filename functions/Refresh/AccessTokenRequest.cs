@@ -25,8 +25,5 @@ public sealed record IssuedAccessToken(string AccessToken, string TokenType, Dat
     public override string ToString() => $"IssuedAccessToken {{ TokenType = {TokenType}, ExpiresAt = {ExpiresAt:O}, ProviderId = {ProviderId} }}";
 }
 
-/// <summary>A token, or why not and when to try again.</summary>
-public sealed record AccessTokenResult(IssuedAccessToken? Token, TokenFailureReason? Failure, TimeSpan? RetryAfter = null, string? ErrorCode = null)
-{
-    public static AccessTokenResult Fail(TokenFailureReason reason, TimeSpan? retryAfter = null, string? errorCode = null) => new(null, reason, retryAfter, errorCode);
-}
+/// <summary>Why there is no token, when to try again, and the provider's error code if it gave one.</summary>
+public sealed record AccessTokenFailure(TokenFailureReason Reason, TimeSpan? RetryAfter = null, string? ErrorCode = null);

@@ -23,19 +23,19 @@ public sealed class AccessTokenService(
     /// <summary>How stale <c>LastUsedAt</c> may get before a hand-out records it (one small write per interval, not per call).</summary>
     private static readonly TimeSpan UsageRecordInterval = TimeSpan.FromMinutes(15);
 
-    public async Task<AccessTokenResult> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
+    public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var record = await store.GetRecentAsync(request.UserId, request.ConnectionId, cancellationToken);
         var now = time.GetUtcNow();
-        AccessTokenResult result;
+        Result<IssuedAccessToken, AccessTokenFailure> result;
         if (record is null)
         {
-            result = AccessTokenResult.Fail(TokenFailureReason.NotFound);
+            result = new AccessTokenFailure(TokenFailureReason.NotFound);
         }
         else if (record.Status == ConnectionStatus.ReauthorizationRequired)
         {
-            result = AccessTokenResult.Fail(TokenFailureReason.ReauthorizationRequired, null, record.LastErrorCode);
+            result = new AccessTokenFailure(TokenFailureReason.ReauthorizationRequired, null, record.LastErrorCode);
         }
         else if (TokenFreshness.Satisfies(record, request.MinValidity, now))
         {
@@ -46,20 +46,20 @@ public sealed class AccessTokenService(
             result = await RefreshAndIssueAsync(request, cancellationToken);
         }
 
-        if (result.Token is not null && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
+        if (result.Succeeded && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
         {
             await store.MarkUsedAsync(request.UserId, request.ConnectionId, now, cancellationToken);
         }
 
         metrics.TokenRead(record?.ProviderId ?? "unknown", request.CallerId, OutcomeOf(result));
         await audit.AppendAsync(new AuditEvent(request.CallerId, request.UserId, request.ConnectionId, AuditActions.ReadAccessToken,
-            result.Token is null ? "failed" : "served", request.CorrelationId, now,
+            result.Succeeded ? "served" : "failed", request.CorrelationId, now,
             AuditReason(result, request.AllowedBecause)), cancellationToken);
         return result;
     }
 
     /// <summary>Waits for the refresh at most <see cref="RefreshOptions.ReadTimeout"/>; the refresh itself is not cut short.</summary>
-    private async Task<AccessTokenResult> RefreshAndIssueAsync(AccessTokenRequest request, CancellationToken cancellationToken)
+    private async Task<Result<IssuedAccessToken, AccessTokenFailure>> RefreshAndIssueAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         using var budget = new CancellationTokenSource(options.Value.ReadTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
@@ -71,15 +71,15 @@ public sealed class AccessTokenService(
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return AccessTokenResult.Fail(TokenFailureReason.Busy, TimeSpan.FromSeconds(2), "refresh_in_progress");
+            return new AccessTokenFailure(TokenFailureReason.Busy, TimeSpan.FromSeconds(2), "refresh_in_progress");
         }
 
         return refreshed.Failure is { } failure
-            ? AccessTokenResult.Fail(failure, refreshed.RetryAfter, refreshed.ErrorCode)
+            ? new AccessTokenFailure(failure, refreshed.RetryAfter, refreshed.ErrorCode)
             : await IssueAsync(refreshed.Record!, cancellationToken);
     }
 
-    private static string OutcomeOf(AccessTokenResult result) => result.Failure switch
+    private static string OutcomeOf(Result<IssuedAccessToken, AccessTokenFailure> result) => result.Failure?.Reason switch
     {
         null => "served",
         TokenFailureReason.NotFound => "not_found",
@@ -91,14 +91,14 @@ public sealed class AccessTokenService(
     };
 
     /// <summary>Why it failed, if it did, and which authorization decision let the caller ask (e.g. <c>authorized:collection_granted_cached</c>).</summary>
-    private static string? AuditReason(AccessTokenResult result, string? allowedBecause)
+    private static string? AuditReason(Result<IssuedAccessToken, AccessTokenFailure> result, string? allowedBecause)
     {
-        var failure = result.Failure?.ToString() ?? result.ErrorCode;
+        var failure = result.Failure?.Reason.ToString();
         var authorized = allowedBecause is null ? null : "authorized:" + allowedBecause;
         return failure is null ? authorized : authorized is null ? failure : $"{failure} {authorized}";
     }
 
-    private async Task<AccessTokenResult> IssueAsync(ConnectionRecord record, CancellationToken cancellationToken)
+    private async Task<Result<IssuedAccessToken, AccessTokenFailure>> IssueAsync(ConnectionRecord record, CancellationToken cancellationToken)
     {
         var accessToken = cache.Find(record);
         if (accessToken is null)
@@ -106,14 +106,12 @@ public sealed class AccessTokenService(
             accessToken = await secrets.ReadAccessTokenAsync(record, cancellationToken);
             if (accessToken is null)
             {
-                return AccessTokenResult.Fail(TokenFailureReason.Busy, TimeSpan.FromSeconds(1));
+                return new AccessTokenFailure(TokenFailureReason.Busy, TimeSpan.FromSeconds(1));
             }
 
             cache.Remember(record, accessToken);
         }
 
-        return new AccessTokenResult(
-            new IssuedAccessToken(accessToken, record.AccessTokenType ?? "Bearer", record.AccessTokenExpiresAt!.Value, record.Scopes, record.ProviderId),
-            null);
+        return new IssuedAccessToken(accessToken, record.AccessTokenType ?? "Bearer", record.AccessTokenExpiresAt!.Value, record.Scopes, record.ProviderId);
     }
 }

@@ -14,14 +14,14 @@ public sealed class ProviderRefresher(
     IOptions<RefreshOptions> options,
     TimeProvider time)
 {
-    public async Task<TokenResponse> RefreshAsync(string providerId, string refreshToken, DateTimeOffset deadline)
+    public async Task<Result<TokenGrant, TokenFailure>> RefreshAsync(string providerId, string refreshToken, DateTimeOffset deadline)
     {
         if (providers.Find(providerId) is not { } provider)
         {
-            return TokenResponse.Failed(TokenFailureKind.Rejected, "unknown_provider");
+            return new TokenFailure(TokenFailureKind.Rejected, "unknown_provider");
         }
 
-        TokenResponse response = default;
+        Result<TokenGrant, TokenFailure> response = new TokenFailure(TokenFailureKind.Unavailable, "provider_unavailable");
         for (var attempt = 0; attempt <= options.Value.MaxProviderRetries; attempt++)
         {
             if (attempt > 0)
@@ -48,11 +48,11 @@ public sealed class ProviderRefresher(
             }
             catch (ProviderUnavailableException)
             {
-                response = TokenResponse.Failed(TokenFailureKind.Unavailable, "provider_unavailable");
+                response = new TokenFailure(TokenFailureKind.Unavailable, "provider_unavailable");
             }
             catch (OperationCanceledException) when (budget.IsCancellationRequested)
             {
-                return TokenResponse.Failed(TokenFailureKind.Unavailable, "provider_timeout");
+                return new TokenFailure(TokenFailureKind.Unavailable, "provider_timeout");
             }
 
             if (response.Failure?.Kind != TokenFailureKind.Unavailable)

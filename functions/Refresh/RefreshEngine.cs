@@ -121,12 +121,12 @@ public sealed partial class RefreshEngine(
         var usedRefreshToken = await secrets.ReadRefreshTokenAsync(leased, CancellationToken.None);
         var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline);
         var now = time.GetUtcNow();
-        if (response.Grant is { } grant)
+        if (response.Succeeded)
         {
-            return await StoreGrantAsync(lease, leased, demand, usedRefreshToken, grant, now);
+            return await StoreGrantAsync(lease, leased, demand, usedRefreshToken, response.Value, now);
         }
 
-        var failure = response.Failure!;
+        var failure = response.Failure;
         return failure.Kind switch
         {
             TokenFailureKind.InvalidGrant => await GrantLostAsync(lease, leased, demand, usedRefreshToken, failure, now),

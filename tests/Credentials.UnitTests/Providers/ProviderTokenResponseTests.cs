@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Credentials.Functions;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,7 @@ public sealed class ProviderTokenResponseTests
     {
         var result = await RefreshAsync("github", HttpStatusCode.OK, """{"error":"bad_refresh_token","error_description":"The refresh token passed is incorrect or expired."}""");
 
-        Assert.Null(result.Grant);
+        Assert.False(result.Succeeded);
         Assert.Equal(TokenFailureKind.InvalidGrant, result.Failure!.Kind);
         Assert.Equal("invalid_grant", result.Failure.ErrorCode);
     }
@@ -35,9 +36,9 @@ public sealed class ProviderTokenResponseTests
     {
         var result = await RefreshAsync("salesforce", HttpStatusCode.OK, """{"access_token":"at","token_type":"Bearer","scope":"api refresh_token"}""");
 
-        Assert.Equal(Now + TimeSpan.FromMinutes(15), result.Grant!.AccessTokenExpiresAt);
-        Assert.Null(result.Grant.RefreshToken);
-        Assert.Equal(["api", "refresh_token"], result.Grant.GrantedScopes);
+        Assert.Equal(Now + TimeSpan.FromMinutes(15), result.Value!.AccessTokenExpiresAt);
+        Assert.Null(result.Value!.RefreshToken);
+        Assert.Equal(["api", "refresh_token"], result.Value!.GrantedScopes);
     }
 
     [Fact]
@@ -45,9 +46,9 @@ public sealed class ProviderTokenResponseTests
     {
         var result = await RefreshAsync("xero", HttpStatusCode.OK, """{"access_token":"at","token_type":"Bearer","expires_in":1800,"refresh_token":"rt2"}""");
 
-        Assert.Equal("rt2", result.Grant!.RefreshToken);
-        Assert.Equal(Now + TimeSpan.FromSeconds(1800), result.Grant.AccessTokenExpiresAt);
-        Assert.DoesNotContain("rt2", result.Grant.ToString(), StringComparison.Ordinal);
+        Assert.Equal("rt2", result.Value!.RefreshToken);
+        Assert.Equal(Now + TimeSpan.FromSeconds(1800), result.Value!.AccessTokenExpiresAt);
+        Assert.DoesNotContain("rt2", result.Value!.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -60,7 +61,7 @@ public sealed class ProviderTokenResponseTests
     {
         var result = await RefreshAsync("xero", HttpStatusCode.OK, body);
 
-        Assert.Null(result.Grant);
+        Assert.False(result.Succeeded);
         Assert.Equal(TokenFailureKind.Rejected, result.Failure!.Kind);
         Assert.Equal("invalid_response", result.Failure.ErrorCode);
     }
@@ -109,7 +110,7 @@ public sealed class ProviderTokenResponseTests
         Assert.Equal("application/json", seen.Headers.Accept.Single().MediaType);
     }
 
-    private static async Task<TokenResponse> RefreshAsync(string preset, HttpStatusCode status, string body, int? retryAfterSeconds = null)
+    private static async Task<Result<TokenGrant, TokenFailure>> RefreshAsync(string preset, HttpStatusCode status, string body, int? retryAfterSeconds = null)
     {
         var client = Client(_ =>
         {

@@ -1,0 +1,31 @@
+using Credentials.Functions.AccessControl;
+using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.OAuthConnect;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>The user finishes a pending connection with the one-time code the callback gave their browser.</summary>
+public sealed class CompleteConnectionFunction(ConnectionCompleter completer)
+{
+    [Function("CompleteConnection")]
+    [RequiresPermission(CredentialPermissions.CompleteOwn)]
+    public async Task<IActionResult> Complete(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/users/{userId}/connections/{connectionId}/complete")] HttpRequest request,
+        string userId,
+        string connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var http = request.HttpContext;
+        if ((await JsonBody.ReadAsync<CompleteConnectionRequest>(request))?.Completion is not { Length: > 0 } completion)
+        {
+            return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "The body is not a valid completion request.",
+                "Send { \"completion\": \"...\" } with the code the callback returned.");
+        }
+
+        var completed = await completer.CompleteAsync(AdmittedCaller.Of(request).Caller.Id, userId, connectionId, completion, CorrelationId.Establish(http), http.RequestAborted);
+        return completed.Succeeded ? new OkObjectResult(ConnectionMetadata.From(completed.Value)) : FailureProblems.For(http, completed.Failure);
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using Credentials.Functions.OAuthConnect;
+using Credentials.Functions.Refresh;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>
+/// The one place where the domain's failure reasons become HTTP answers: a status, a stable problem code, a title, and
+/// <c>Retry-After</c> where retrying helps. Domain code never chooses a status.
+/// </summary>
+public static class FailureProblems
+{
+    public static IActionResult For(HttpContext http, AccessTokenFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.RetryAfter is { } retryAfter)
+        {
+            SetRetryAfter(http, retryAfter);
+        }
+
+        return failure.Reason switch
+        {
+            TokenFailureReason.NotFound => ProblemResults.Create(http, StatusCodes.Status404NotFound, ProblemCodes.ConnectionNotFound, "No such connection."),
+            TokenFailureReason.ReauthorizationRequired => ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ReauthorizationRequired,
+                "The user must connect again.", "The provider no longer accepts this connection's grant (revoked or expired)."),
+            TokenFailureReason.ProviderRejected => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProviderRejected,
+                "The provider refused the refresh.", $"Provider error: {failure.ErrorCode}. This is usually the service's client configuration."),
+            TokenFailureReason.Busy => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.RefreshBusy,
+                "The token is being refreshed.", "Retry shortly."),
+            _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
+                "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
+        };
+    }
+
+    public static IActionResult For(HttpContext http, StartFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        switch (failure.Reason)
+        {
+            case StartFailureReason.UnknownProvider:
+                return BadRequest(http, ProblemCodes.UnknownProvider, "Unknown provider.", failure.Detail);
+            case StartFailureReason.InvalidConnectionId:
+                return BadRequest(http, ProblemCodes.InvalidIdentifier, "The connection id is not valid.", failure.Detail);
+            case StartFailureReason.ScopeNotAllowed:
+                return BadRequest(http, ProblemCodes.InvalidScope, "A requested scope is not allowed.", failure.Detail);
+            case StartFailureReason.ReturnUrlNotAllowed:
+                return BadRequest(http, ProblemCodes.InvalidReturnUrl, "The return URL is not allowed.", failure.Detail);
+            default:
+                SetRetryAfter(http, TimeSpan.FromSeconds(30));
+                return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
+                    "The provider is unavailable.", failure.Detail);
+        }
+    }
+
+    public static IActionResult For(HttpContext http, CompletionFailure failure) => failure switch
+    {
+        CompletionFailure.CompletionExpired => BadRequest(http, ProblemCodes.CompletionExpired,
+            "The completion code has expired.", "Nothing was connected and the provider's grant was revoked; start connecting again."),
+        _ => BadRequest(http, ProblemCodes.InvalidCompletion,
+            "The completion code is not valid.", "It is unknown, already used, or was issued for another user or connection; nothing was connected."),
+    };
+
+    private static ObjectResult BadRequest(HttpContext http, string code, string title, string detail) =>
+        ProblemResults.Create(http, StatusCodes.Status400BadRequest, code, title, detail);
+
+    private static void SetRetryAfter(HttpContext http, TimeSpan retryAfter) =>
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+}

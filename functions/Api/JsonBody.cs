@@ -1,0 +1,43 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>Small JSON request bodies, read no further than a limit.</summary>
+public static class JsonBody
+{
+    public const int MaxBytes = 16 * 1024;
+
+    /// <summary>The body as <typeparamref name="T"/>, or null when it is larger than <see cref="MaxBytes"/> or not such JSON.</summary>
+    public static async Task<T?> ReadAsync<T>(HttpRequest request)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await ReadLimitedAsync(request.Body, request.HttpContext.RequestAborted) is not { } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json.Span);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<ReadOnlyMemory<byte>?> ReadLimitedAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[MaxBytes + 1];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        return total > MaxBytes ? null : buffer.AsMemory(0, total);
+    }
+}
