@@ -24,18 +24,13 @@ public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<Refr
         var http = request.HttpContext;
         var admitted = AdmittedCaller.Of(request);
 
-        var minValidity = options.Value.DefaultMinValidity;
-        if (request.Query.TryGetValue("minValiditySeconds", out var raw))
+        if (QueryParameters.WholeNumber(request, "minValiditySeconds", (int)options.Value.DefaultMinValidity.TotalSeconds, 0,
+            (int)AccessTokenRequest.MaxMinValidity.TotalSeconds, out var problem) is not { } seconds)
         {
-            if (!int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > AccessTokenRequest.MaxMinValidity.TotalSeconds)
-            {
-                return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "minValiditySeconds is out of range.",
-                    $"minValiditySeconds must be a whole number from 0 to {AccessTokenRequest.MaxMinValidity.TotalSeconds}.");
-            }
-
-            minValidity = TimeSpan.FromSeconds(seconds);
+            return problem!;
         }
 
+        var minValidity = TimeSpan.FromSeconds(seconds);
         var result = await tokens.GetAsync(
             new AccessTokenRequest(userId, connectionId, minValidity, admitted.Caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
         return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId)) : FailureProblems.For(http, result.Failure);

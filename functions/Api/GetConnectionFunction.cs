@@ -1,0 +1,25 @@
+using Credentials.Functions.AccessControl;
+using Credentials.Functions.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>One connection's metadata (provider, status, scopes, timestamps); never a token.</summary>
+public sealed class GetConnectionFunction(ConnectionStore store)
+{
+    [Function("GetConnection")]
+    [RequiresPermission(CredentialPermissions.List)]
+    public async Task<IActionResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/users/{userId}/connections/{connectionId}")] HttpRequest request,
+        string userId,
+        string connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = await store.GetAsync(userId, connectionId, request.HttpContext.RequestAborted);
+        return record is null
+            ? ProblemResults.Create(request.HttpContext, StatusCodes.Status404NotFound, ProblemCodes.ConnectionNotFound, "No such connection.")
+            : new OkObjectResult(ConnectionMetadata.From(record));
+    }
+}
