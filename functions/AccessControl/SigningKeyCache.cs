@@ -9,17 +9,8 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Credentials.Functions.AccessControl;
 
-/// <summary>The keys that may have signed a token, or why there are none.</summary>
-public readonly record struct SigningKeyLookup(IReadOnlyList<SecurityKey> Keys, bool Unavailable)
-{
-    public static SigningKeyLookup Found(IReadOnlyList<SecurityKey> keys) => new(keys, false);
-
-    /// <summary>The issuer answered, but has no such key set (e.g. an unknown service client): the token is at fault.</summary>
-    public static readonly SigningKeyLookup NotFound = new([], false);
-
-    /// <summary>The keys could not be had (issuer unreachable, failing, or fetches throttled): the token is not at fault.</summary>
-    public static readonly SigningKeyLookup KeysUnavailable = new([], true);
-}
+// Longer than 250 lines on purpose: one cache per issuer with its fetch budget, discovery, refresh-on-unknown-kid and
+// stale-while-failing rules; they share one lock and one clock, and apart they would be read together anyway.
 
 /// <summary>
 /// Signing keys per JWKS URI, cached for <see cref="CallerAuthenticationOptions.SigningKeyLifetime"/>. Token contents

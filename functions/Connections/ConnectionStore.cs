@@ -6,6 +6,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Connections;
 
+// Longer than 250 lines on purpose: every operation on the connections table in one place, so the ETag discipline
+// (conditional writes, conflicts as values, write ids for lost answers) is read and changed together.
+
 /// <summary>
 /// Connection records in Azure Table Storage: one row per (user, connection), partitioned by user. Every update is
 /// conditional on the ETag the caller read; a stale write comes back as <see cref="WriteStatus.Conflict"/>, never a

@@ -8,6 +8,9 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Credentials.SandboxProvider;
 
+// Longer than 250 lines on purpose: the sandbox provider's whole server setup (OpenIddict, endpoints, fault switches,
+// counters) in one place for a development tool.
+
 /// <summary>
 /// A real OAuth 2.0 authorization server (OpenIddict) on loopback for local runs and tests, never deployed: authorization
 /// code with PKCE, rotating refresh tokens with reuse detection (both switchable), RFC 7009 revocation, RFC 9207 <c>iss</c>.

@@ -22,10 +22,7 @@ public static class CredentialsServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddOptions<ServiceOptions>()
-            .Bind(configuration.GetSection(ServiceOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+        services.AddValidatedOptions<ServiceOptions, ServiceOptionsValidator>(configuration, ServiceOptions.SectionName);
 
         services.AddSingleton(FunctionCatalog.ForAssembly(typeof(CredentialsServiceCollectionExtensions).Assembly));
         services.AddSingleton<HttpInvocationGuard>();

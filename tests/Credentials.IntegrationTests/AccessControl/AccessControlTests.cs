@@ -13,6 +13,9 @@ using NSec.Cryptography;
 
 namespace Credentials.Tests.AccessControl;
 
+// Longer than 250 lines on purpose: every admission outcome (401, 400, 403, 503, self-service, cascades) over HTTP
+// against one dev host and Authress endpoint.
+
 /// <summary>Authentication and Authress authorization over HTTP through the dev host, against the local Authress endpoint.</summary>
 [Collection(AzuriteGroup.Name)]
 public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime

@@ -7,6 +7,8 @@ using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Connections;
 
+// Longer than 250 lines on purpose: the store's conditional-write contract case by case against Azurite.
+
 [Collection(AzuriteGroup.Name)]
 public sealed class ConnectionStoreTests(AzuriteFixture azurite)
 {

@@ -10,6 +10,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Credentials.Tests.Maintenance;
 
+// Longer than 250 lines on purpose: the maintenance walk's scenarios share one stack and its seeding helpers.
+
 /// <summary>The maintenance timer against Azurite (tables and queue) and the sandbox provider, counted at the provider.</summary>
 [Collection(AzuriteGroup.Name)]
 public sealed class MaintenanceTests(AzuriteFixture azurite)

@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Credentials.Tests.OAuthConnect;
 
+// Longer than 250 lines on purpose: the connect flow's scenarios share one stack and its browser-less consent helpers.
+
 /// <summary>The connect flow end to end: dev host, Azurite, local Authress and the sandbox OAuth provider over HTTP.</summary>
 [Collection(AzuriteGroup.Name)]
 public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime

@@ -9,6 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Credentials.Tests.Refresh;
 
+// Longer than 250 lines on purpose: the token read's scenarios share one stack (dev host, Azurite, sandbox provider,
+// Authress endpoint) and its helpers; split files would repeat the setup.
+
 /// <summary>
 /// The access-token API and the refresh engine against the sandbox provider with rotating refresh tokens and reuse
 /// detection on, counted at the provider.

@@ -14,6 +14,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Credentials.Tests.Refresh;
 
+// Longer than 250 lines on purpose: one test per failure sequence listed in docs/refresh.md, kept together so that the
+// table and the tests can be compared.
+
 /// <summary>
 /// Crashes, stalls and outages in the middle of a refresh or a status change, reproduced against Azurite and the
 /// sandbox provider (which revokes a grant when a rotated refresh token is presented again). docs/refresh.md lists them.

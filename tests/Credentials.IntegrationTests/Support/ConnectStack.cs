@@ -13,6 +13,9 @@ using NSec.Cryptography;
 
 namespace Credentials.Tests.Support;
 
+// Longer than 250 lines on purpose: starts and wires every local part the end-to-end tests need; each part is a few
+// lines and they depend on each other's ports.
+
 /// <summary>
 /// The app as deployed, locally: the dev host on a known loopback port, Azurite tables unique to this stack, the local
 /// Authress endpoint (caller tokens, real grants) and the sandbox OAuth provider registered with the app's redirect URI.
