@@ -1,7 +1,7 @@
 namespace Credentials.Functions.AccessControl;
 
 /// <summary>The permissions callers are checked for in Authress (docs/authorization.md).</summary>
-public static class CredentialPermissions
+internal static class CredentialPermissions
 {
     /// <summary>Get an access token for a connection.</summary>
     public const string Read = "credentials:read";

@@ -4,7 +4,7 @@ using Credentials.Functions.Refresh;
 namespace Credentials.Functions.Api;
 
 /// <summary>Body of a successful access-token response; it never carries the refresh token.</summary>
-public sealed record AccessTokenResponse(
+internal sealed record AccessTokenResponse(
     [property: JsonPropertyName("accessToken")] string AccessToken,
     [property: JsonPropertyName("tokenType")] string TokenType,
     [property: JsonPropertyName("expiresAt")] DateTimeOffset ExpiresAt,

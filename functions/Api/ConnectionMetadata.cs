@@ -3,7 +3,7 @@ using Credentials.Functions.Connections;
 namespace Credentials.Functions.Api;
 
 /// <summary>What callers may see of a connection: never a token.</summary>
-public sealed record ConnectionMetadata(
+internal sealed record ConnectionMetadata(
     string ConnectionId,
     string Provider,
     string Status,
@@ -23,4 +23,4 @@ public sealed record ConnectionMetadata(
     }
 }
 
-public sealed record ConnectionList(IReadOnlyList<ConnectionMetadata> Connections, string? ContinuationToken);
+internal sealed record ConnectionList(IReadOnlyList<ConnectionMetadata> Connections, string? ContinuationToken);

@@ -10,7 +10,7 @@ namespace Credentials.Functions.Api;
 /// The one place where the domain's failure reasons become HTTP answers: a status, a stable problem code, a title, and
 /// <c>Retry-After</c> where retrying helps. Domain code never chooses a status.
 /// </summary>
-public static class FailureProblems
+internal static class FailureProblems
 {
     public static IActionResult For(HttpContext http, AccessTokenFailure failure)
     {

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Credentials.Functions.Api;
 
 /// <summary>Small JSON request bodies, read no further than a limit.</summary>
-public static class JsonBody
+internal static class JsonBody
 {
     public const int MaxBytes = 16 * 1024;
 

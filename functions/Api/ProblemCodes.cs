@@ -1,7 +1,7 @@
 namespace Credentials.Functions.Api;
 
 /// <summary>Stable, machine-readable error codes. Clients branch on these; never rename one.</summary>
-public static class ProblemCodes
+internal static class ProblemCodes
 {
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Credentials.Functions.Api;
 
 /// <summary>Builds RFC 7807 problem+json results carrying a stable <c>code</c> and the request's correlation id.</summary>
-public static class ProblemResults
+internal static class ProblemResults
 {
     public const string ContentType = "application/problem+json";
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Credentials.Functions.Api;
 
 /// <summary>Whole-number query parameters with a range: absent gives the default, anything else out of range a 400 problem.</summary>
-public static class QueryParameters
+internal static class QueryParameters
 {
     /// <summary>The value of <paramref name="name"/>, or null with <paramref name="problem"/> set to the 400 answer.</summary>
     public static int? WholeNumber(HttpRequest request, string name, int defaultValue, int min, int max, out ObjectResult? problem)

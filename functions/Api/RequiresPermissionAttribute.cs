@@ -6,7 +6,7 @@ namespace Credentials.Functions.Api;
 /// (<see cref="CallerAdmission"/> does this before the function runs, in the worker and in the dev host alike).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
-public sealed class RequiresPermissionAttribute(string permission) : Attribute
+internal sealed class RequiresPermissionAttribute(string permission) : Attribute
 {
     public string Permission { get; } = permission;
 }

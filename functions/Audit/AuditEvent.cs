@@ -12,7 +12,7 @@ public sealed record AuditEvent(
     string? Reason = null);
 
 /// <summary>Stable action names in the audit log.</summary>
-public static class AuditActions
+internal static class AuditActions
 {
     public const string Authorize = "authorize";
     public const string ReadAccessToken = "read_access_token";

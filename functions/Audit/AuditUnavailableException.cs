@@ -1,7 +1,7 @@
 namespace Credentials.Functions.Audit;
 
 /// <summary>An event could not be accepted for the audit log (its queue is full): the request it belongs to must not proceed.</summary>
-public sealed class AuditUnavailableException : Exception
+internal sealed class AuditUnavailableException : Exception
 {
     public AuditUnavailableException()
         : base("The audit queue is full; the request was refused so that nothing happens unaudited.")

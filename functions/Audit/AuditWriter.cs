@@ -16,7 +16,7 @@ namespace Credentials.Functions.Audit;
 /// queue fills up behind them (so requests fail closed rather than go unaudited); events the table refuses outright are
 /// counted and logged as dropped.
 /// </summary>
-public sealed partial class AuditWriter : BackgroundService
+internal sealed partial class AuditWriter : BackgroundService
 {
     private const int MaxBatch = 100;
     private const int MaxDrain = 2_000;

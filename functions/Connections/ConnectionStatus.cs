@@ -13,7 +13,7 @@ public enum ConnectionStatus
     ReauthorizationRequired,
 }
 
-public static class ConnectionStatusNames
+internal static class ConnectionStatusNames
 {
     public static string ToName(this ConnectionStatus status) => status switch
     {

@@ -7,7 +7,7 @@ namespace Credentials.Functions.Connections;
 /// Authress resource-URI segment. Such an id is used unchanged as a Table key and as a URI segment; anything else
 /// (<c>/ \ # ?</c>, <c>%</c>, spaces, control characters, over-long ids) is rejected before it reaches storage.
 /// </summary>
-public static class Identifiers
+internal static class Identifiers
 {
     public const int MaxLength = 128;
     private static readonly SearchValues<char> Allowed =

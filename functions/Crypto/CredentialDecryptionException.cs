@@ -1,6 +1,6 @@
 namespace Credentials.Functions.Crypto;
 
-public enum DecryptionFailure
+internal enum DecryptionFailure
 {
     /// <summary>Not an envelope this code can parse (truncated, wrong lengths).</summary>
     Malformed,
@@ -16,7 +16,7 @@ public enum DecryptionFailure
 }
 
 /// <summary>A stored ciphertext could not be decrypted. The message names the reason, never secret material.</summary>
-public sealed class CredentialDecryptionException : Exception
+internal sealed class CredentialDecryptionException : Exception
 {
     public CredentialDecryptionException()
     {

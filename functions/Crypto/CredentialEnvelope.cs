@@ -11,7 +11,7 @@ namespace Credentials.Functions.Crypto;
 /// 0x01 | len(keyVersion) | keyVersion (ASCII) | salt (16) | nonce (12) | ciphertext | tag (16)
 /// </code>
 /// </summary>
-public static class CredentialEnvelope
+internal static class CredentialEnvelope
 {
     public const byte FormatVersion = 1;
     public const int SaltSize = 16;

@@ -9,7 +9,7 @@ namespace Credentials.Functions.Events;
 /// together or not at all. Its row key starts with <c>!</c>, a character no connection id may contain, so it sorts
 /// before every connection of the partition and is told apart by key alone.
 /// </summary>
-public static class StatusEventOutbox
+internal static class StatusEventOutbox
 {
     public const string RowKeyPrefix = "!event!";
 

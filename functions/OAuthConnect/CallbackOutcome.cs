@@ -1,7 +1,7 @@
 namespace Credentials.Functions.OAuthConnect;
 
 /// <summary>Stable error codes the callback reports to the return URL (<c>error=</c>) or its result page.</summary>
-public static class CallbackErrors
+internal static class CallbackErrors
 {
     public const string InvalidState = "invalid_state";
     public const string StateExpired = "state_expired";

@@ -29,7 +29,7 @@ public enum StartFailureReason
 public sealed record StartFailure(StartFailureReason Reason, string Detail);
 
 /// <summary>Body of <c>POST /api/users/{userId}/connections/{connectionId}/complete</c>.</summary>
-public sealed record CompleteConnectionRequest([property: JsonPropertyName("completion")] string? Completion)
+internal sealed record CompleteConnectionRequest([property: JsonPropertyName("completion")] string? Completion)
 {
     public override string ToString() => "CompleteConnectionRequest { Completion = *** }";
 }

@@ -1,7 +1,7 @@
 namespace Credentials.Functions.Providers;
 
 /// <summary>A provider's metadata could not be had (discovery down or inconsistent); callers answer 503, not 500.</summary>
-public sealed class ProviderUnavailableException : Exception
+internal sealed class ProviderUnavailableException : Exception
 {
     public ProviderUnavailableException()
     {

@@ -3,7 +3,7 @@ using Credentials.Functions.Connections;
 namespace Credentials.Functions.Refresh;
 
 /// <summary>Where a failed refresh leaves the connection: its failure count, cooldown and status.</summary>
-public readonly record struct RefreshFailureAssessment(int Failures, TimeSpan Cooldown, DateTimeOffset FailingSince, ConnectionStatus Status);
+internal readonly record struct RefreshFailureAssessment(int Failures, TimeSpan Cooldown, DateTimeOffset FailingSince, ConnectionStatus Status);
 
 /// <summary>
 /// How failed refreshes count (docs/refresh.md): the cooldown doubles from <see cref="RefreshOptions.FirstCooldown"/> up to
@@ -11,7 +11,7 @@ public readonly record struct RefreshFailureAssessment(int Failures, TimeSpan Co
 /// connection is <c>RefreshFailing</c> after <see cref="RefreshOptions.FailuresBeforeRefreshFailing"/> failures and
 /// needs reauthorization once it has been failing for <see cref="RefreshOptions.GiveUpAfter"/>.
 /// </summary>
-public static class RefreshFailurePolicy
+internal static class RefreshFailurePolicy
 {
     public static RefreshFailureAssessment Assess(RefreshOptions options, ConnectionRecord record, TimeSpan? retryAfter, DateTimeOffset now)
     {

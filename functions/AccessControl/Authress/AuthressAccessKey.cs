@@ -7,7 +7,7 @@ namespace Credentials.Functions.AccessControl.Authress;
 /// A parsed Authress service-client access key: <c>clientId.keyId.accountId.privateKey</c>, the last part base64 of a
 /// PKCS#8 DER Ed25519 private key. The key lives in libsodium's guarded memory and is wiped on dispose.
 /// </summary>
-public sealed class AuthressAccessKey : IDisposable
+internal sealed class AuthressAccessKey : IDisposable
 {
     private static readonly byte[] Pkcs8Ed25519Prefix = Convert.FromHexString("302e020100300506032b657004220420");
 

@@ -7,7 +7,7 @@ namespace Credentials.Functions.AccessControl.EdDsa;
 /// An Ed25519 public key (JWK <c>kty: OKP, crv: Ed25519</c>) that Microsoft.IdentityModel can validate with: it brings
 /// its own <see cref="CryptoProviderFactory"/>, so no process-wide crypto setting is changed.
 /// </summary>
-public sealed class Ed25519SecurityKey : AsymmetricSecurityKey
+internal sealed class Ed25519SecurityKey : AsymmetricSecurityKey
 {
     public const string Algorithm = "EdDSA";
 

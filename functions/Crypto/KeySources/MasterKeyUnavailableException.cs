@@ -1,7 +1,7 @@
 namespace Credentials.Functions.Crypto.KeySources;
 
 /// <summary>The key source could not be read (throttled, unreachable, forbidden) and no cached keys can stand in.</summary>
-public sealed class MasterKeyUnavailableException : Exception
+internal sealed class MasterKeyUnavailableException : Exception
 {
     public MasterKeyUnavailableException()
     {

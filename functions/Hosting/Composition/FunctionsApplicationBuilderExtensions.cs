@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 namespace Credentials.Functions.Hosting.Composition;
 
 /// <summary>What only the real Functions worker needs on top of <see cref="CredentialsServiceCollectionExtensions.AddCredentialsService"/>.</summary>
-public static class FunctionsApplicationBuilderExtensions
+internal static class FunctionsApplicationBuilderExtensions
 {
     public static FunctionsApplicationBuilder AddCredentialsFunctionsApp(this FunctionsApplicationBuilder builder)
     {

@@ -5,7 +5,7 @@ namespace Credentials.Functions.Hosting.Configuration;
 /// name, network), the app sees the reference text itself. Used as a secret, that text fails every call with an error
 /// that looks like the provider's or Authress' fault, so such a setting stops start-up instead.
 /// </summary>
-public static class KeyVaultReferences
+internal static class KeyVaultReferences
 {
     public static bool IsUnresolved(string? value) =>
         value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);

@@ -1,7 +1,7 @@
 namespace Credentials.Functions.Hosting.Configuration;
 
 /// <summary>The one rule for every URL the service is configured with or sends a browser to: https, or http on loopback only.</summary>
-public static class WebUrls
+internal static class WebUrls
 {
     public static bool IsSecureOrLoopback(Uri? uri) =>
         uri is { IsAbsoluteUri: true }

@@ -7,7 +7,7 @@ namespace Credentials.Functions.Hosting.Pipeline;
 /// One id per request, echoed on every response. A caller-supplied id is kept only when it is short and plain,
 /// so that nothing a caller sends is reflected into headers or logs unchecked.
 /// </summary>
-public static class CorrelationId
+internal static class CorrelationId
 {
     public const string HeaderName = "x-correlation-id";
     private const int MaxLength = 64;

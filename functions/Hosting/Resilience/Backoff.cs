@@ -1,7 +1,7 @@
 namespace Credentials.Functions.Hosting.Resilience;
 
 /// <summary>The one retry-delay rule of the service's own retry loops: 100 ms before the first retry, doubling, capped.</summary>
-public static class Backoff
+internal static class Backoff
 {
     private static readonly TimeSpan First = TimeSpan.FromMilliseconds(100);
 

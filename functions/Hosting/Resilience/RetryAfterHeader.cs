@@ -1,7 +1,7 @@
 namespace Credentials.Functions.Hosting.Resilience;
 
 /// <summary>How long a remote service (a provider, Authress) asked us to wait: its <c>Retry-After</c> as delta or date.</summary>
-public static class RetryAfterHeader
+internal static class RetryAfterHeader
 {
     /// <summary>The wait it asks for, never negative; null when the response has no <c>Retry-After</c>.</summary>
     public static TimeSpan? Of(HttpResponseMessage response, TimeProvider time)

@@ -7,7 +7,7 @@ namespace Credentials.Functions.Hosting.Resilience;
 /// completes. The shared task belongs to no single caller: a caller's cancellation only stops its own wait, and the
 /// operation keeps running (a refresh that rotated a token must still store it), so no second one starts meanwhile.
 /// </summary>
-public sealed class SingleFlight<TKey, TResult>(IEqualityComparer<TKey>? comparer = null)
+internal sealed class SingleFlight<TKey, TResult>(IEqualityComparer<TKey>? comparer = null)
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Task<TResult>> _inFlight = new(comparer);
