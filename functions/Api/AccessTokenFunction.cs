@@ -32,7 +32,7 @@ public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<Refr
 
         var minValidity = TimeSpan.FromSeconds(seconds);
         var result = await tokens.GetAsync(
-            new AccessTokenRequest(userId, connectionId, minValidity, admitted.Caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
+            new AccessTokenRequest(admitted.RequiredConnection, minValidity, admitted.Caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
         return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId)) : FailureProblems.For(http, result.Failure);
     }
 }

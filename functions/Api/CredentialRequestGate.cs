@@ -33,7 +33,8 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
                 authentication.Error is null ? ProblemCodes.AuthenticationRequired : ProblemCodes.InvalidToken, "Authentication failed.", authentication.Description));
         }
 
-        if (!Identifiers.IsValid(userId) || (connectionId is not null && !Identifiers.IsValid(connectionId)))
+        ConnectionKey key = default;
+        if (!Identifiers.IsValid(userId) || (connectionId is not null && !ConnectionKey.TryCreate(userId, connectionId, out key)))
         {
             return Reject(ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidIdentifier,
                 "The user or connection id is not valid.", $"Ids are 1-{Identifiers.MaxLength} characters of A-Z a-z 0-9 - _ . + = ~ | @."));
@@ -43,7 +44,7 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
         switch (outcome.Verdict)
         {
             case AuthorizationVerdict.Allowed:
-                return new AdmittedCaller(caller, outcome.Reason);
+                return new AdmittedCaller(caller, outcome.Reason, userId, connectionId is null ? null : key);
             case AuthorizationVerdict.Denied:
                 return Reject(ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden,
                     "The caller is not allowed to do this.", permission == CredentialPermissions.CompleteOwn

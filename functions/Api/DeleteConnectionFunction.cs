@@ -19,7 +19,8 @@ public sealed class DeleteConnectionFunction(ConnectionRemover remover)
         string connectionId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await remover.DisconnectAsync(userId, connectionId, AdmittedCaller.Of(request).Caller.Id, CorrelationId.Establish(request.HttpContext), AuditActions.Disconnect,
+        var admitted = AdmittedCaller.Of(request);
+        await remover.DisconnectAsync(admitted.RequiredConnection, admitted.Caller.Id, CorrelationId.Establish(request.HttpContext), AuditActions.Disconnect,
             request.HttpContext.RequestAborted);
         return new NoContentResult();
     }

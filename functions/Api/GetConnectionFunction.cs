@@ -17,7 +17,8 @@ public sealed class GetConnectionFunction(ConnectionStore store)
         string connectionId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var record = await store.GetAsync(userId, connectionId, request.HttpContext.RequestAborted);
+        var connection = AdmittedCaller.Of(request).RequiredConnection;
+        var record = await store.GetAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
         return record is null
             ? ProblemResults.Create(request.HttpContext, StatusCodes.Status404NotFound, ProblemCodes.ConnectionNotFound, "No such connection.")
             : new OkObjectResult(ConnectionMetadata.From(record));

@@ -18,8 +18,9 @@ public sealed class ConnectionRemover(
     AuditLog audit,
     TimeProvider time)
 {
-    public async Task<bool> DisconnectAsync(string userId, string connectionId, string callerId, string correlationId, string action, CancellationToken cancellationToken)
+    public async Task<bool> DisconnectAsync(ConnectionKey connection, string callerId, string correlationId, string action, CancellationToken cancellationToken)
     {
+        var (userId, connectionId) = (connection.UserId, connection.ConnectionId);
         var record = await store.GetAsync(userId, connectionId, cancellationToken);
         if (record is null)
         {
@@ -39,18 +40,18 @@ public sealed class ConnectionRemover(
     {
         var deleted = 0;
         string? continuation = null;
-        var ids = new List<string>();
+        var keys = new List<ConnectionKey>();
         do
         {
             var page = await store.ListByUserAsync(userId, ConnectionStore.MaxPageSize, continuation, cancellationToken);
-            ids.AddRange(page.Items.Select(item => item.ConnectionId));
+            keys.AddRange(page.Items.Select(ConnectionKey.Of));
             continuation = page.ContinuationToken;
         }
         while (continuation is not null);
 
-        foreach (var connectionId in ids)
+        foreach (var key in keys)
         {
-            deleted += await DisconnectAsync(userId, connectionId, callerId, correlationId, AuditActions.Purge, cancellationToken) ? 1 : 0;
+            deleted += await DisconnectAsync(key, callerId, correlationId, AuditActions.Purge, cancellationToken) ? 1 : 0;
         }
 
         return deleted;

@@ -137,7 +137,7 @@ public sealed partial class MaintenanceRunner(
             return null;
         }
 
-        return new RefreshDemand(record.UserId, record.ConnectionId, expiringAndUsed ? settings.ExpiringWithin : TimeSpan.Zero,
+        return new RefreshDemand(ConnectionKey.Of(record), expiringAndUsed ? settings.ExpiringWithin : TimeSpan.Zero,
             lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record);
     }
 

@@ -1,10 +1,12 @@
+using Credentials.Functions.Connections;
+
 namespace Credentials.Functions.Refresh;
 
 /// <summary>
 /// What a caller asks for: an access token of one connection that stays valid at least <see cref="MinValidity"/>.
 /// <see cref="AllowedBecause"/> is the authorization decision's reason, recorded in the hand-out's audit event.
 /// </summary>
-public sealed record AccessTokenRequest(string UserId, string ConnectionId, TimeSpan MinValidity, string CallerId, string CorrelationId, string? AllowedBecause = null)
+public sealed record AccessTokenRequest(ConnectionKey Connection, TimeSpan MinValidity, string CallerId, string CorrelationId, string? AllowedBecause = null)
 {
     public static readonly TimeSpan MaxMinValidity = TimeSpan.FromHours(1);
 }

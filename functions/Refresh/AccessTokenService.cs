@@ -26,7 +26,7 @@ public sealed class AccessTokenService(
     public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var record = await store.GetRecentAsync(request.UserId, request.ConnectionId, cancellationToken);
+        var record = await store.GetRecentAsync(request.Connection.UserId, request.Connection.ConnectionId, cancellationToken);
         var now = time.GetUtcNow();
         Result<IssuedAccessToken, AccessTokenFailure> result;
         if (record is null)
@@ -48,11 +48,11 @@ public sealed class AccessTokenService(
 
         if (result.Succeeded && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
         {
-            await store.MarkUsedAsync(request.UserId, request.ConnectionId, now, cancellationToken);
+            await store.MarkUsedAsync(request.Connection.UserId, request.Connection.ConnectionId, now, cancellationToken);
         }
 
         metrics.TokenRead(record?.ProviderId ?? "unknown", request.CallerId, OutcomeOf(result));
-        await audit.AppendAsync(new AuditEvent(request.CallerId, request.UserId, request.ConnectionId, AuditActions.ReadAccessToken,
+        await audit.AppendAsync(new AuditEvent(request.CallerId, request.Connection.UserId, request.Connection.ConnectionId, AuditActions.ReadAccessToken,
             result.Succeeded ? "served" : "failed", request.CorrelationId, now,
             AuditReason(result, request.AllowedBecause)), cancellationToken);
         return result;
@@ -67,7 +67,7 @@ public sealed class AccessTokenService(
         try
         {
             refreshed = await engine.RefreshAsync(
-                new RefreshDemand(request.UserId, request.ConnectionId, request.MinValidity, null, request.CallerId, request.CorrelationId), linked.Token);
+                new RefreshDemand(request.Connection, request.MinValidity, null, request.CallerId, request.CorrelationId), linked.Token);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

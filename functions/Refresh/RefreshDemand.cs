@@ -13,8 +13,7 @@ namespace Credentials.Functions.Refresh;
 /// fresh read, never a wrong result.
 /// </param>
 public sealed record RefreshDemand(
-    string UserId,
-    string ConnectionId,
+    Connections.ConnectionKey Connection,
     TimeSpan MinValidity,
     DateTimeOffset? RefreshedSince,
     string Trigger,

@@ -31,7 +31,7 @@ public sealed partial class RefreshEngine(
     private const int MaxRounds = 8;
     private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan MisconfiguredCooldown = TimeSpan.FromMinutes(1);
-    private readonly SingleFlight<(string UserId, string ConnectionId), RefreshResult> _inFlight = new();
+    private readonly SingleFlight<ConnectionKey, RefreshResult> _inFlight = new();
 
     /// <summary>Identifies this instance's leases; unique per engine, so two hosts in one process are two instances.</summary>
     public string InstanceId { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
@@ -39,7 +39,7 @@ public sealed partial class RefreshEngine(
     public async Task<RefreshResult> RefreshAsync(RefreshDemand demand, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(demand);
-        var shared = _inFlight.Join((demand.UserId, demand.ConnectionId), () => RefreshCoreAsync(demand), out var started);
+        var shared = _inFlight.Join(demand.Connection, () => RefreshCoreAsync(demand), out var started);
         var result = await shared.WaitAsync(cancellationToken);
         // A caller that joined a refresh in flight shares its outcome but did not refresh itself.
         return started ? result : result with { Refreshed = false };
@@ -51,7 +51,7 @@ public sealed partial class RefreshEngine(
         {
             var record = round == 0 && demand.KnownRecord is { ETag: not null } known
                 ? known
-                : await store.GetAsync(demand.UserId, demand.ConnectionId, CancellationToken.None);
+                : await store.GetAsync(demand.Connection.UserId, demand.Connection.ConnectionId, CancellationToken.None);
             if (record is null)
             {
                 return new RefreshResult(null, TokenFailureReason.NotFound, false);

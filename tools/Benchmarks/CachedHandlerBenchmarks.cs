@@ -84,6 +84,8 @@ public class CachedHandlerBenchmarks
         return result;
     }
 
+    private static ConnectionKey Key => ConnectionKey.TryCreate(BenchStack.User, BenchStack.ConnectionId, out var key) ? key : throw new InvalidOperationException();
+
     private static string? RouteValue(string name) => name switch
     {
         "userId" => BenchStack.User,
@@ -102,7 +104,7 @@ public class CachedHandlerBenchmarks
     public async Task<bool> ServeToken()
     {
         var served = (await _tokens.GetAsync(
-            new AccessTokenRequest(BenchStack.User, BenchStack.ConnectionId, TimeSpan.FromMinutes(5), _caller.Id, "bench", "collection_granted_cached"),
+            new AccessTokenRequest(Key, TimeSpan.FromMinutes(5), _caller.Id, "bench", "collection_granted_cached"),
             CancellationToken.None)).Succeeded;
         DrainAudit();
         return served;

@@ -77,7 +77,7 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
         await stack.EditAsync(User, "mail", r => r with { LastUsedAt = DateTimeOffset.UtcNow });
         var engine = stack.Host.Services.GetRequiredService<Credentials.Functions.Refresh.RefreshEngine>();
 
-        var result = await engine.RefreshAsync(new Credentials.Functions.Refresh.RefreshDemand(User, "mail", TimeSpan.Zero,
+        var result = await engine.RefreshAsync(new Credentials.Functions.Refresh.RefreshDemand(Credentials.Functions.Connections.ConnectionKey.Of(scanned), TimeSpan.Zero,
             scanned.LastRefreshSucceededAt!.Value.AddTicks(1), "maintenance", "test", KnownRecord: scanned), CancellationToken.None);
 
         Assert.Null(result.Failure);
