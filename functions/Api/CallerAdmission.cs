@@ -36,7 +36,7 @@ public sealed class CallerAdmission(CredentialRequestGate gate)
             return true;
         }
 
-        await admitted.Failure.ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
+        await FailureProblems.For(http, admitted.Failure).ExecuteResultAsync(new ActionContext(http, http.GetRouteData(), new ActionDescriptor()));
         return false;
     }
 }

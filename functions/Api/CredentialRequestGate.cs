@@ -1,67 +1,78 @@
-using System.Globalization;
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Hosting.Pipeline;
-using Credentials.Functions.Storage;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Credentials.Functions.Api;
 
+public enum AdmissionFailureReason
+{
+    /// <summary>No bearer token was presented.</summary>
+    AuthenticationRequired,
+
+    /// <summary>The bearer token is not valid (RFC 6750 <c>invalid_token</c>).</summary>
+    InvalidToken,
+
+    /// <summary>The token's issuer's signing keys cannot be fetched: the token may be fine.</summary>
+    KeysUnavailable,
+
+    /// <summary>A user or connection id breaks the id rule.</summary>
+    InvalidIdentifier,
+
+    Forbidden,
+
+    /// <summary>No authorization decision could be had (Authress unreachable or throttling).</summary>
+    AuthorizationUnavailable,
+}
+
+/// <summary>Why a caller was not admitted, with a safe description and, when retrying helps, when.</summary>
+public sealed record AdmissionFailure(AdmissionFailureReason Reason, string Description, TimeSpan? RetryAfter = null);
+
 /// <summary>
-/// The checks every credential endpoint runs first, in this order: authenticate the bearer token (401), validate the
-/// ids in the path (400), authorize with Authress or self-service (403, or 503 when no decision can be had).
+/// The checks every credential operation runs first, in this order: authenticate the bearer token, validate the ids,
+/// authorize with Authress or self-service. It returns reasons; the REST routes answer them as problem+json
+/// (<see cref="FailureProblems"/>) and the token-exchange endpoint as OAuth errors (<see cref="OAuthErrors"/>).
 /// </summary>
 public sealed class CredentialRequestGate(CallerAuthenticator authenticator, CredentialAuthorizer authorizer)
 {
-    public async Task<Result<AdmittedCaller, ObjectResult>> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId)
+    public Task<Result<AdmittedCaller, AdmissionFailure>> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var http = request.HttpContext;
-        var authentication = await authenticator.AuthenticateAsync(request.Headers.Authorization.ToString(), http.RequestAborted);
+        return AdmitAsync(request.HttpContext, request.Headers.Authorization.ToString(), permission, userId, connectionId);
+    }
+
+    /// <param name="authorization">The caller's credentials as an <c>Authorization</c> header value (<c>Bearer …</c>).</param>
+    public async Task<Result<AdmittedCaller, AdmissionFailure>> AdmitAsync(HttpContext http, string? authorization, string permission, string userId, string? connectionId)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var authentication = await authenticator.AuthenticateAsync(authorization, http.RequestAborted);
         if (authentication.IsUnavailable)
         {
-            return Reject(Unavailable(http, TimeSpan.FromSeconds(30), "The caller's token could not be checked because its issuer's signing keys cannot be fetched; retry later."));
+            return new AdmissionFailure(AdmissionFailureReason.KeysUnavailable,
+                "The caller's token could not be checked because its issuer's signing keys cannot be fetched; retry later.", TimeSpan.FromSeconds(30));
         }
 
         if (authentication.Caller is not { } caller)
         {
-            http.Response.Headers.WWWAuthenticate = authentication.Error is null
-                ? "Bearer"
-                : $"Bearer error=\"{authentication.Error}\", error_description=\"{authentication.Description}\"";
-            return Reject(ProblemResults.Create(http, StatusCodes.Status401Unauthorized,
-                authentication.Error is null ? ProblemCodes.AuthenticationRequired : ProblemCodes.InvalidToken, "Authentication failed.", authentication.Description));
+            return new AdmissionFailure(authentication.Error is null ? AdmissionFailureReason.AuthenticationRequired : AdmissionFailureReason.InvalidToken,
+                authentication.Description ?? "A bearer token is required.");
         }
 
         ConnectionKey key = default;
         if (!Identifiers.IsValid(userId) || (connectionId is not null && !ConnectionKey.TryCreate(userId, connectionId, out key)))
         {
-            return Reject(ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidIdentifier,
-                "The user or connection id is not valid.", $"Ids are 1-{Identifiers.MaxLength} characters of A-Z a-z 0-9 - _ . + = ~ | @."));
+            return new AdmissionFailure(AdmissionFailureReason.InvalidIdentifier, $"Ids are 1-{Identifiers.MaxLength} characters of A-Z a-z 0-9 - _ . + = ~ | @.");
         }
 
         var outcome = await authorizer.AuthorizeAsync(caller, new CredentialAccess(permission, userId, connectionId), CorrelationId.Establish(http), http.RequestAborted);
-        switch (outcome.Verdict)
+        return outcome.Verdict switch
         {
-            case AuthorizationVerdict.Allowed:
-                return new AdmittedCaller(caller, outcome.Reason, userId, connectionId is null ? null : key);
-            case AuthorizationVerdict.Denied:
-                return Reject(ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden,
-                    "The caller is not allowed to do this.", permission == CredentialPermissions.CompleteOwn
-                        ? "Only the user a connection is for may complete it, signed in as that user."
-                        : $"Missing permission {permission} on this user's credentials."));
-            default:
-                return Reject(Unavailable(http, outcome.RetryAfter ?? TimeSpan.FromSeconds(5),
-                    "The request was refused because no authorization decision could be made; retry later."));
-        }
+            AuthorizationVerdict.Allowed => new AdmittedCaller(caller, outcome.Reason, userId, connectionId is null ? null : key),
+            AuthorizationVerdict.Denied => new AdmissionFailure(AdmissionFailureReason.Forbidden, permission == CredentialPermissions.CompleteOwn
+                ? "Only the user a connection is for may complete it, signed in as that user."
+                : $"Missing permission {permission} on this user's credentials."),
+            _ => new AdmissionFailure(AdmissionFailureReason.AuthorizationUnavailable,
+                "The request was refused because no authorization decision could be made; retry later.", outcome.RetryAfter ?? TimeSpan.FromSeconds(5)),
+        };
     }
-
-    private static ObjectResult Unavailable(HttpContext http, TimeSpan retryAfter, string detail)
-    {
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
-            "Authorization is temporarily unavailable.", detail);
-    }
-
-    private static Result<AdmittedCaller, ObjectResult> Reject(ObjectResult result) => result;
 }

@@ -12,6 +12,32 @@ namespace Credentials.Functions.Api;
 /// </summary>
 internal static class FailureProblems
 {
+    public static IActionResult For(HttpContext http, AdmissionFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.RetryAfter is { } retryAfter)
+        {
+            SetRetryAfter(http, retryAfter);
+        }
+
+        switch (failure.Reason)
+        {
+            case AdmissionFailureReason.AuthenticationRequired or AdmissionFailureReason.InvalidToken:
+                var invalid = failure.Reason == AdmissionFailureReason.InvalidToken;
+                http.Response.Headers.WWWAuthenticate = invalid ? $"Bearer error=\"invalid_token\", error_description=\"{failure.Description}\"" : "Bearer";
+                return ProblemResults.Create(http, StatusCodes.Status401Unauthorized,
+                    invalid ? ProblemCodes.InvalidToken : ProblemCodes.AuthenticationRequired, "Authentication failed.", failure.Description);
+            case AdmissionFailureReason.InvalidIdentifier:
+                return BadRequest(http, ProblemCodes.InvalidIdentifier, "The user or connection id is not valid.", failure.Description);
+            case AdmissionFailureReason.Forbidden:
+                return ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "The caller is not allowed to do this.", failure.Description);
+            default:
+                return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
+                    "Authorization is temporarily unavailable.", failure.Description);
+        }
+    }
+
     public static IActionResult For(HttpContext http, AccessTokenFailure failure)
     {
         ArgumentNullException.ThrowIfNull(http);
