@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Credentials.Functions.Api;
 
-/// <summary>Small JSON request bodies, read no further than a limit.</summary>
+/// <summary>Small request bodies (JSON, or a form), read no further than a limit.</summary>
 internal static class JsonBody
 {
     public const int MaxBytes = 16 * 1024;
@@ -28,7 +28,8 @@ internal static class JsonBody
         }
     }
 
-    private static async Task<ReadOnlyMemory<byte>?> ReadLimitedAsync(Stream body, CancellationToken cancellationToken)
+    /// <summary>The body, or null when it is larger than <see cref="MaxBytes"/> (read no further than that).</summary>
+    public static async Task<ReadOnlyMemory<byte>?> ReadLimitedAsync(Stream body, CancellationToken cancellationToken)
     {
         var buffer = new byte[MaxBytes + 1];
         var total = 0;

@@ -27,6 +27,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddSingleton(FunctionCatalog.ForAssembly(typeof(CredentialsServiceCollectionExtensions).Assembly));
         services.AddSingleton<HttpInvocationGuard>();
         services.AddSingleton<CallerAdmission>();
+        services.AddSingleton<TokenExchangeHandler>();
         services.AddSingleton<AllowedMethodsResolver>();
 
         services.AddStorage(configuration);

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Credentials.Functions.Refresh;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>An RFC 6749 §5.2 error body; <see cref="Code"/> repeats the service's own problem code where there is one.</summary>
+public sealed record OAuthError(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("error_description")] string Description,
+    [property: JsonPropertyName("code")] string? Code = null);
+
+/// <summary>
+/// How the token endpoint (<c>POST /api/oauth/token</c>) answers failures: RFC 6749 §5.2 JSON, status 400 unless the
+/// caller's credentials failed (401 with <c>WWW-Authenticate</c>), or a retry later can work (503 with
+/// <c>Retry-After</c>). docs/client.md lists each error and when it occurs.
+/// </summary>
+public static class OAuthErrors
+{
+    public const string InvalidRequest = "invalid_request";
+    public const string InvalidClient = "invalid_client";
+    public const string InvalidGrant = "invalid_grant";
+    public const string UnauthorizedClient = "unauthorized_client";
+    public const string UnsupportedGrantType = "unsupported_grant_type";
+    public const string InvalidScope = "invalid_scope";
+    public const string InvalidTarget = "invalid_target";
+    public const string TemporarilyUnavailable = "temporarily_unavailable";
+    public const string ServerError = "server_error";
+
+    public static ObjectResult BadRequest(HttpContext http, string error, string description, string? code = null) =>
+        Create(http, StatusCodes.Status400BadRequest, new OAuthError(error, description, code));
+
+    public static ObjectResult For(HttpContext http, AdmissionFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        switch (failure.Reason)
+        {
+            case AdmissionFailureReason.AuthenticationRequired or AdmissionFailureReason.InvalidToken:
+                // RFC 6749 §5.2: a client that tried to authenticate through the Authorization header gets 401 and a challenge.
+                http.Response.Headers.WWWAuthenticate = failure.Reason == AdmissionFailureReason.InvalidToken
+                    ? $"Bearer error=\"invalid_token\", error_description=\"{failure.Description}\""
+                    : "Bearer";
+                return Create(http, StatusCodes.Status401Unauthorized, new OAuthError(InvalidClient, failure.Description,
+                    failure.Reason == AdmissionFailureReason.InvalidToken ? ProblemCodes.InvalidToken : ProblemCodes.AuthenticationRequired));
+            case AdmissionFailureReason.InvalidIdentifier:
+                return BadRequest(http, InvalidRequest, failure.Description, ProblemCodes.InvalidIdentifier);
+            case AdmissionFailureReason.Forbidden:
+                return BadRequest(http, UnauthorizedClient, failure.Description, ProblemCodes.Forbidden);
+            default:
+                return Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), failure.Description, ProblemCodes.AuthorizationUnavailable);
+        }
+    }
+
+    public static ObjectResult For(HttpContext http, AccessTokenFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Reason switch
+        {
+            TokenFailureReason.NotFound => BadRequest(http, InvalidTarget, "The user has no such connection.", ProblemCodes.ConnectionNotFound),
+            TokenFailureReason.ReauthorizationRequired => BadRequest(http, InvalidGrant,
+                "The provider no longer accepts this connection's grant: the user must connect again.", ProblemCodes.ReauthorizationRequired),
+            TokenFailureReason.ProviderRejected => Create(http, StatusCodes.Status502BadGateway, new OAuthError(ServerError,
+                $"The provider refused the refresh ({failure.ErrorCode}).", ProblemCodes.ProviderRejected)),
+            TokenFailureReason.Busy => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(1), "The token is being refreshed; retry shortly.", ProblemCodes.RefreshBusy),
+            _ => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), "The provider is unavailable; retry after the indicated time.", ProblemCodes.ProviderUnavailable),
+        };
+    }
+
+    private static ObjectResult Unavailable(HttpContext http, TimeSpan retryAfter, string description, string code)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return Create(http, StatusCodes.Status503ServiceUnavailable, new OAuthError(TemporarilyUnavailable, description, code));
+    }
+
+    private static ObjectResult Create(HttpContext http, int status, OAuthError error)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        var result = new ObjectResult(error) { StatusCode = status };
+        result.ContentTypes.Add("application/json");
+        return result;
+    }
+}

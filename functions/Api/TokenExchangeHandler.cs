@@ -1,0 +1,45 @@
+using Credentials.Functions.AccessControl;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Refresh;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>
+/// Answers an RFC 8693 token exchange: read the form, admit the caller (<c>credentials:read</c> on the connection, as on
+/// the REST route), check the scopes, hand out the access token through the same service, and answer RFC 6749 errors.
+/// </summary>
+public sealed class TokenExchangeHandler(CredentialRequestGate gate, ConnectionStore store, AccessTokenService tokens, IOptions<RefreshOptions> options, TimeProvider time)
+{
+    public async Task<IActionResult> HandleAsync(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var http = request.HttpContext;
+        var read = await TokenExchangeRequest.ReadAsync(request);
+        if (!read.Succeeded)
+        {
+            return OAuthErrors.BadRequest(http, read.Failure.Error, read.Failure.Description);
+        }
+
+        var admitted = await gate.AdmitAsync(http, read.Value.Authorization, CredentialPermissions.Read, read.Value.UserId, read.Value.ConnectionId);
+        if (!admitted.Succeeded)
+        {
+            return OAuthErrors.For(http, admitted.Failure);
+        }
+
+        var connection = admitted.Value.RequiredConnection;
+        if (await store.GetRecentAsync(connection.UserId, connection.ConnectionId, http.RequestAborted) is { } record && read.Value.CheckScopes(record.Scopes) is { } refused)
+        {
+            return OAuthErrors.BadRequest(http, refused.Error, refused.Description);
+        }
+
+        var result = await tokens.GetAsync(new AccessTokenRequest(connection, options.Value.DefaultMinValidity, admitted.Value.Caller.Id,
+            CorrelationId.Establish(http), admitted.Value.AllowedBecause), http.RequestAborted);
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        return result.Succeeded ? new OkObjectResult(TokenExchangeResponse.From(result.Value, time.GetUtcNow())) : OAuthErrors.For(http, result.Failure);
+    }
+}
