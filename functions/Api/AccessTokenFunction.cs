@@ -31,8 +31,9 @@ public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<Refr
         }
 
         var minValidity = TimeSpan.FromSeconds(seconds);
-        var result = await tokens.GetAsync(
-            new AccessTokenRequest(admitted.RequiredConnection, minValidity, admitted.Caller.Id, CorrelationId.Establish(http), admitted.AllowedBecause), http.RequestAborted);
+        var renew = request.Query["renew"] == "true";
+        var result = await tokens.GetAsync(new AccessTokenRequest(admitted.RequiredConnection, minValidity, admitted.Caller.Id, CorrelationId.Establish(http),
+            admitted.AllowedBecause, renew), http.RequestAborted);
         return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId)) : FailureProblems.For(http, result.Failure);
     }
 }

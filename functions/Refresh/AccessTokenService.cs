@@ -37,13 +37,17 @@ public sealed class AccessTokenService(
         {
             result = new AccessTokenFailure(TokenFailureReason.ReauthorizationRequired, null, record.LastErrorCode);
         }
+        else if (request.Renew && !(record.LastRefreshSucceededAt >= now - AccessTokenRequest.RenewWindow))
+        {
+            result = await RefreshAndIssueAsync(request, now - AccessTokenRequest.RenewWindow, cancellationToken);
+        }
         else if (TokenFreshness.Satisfies(record, request.MinValidity, now))
         {
             result = await IssueAsync(record, cancellationToken);
         }
         else
         {
-            result = await RefreshAndIssueAsync(request, cancellationToken);
+            result = await RefreshAndIssueAsync(request, null, cancellationToken);
         }
 
         if (result.Succeeded && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
@@ -59,7 +63,9 @@ public sealed class AccessTokenService(
     }
 
     /// <summary>Waits for the refresh at most <see cref="RefreshOptions.ReadTimeout"/>; the refresh itself is not cut short.</summary>
-    private async Task<Result<IssuedAccessToken, AccessTokenFailure>> RefreshAndIssueAsync(AccessTokenRequest request, CancellationToken cancellationToken)
+    /// <param name="refreshedSince">Refresh unless the last successful refresh is at or after this instant (a renewal).</param>
+    private async Task<Result<IssuedAccessToken, AccessTokenFailure>> RefreshAndIssueAsync(AccessTokenRequest request, DateTimeOffset? refreshedSince,
+        CancellationToken cancellationToken)
     {
         using var budget = new CancellationTokenSource(options.Value.ReadTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
@@ -67,7 +73,7 @@ public sealed class AccessTokenService(
         try
         {
             refreshed = await engine.RefreshAsync(
-                new RefreshDemand(request.Connection, request.MinValidity, null, request.CallerId, request.CorrelationId), linked.Token);
+                new RefreshDemand(request.Connection, request.MinValidity, refreshedSince, request.CallerId, request.CorrelationId), linked.Token);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
