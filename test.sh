@@ -26,6 +26,16 @@ echo "test.sh: building and running every test in CredentialsFunctions.sln"
 dotnet test CredentialsFunctions.sln -c Release --logger trx --results-directory TestResults --blame-hang-timeout 5m
 test_status=$?
 
+echo "test.sh: packing the .NET client (dotnet pack client/Credentials.Client)"
+pack_status=0
+pack_out=$(mktemp -d)
+if dotnet pack client/Credentials.Client/Credentials.Client.csproj -c Release -o "$pack_out" --nologo -v quiet && ls "$pack_out"/Credentials.Client.*.nupkg >/dev/null 2>&1; then
+  echo "pack: $(basename "$pack_out"/Credentials.Client.*.nupkg)"
+else
+  echo "pack: dotnet pack of client/Credentials.Client failed"; pack_status=1
+fi
+rm -rf "$pack_out"
+
 echo "test.sh: building and linting every Bicep file"
 # Infrastructure: build and lint every Bicep file with the Bicep CLI that the test project restores from NuGet.
 # bicepconfig.json raises linter findings to errors; any remaining warning fails this step too.
@@ -48,6 +58,6 @@ else
   echo "format: no changes needed"
 fi
 
-EXTRA_FAILED="$((bicep_status + format_status))" node tools/scripts/test-summary.mjs TestResults
+EXTRA_FAILED="$((bicep_status + format_status + pack_status))" node tools/scripts/test-summary.mjs TestResults
 summary_status=$?
-[ "$test_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$bicep_status" -eq 0 ] && [ "$format_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$bicep_status" -eq 0 ] && [ "$format_status" -eq 0 ] && [ "$pack_status" -eq 0 ]

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Polly.Timeout;
+
+namespace Credentials.Client;
+
+internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store, IOptions<CredentialsClientOptions> options, TimeProvider time) : ICredentialsClient
+{
+    private static readonly TimeSpan MaxMinValidity = TimeSpan.FromHours(1);
+
+    public async Task<AccessTokenResult> GetAccessTokenAsync(string userId, string connectionId, TimeSpan? minValidity = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentException.ThrowIfNullOrEmpty(connectionId);
+        var margin = minValidity ?? options.Value.DefaultMinValidity;
+        margin = margin < TimeSpan.Zero ? TimeSpan.Zero : margin > MaxMinValidity ? MaxMinValidity : margin;
+        var key = (userId, connectionId);
+        if (store.Find(key, margin) is { } cached)
+        {
+            return new AccessTokenResult(AccessTokenStatus.Issued, cached);
+        }
+
+        // The shared request is nobody's: one caller giving up does not cancel it for the others.
+        var shared = await store.Join(key, () => RequestAsync(key, margin, renew: false)).WaitAsync(cancellationToken);
+        if (shared.Succeeded && shared.Token.ExpiresAt - margin <= time.GetUtcNow())
+        {
+            // Joined a request made for a shorter margin than this caller needs.
+            return await RequestAsync(key, margin, renew: false).WaitAsync(cancellationToken);
+        }
+
+        return shared;
+    }
+
+    public Task<AccessTokenResult> RenewAccessTokenAsync(string userId, string connectionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentException.ThrowIfNullOrEmpty(connectionId);
+        store.Forget((userId, connectionId));
+        // Not coalesced here: the service refreshes once for every renewal that arrives within its window.
+        return RequestAsync((userId, connectionId), options.Value.DefaultMinValidity, renew: true).WaitAsync(cancellationToken);
+    }
+
+    private async Task<AccessTokenResult> RequestAsync((string UserId, string ConnectionId) key, TimeSpan margin, bool renew)
+    {
+        var path = $"api/users/{Uri.EscapeDataString(key.UserId)}/connections/{Uri.EscapeDataString(key.ConnectionId)}/access-token" +
+            $"?minValiditySeconds={(int)Math.Ceiling(margin.TotalSeconds)}" + (renew ? "&renew=true" : string.Empty);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await options.Value.CallerToken!(CancellationToken.None));
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TimeoutRejectedException or TaskCanceledException)
+        {
+            return new AccessTokenResult(AccessTokenStatus.Unavailable, ProblemCode: "unreachable");
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadFromJsonAsync<TokenBody>() is { AccessToken: { Length: > 0 } value } body)
+            {
+                var token = new ProviderAccessToken(value, body.TokenType ?? "Bearer", body.ExpiresAt,
+                    (body.Scope ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries), body.Provider ?? string.Empty);
+                store.Remember(key, token);
+                return new AccessTokenResult(AccessTokenStatus.Issued, token);
+            }
+
+            store.Forget(key);
+            var code = await ProblemCodeAsync(response);
+            return response.StatusCode switch
+            {
+                HttpStatusCode.NotFound or HttpStatusCode.BadRequest => new AccessTokenResult(AccessTokenStatus.NotFound, ProblemCode: code),
+                HttpStatusCode.Conflict => new AccessTokenResult(AccessTokenStatus.ReauthorizationRequired, ProblemCode: code),
+                HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new AccessTokenResult(AccessTokenStatus.Forbidden, ProblemCode: code),
+                _ => new AccessTokenResult(AccessTokenStatus.Unavailable, RetryAfter: RetryAfterOf(response), ProblemCode: code),
+            };
+        }
+    }
+
+    private TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static async Task<string?> ProblemCodeAsync(HttpResponseMessage response)
+    {
+        try
+        {
+            using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return problem.RootElement.TryGetProperty("code", out var code) ? code.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record TokenBody(string? AccessToken, string? TokenType, DateTimeOffset ExpiresAt, string? Scope, string? Provider);
+}
+
+/// <summary>Which answers the resilience handler may retry inside one call: a wait the caller would not expect is returned instead.</summary>
+internal static class RetryAfterLimits
+{
+    public static bool AllowsRetryWithinCall(HttpResponseMessage response, TimeSpan limit) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta <= limit,
+        { Date: { } date } => date - DateTimeOffset.UtcNow <= limit,
+        _ => true,
+    };
+}

@@ -1,0 +1,18 @@
+namespace Credentials.Client;
+
+/// <summary>Users' provider access tokens from the Credentials service.</summary>
+public interface ICredentialsClient
+{
+    /// <summary>
+    /// A token of the user's connection that stays valid at least <paramref name="minValidity"/> (default
+    /// <see cref="CredentialsClientOptions.DefaultMinValidity"/>, at most one hour). Served from this process's cache
+    /// while it lasts; concurrent calls for one connection share one request.
+    /// </summary>
+    Task<AccessTokenResult> GetAccessTokenAsync(string userId, string connectionId, TimeSpan? minValidity = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A new token after an API rejected the one this process holds (revoked or expired early): the cached token is
+    /// dropped and the service refreshes, unless the connection was refreshed in the last 30 seconds.
+    /// </summary>
+    Task<AccessTokenResult> RenewAccessTokenAsync(string userId, string connectionId, CancellationToken cancellationToken = default);
+}
