@@ -1,4 +1,4 @@
-using System.Globalization;
+using Credentials.Functions.Hosting.Resilience;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
@@ -94,5 +94,5 @@ internal static class FailureProblems
         ProblemResults.Create(http, StatusCodes.Status400BadRequest, code, title, detail);
 
     private static void SetRetryAfter(HttpContext http, TimeSpan retryAfter) =>
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        RetryAfterHeader.Set(http.Response, retryAfter);
 }

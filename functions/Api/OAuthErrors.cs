@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
+using Credentials.Functions.Hosting.Resilience;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -72,7 +72,7 @@ public static class OAuthErrors
 
     private static ObjectResult Unavailable(HttpContext http, TimeSpan retryAfter, string description, string code)
     {
-        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        RetryAfterHeader.Set(http.Response, retryAfter);
         return Create(http, StatusCodes.Status503ServiceUnavailable, new OAuthError(TemporarilyUnavailable, description, code));
     }
 
