@@ -78,8 +78,6 @@ public static class OAuthErrors
 
     private static ObjectResult Create(HttpContext http, int status, OAuthError error)
     {
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.Pragma = "no-cache";
         var result = new ObjectResult(error) { StatusCode = status };
         result.ContentTypes.Add("application/json");
         return result;

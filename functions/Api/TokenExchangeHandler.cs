@@ -18,6 +18,9 @@ public sealed class TokenExchangeHandler(CredentialRequestGate gate, ConnectionS
     {
         ArgumentNullException.ThrowIfNull(request);
         var http = request.HttpContext;
+        // Every answer of a token endpoint, token or error, is not to be cached (RFC 6749 §5.1).
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
         var read = await TokenExchangeRequest.ReadAsync(request);
         if (!read.Succeeded)
         {
@@ -38,8 +41,6 @@ public sealed class TokenExchangeHandler(CredentialRequestGate gate, ConnectionS
 
         var result = await tokens.GetAsync(new AccessTokenRequest(connection, options.Value.DefaultMinValidity, admitted.Value.Caller.Id,
             CorrelationId.Establish(http), admitted.Value.AllowedBecause), http.RequestAborted);
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.Pragma = "no-cache";
         return result.Succeeded ? new OkObjectResult(TokenExchangeResponse.From(result.Value, time.GetUtcNow())) : OAuthErrors.For(http, result.Failure);
     }
 }
