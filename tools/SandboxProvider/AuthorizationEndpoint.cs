@@ -50,6 +50,7 @@ internal static class AuthorizationEndpoint
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, subject).SetClaim(Claims.Name, subject);
         identity.SetScopes(request.GetScopes().Intersect(options.Scopes, StringComparer.Ordinal));
+        identity.SetResources(options.ApiClientId);
         identity.SetDestinations(_ => [Destinations.AccessToken]);
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }

@@ -7,6 +7,14 @@ public sealed class SandboxProviderOptions
 
     public string ClientSecret { get; set; } = "sandbox-secret";
 
+    /// <summary>
+    /// The provider's own API, as a resource server: the audience of every access token, and the client that may
+    /// introspect them (RFC 7662) and see their scopes.
+    /// </summary>
+    public string ApiClientId { get; set; } = "sandbox-api";
+
+    public string ApiClientSecret { get; set; } = "sandbox-api-secret";
+
     /// <summary>Exact redirect URIs the client may use (RFC 9700: no prefix matching).</summary>
     public IList<Uri> RedirectUris { get; } = [];
 

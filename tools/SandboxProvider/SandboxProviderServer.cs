@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
@@ -13,7 +14,8 @@ namespace Credentials.SandboxProvider;
 
 /// <summary>
 /// A real OAuth 2.0 authorization server (OpenIddict) on loopback for local runs and tests, never deployed: authorization
-/// code with PKCE, rotating refresh tokens with reuse detection (both switchable), RFC 7009 revocation, RFC 9207 <c>iss</c>.
+/// code with PKCE, rotating refresh tokens with reuse detection (both switchable), narrower access tokens on a refresh
+/// with <c>scope</c> (RFC 6749 §6), RFC 7009 revocation, RFC 7662 introspection, RFC 9207 <c>iss</c>.
 /// It counts what clients do at its token and revocation endpoints and can be told to fail, so tests observe the provider side.
 /// </summary>
 public sealed class SandboxProviderServer : IAsyncDisposable
@@ -25,6 +27,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     private int _refreshGrants;
     private int _failedRefreshGrants;
     private int _revocations;
+    private readonly ConcurrentQueue<string?> _refreshScopeParameters = new();
 
     private readonly SqliteConnection _database;
 
@@ -50,6 +53,9 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     public int FailedRefreshGrants => Volatile.Read(ref _failedRefreshGrants);
 
     public int Revocations => Volatile.Read(ref _revocations);
+
+    /// <summary>The <c>scope</c> parameter of each refresh grant, in order (null when the client sent none).</summary>
+    public IReadOnlyCollection<string?> RefreshScopeParameters => _refreshScopeParameters;
 
     /// <summary>When set, the token endpoint answers this status (outage, throttling) instead of issuing tokens.</summary>
     public int? ForcedTokenStatus { get; set; }
@@ -87,7 +93,8 @@ public sealed class SandboxProviderServer : IAsyncDisposable
             {
                 server.SetAuthorizationEndpointUris("connect/authorize")
                     .SetTokenEndpointUris("connect/token")
-                    .SetRevocationEndpointUris("connect/revoke");
+                    .SetRevocationEndpointUris("connect/revoke")
+                    .SetIntrospectionEndpointUris("connect/introspect");
                 server.AllowAuthorizationCodeFlow().AllowRefreshTokenFlow().RequireProofKeyForCodeExchange();
                 server.RegisterScopes([.. options.Scopes]);
                 server.AddEncryptionKey(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)))
@@ -120,7 +127,16 @@ public sealed class SandboxProviderServer : IAsyncDisposable
         await using (var scope = app.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<SandboxDbContext>().Database.EnsureCreatedAsync();
-            await RegisterClientAsync(scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>(), options);
+            var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+            await RegisterClientAsync(applications, options);
+            await applications.CreateAsync(new OpenIddictApplicationDescriptor
+            {
+                ClientId = options.ApiClientId,
+                ClientSecret = options.ApiClientSecret,
+                ClientType = ClientTypes.Confidential,
+                DisplayName = "Sandbox API",
+                Permissions = { Permissions.Endpoints.Introspection },
+            });
         }
 
         await app.StartAsync();
@@ -157,6 +173,22 @@ public sealed class SandboxProviderServer : IAsyncDisposable
             ["client_secret"] = Options.ClientSecret,
         }));
         return response.IsSuccessStatusCode;
+    }
+
+    /// <summary>RFC 7662 introspection of <paramref name="token"/> as the sandbox's API (the token's audience): the active flag and the scope it carries.</summary>
+    public async Task<(bool Active, string? Scope)> IntrospectAsync(string token)
+    {
+        using var client = new HttpClient();
+        using var response = await client.PostAsync(new Uri(BaseAddress, "connect/introspect"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = token,
+            ["client_id"] = Options.ApiClientId,
+            ["client_secret"] = Options.ApiClientSecret,
+        }));
+        response.EnsureSuccessStatusCode();
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        return (root.GetProperty("active").GetBoolean(), root.TryGetProperty("scope", out var scopes) ? scopes.GetString() : null);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
@@ -225,6 +257,11 @@ public sealed class SandboxProviderServer : IAsyncDisposable
         var form = await context.Request.ReadFormAsync();
         var isRefresh = form[Parameters.GrantType] == GrantTypes.RefreshToken;
         Interlocked.Increment(ref isRefresh ? ref _refreshGrants : ref _codeGrants);
+        if (isRefresh)
+        {
+            _refreshScopeParameters.Enqueue(form.TryGetValue(Parameters.Scope, out var scope) ? scope.ToString() : null);
+        }
+
         if (TokenDelay > TimeSpan.Zero)
         {
             await Task.Delay(TokenDelay);
