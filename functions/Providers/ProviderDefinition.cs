@@ -52,5 +52,8 @@ public sealed record ProviderDefinition
     /// <summary>Provider-specific error codes that mean the grant is gone, as <c>invalid_grant</c> does.</summary>
     public IReadOnlyList<string> InvalidGrantErrors { get; init; } = [];
 
+    /// <summary>Whether a token for fewer scopes than the grant can be asked for (see docs/client.md, narrower tokens).</summary>
+    public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
+
     public bool AllowsScope(string scope) => Scopes.Contains(scope, StringComparer.Ordinal) || AllowedScopes.Contains(scope, StringComparer.Ordinal);
 }

@@ -142,6 +142,7 @@ internal static class ProviderDefinitionBuilder
             RevocationEndsGrant = settings.RevocationEndsGrant ?? preset.RevocationEndsGrant,
             UsesDiscovery = preset.UsesDiscovery && (settings.AuthorizationEndpoint is null || settings.TokenEndpoint is null),
             InvalidGrantErrors = preset.InvalidGrantErrors,
+            ScopeNarrowing = settings.ScopeNarrowing ?? preset.ScopeNarrowing,
         };
     }
 

@@ -39,4 +39,6 @@ internal sealed record ProviderPreset
     public IReadOnlyList<string> RequiredSettings { get; init; } = [];
 
     public IReadOnlyList<string> InvalidGrantErrors { get; init; } = [];
+
+    public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
 }

@@ -41,6 +41,8 @@ internal static class ProviderPresets
             TokenEndpoint = s => new Uri($"https://login.microsoftonline.com/{Uri.EscapeDataString(s.Tenant ?? string.Empty)}/oauth2/v2.0/token"),
             Scopes = ["openid", "offline_access"],
             RequiredSettings = [nameof(ProviderSettings.Tenant)],
+            // Entra's refresh tokens are multi-resource: the same grant yields tokens for another consented resource.
+            ScopeNarrowing = ScopeNarrowing.MultiResource,
         },
         new()
         {

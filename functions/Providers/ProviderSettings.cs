@@ -66,6 +66,13 @@ public sealed class ProviderSettings
     /// that would end the grant the service keeps; it is only forgotten.
     /// </summary>
     public bool? RevocationEndsGrant { get; set; }
+
+    /// <summary>
+    /// Whether the provider issues a token for a subset of the grant when a refresh names <c>scope</c> (RFC 6749 §6):
+    /// <c>Subset</c>, <c>MultiResource</c> (Microsoft Entra) or <c>Unsupported</c>. Set <c>Subset</c> only for a provider
+    /// that really narrows: the service also refuses any answer whose stated scope is broader than asked.
+    /// </summary>
+    public ScopeNarrowing? ScopeNarrowing { get; set; }
 }
 
 /// <summary>Every configured provider, keyed by provider id (the <c>{id}</c> of <c>Providers:{id}:…</c>).</summary>

@@ -34,12 +34,23 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         return RequestTokensAsync(provider, endpoints.TokenEndpoint, form, cancellationToken);
     }
 
-    public Task<Result<TokenGrant, TokenFailure>> RefreshAsync(ProviderDefinition provider, ProviderEndpoints endpoints, string refreshToken, CancellationToken cancellationToken) =>
-        RequestTokensAsync(provider, endpoints.TokenEndpoint, new Dictionary<string, string>
+    /// <param name="scopes">Ask for a token of these scopes only (RFC 6749 §6); null: the grant's own scopes.</param>
+    public Task<Result<TokenGrant, TokenFailure>> RefreshAsync(
+        ProviderDefinition provider, ProviderEndpoints endpoints, string refreshToken, IReadOnlyList<string>? scopes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        var form = new Dictionary<string, string>
         {
             ["grant_type"] = "refresh_token",
             ["refresh_token"] = refreshToken,
-        }, cancellationToken);
+        };
+        if (scopes is not null)
+        {
+            form["scope"] = string.Join(provider.ScopeSeparator, scopes);
+        }
+
+        return RequestTokensAsync(provider, endpoints.TokenEndpoint, form, cancellationToken);
+    }
 
     /// <summary>RFC 7009 revocation: null when the provider confirmed (it answers 200 for unknown tokens too), else why not.</summary>
     public async Task<TokenFailure?> RevokeAsync(ProviderDefinition provider, Uri revocationEndpoint, string token, string tokenTypeHint, CancellationToken cancellationToken)

@@ -14,7 +14,8 @@ public sealed class ProviderRefresher(
     IOptions<RefreshOptions> options,
     TimeProvider time)
 {
-    public async Task<Result<TokenGrant, TokenFailure>> RefreshAsync(string providerId, string refreshToken, DateTimeOffset deadline)
+    /// <param name="scopes">A narrower token's scopes (RFC 6749 §6), or null for the grant's own.</param>
+    public async Task<Result<TokenGrant, TokenFailure>> RefreshAsync(string providerId, string refreshToken, DateTimeOffset deadline, IReadOnlyList<string>? scopes = null)
     {
         if (providers.Find(providerId) is not { } provider)
         {
@@ -44,7 +45,7 @@ public sealed class ProviderRefresher(
             try
             {
                 var resolved = await endpoints.ResolveAsync(provider, budget.Token);
-                response = await tokens.RefreshAsync(provider, resolved, refreshToken, budget.Token);
+                response = await tokens.RefreshAsync(provider, resolved, refreshToken, scopes, budget.Token);
             }
             catch (ProviderUnavailableException)
             {

@@ -102,12 +102,32 @@ public sealed class ProviderTokenResponseTests
         });
         var provider = Provider("xero") with { ClientId = "id:1", ClientSecret = "s&e+c" };
 
-        await client.RefreshAsync(provider, Endpoints(provider), "rt", CancellationToken.None);
+        await client.RefreshAsync(provider, Endpoints(provider), "rt", null, CancellationToken.None);
 
         Assert.Equal("Basic", seen!.Headers.Authorization!.Scheme);
         Assert.Equal("id%3A1:s%26e%2Bc", Encoding.UTF8.GetString(Convert.FromBase64String(seen.Headers.Authorization.Parameter!)));
         Assert.DoesNotContain("client_secret", form, StringComparison.Ordinal);
         Assert.Equal("application/json", seen.Headers.Accept.Single().MediaType);
+    }
+
+    [Theory]
+    [InlineData("google", "a b")]
+    [InlineData("slack", "a,b")]
+    public async Task A_narrower_refresh_sends_the_scopes_with_the_providers_separator_and_a_plain_one_sends_none(string preset, string expected)
+    {
+        var forms = new List<string>();
+        var client = Client(async request =>
+        {
+            forms.Add(await request.Content!.ReadAsStringAsync());
+            return Respond(HttpStatusCode.OK, """{"access_token":"at","expires_in":60}""");
+        });
+        var provider = Provider(preset) with { TokenEndpoint = new Uri("https://provider.example/token"), AuthorizationEndpoint = new Uri("https://provider.example/authorize") };
+
+        await client.RefreshAsync(provider, Endpoints(provider), "rt", ["a", "b"], CancellationToken.None);
+        await client.RefreshAsync(provider, Endpoints(provider), "rt", null, CancellationToken.None);
+
+        Assert.Equal(expected, System.Web.HttpUtility.ParseQueryString(forms[0])["scope"]);
+        Assert.Null(System.Web.HttpUtility.ParseQueryString(forms[1])["scope"]);
     }
 
     private static async Task<Result<TokenGrant, TokenFailure>> RefreshAsync(string preset, HttpStatusCode status, string body, int? retryAfterSeconds = null)
@@ -123,7 +143,7 @@ public sealed class ProviderTokenResponseTests
             return Task.FromResult(response);
         });
         var provider = Provider(preset);
-        return await client.RefreshAsync(provider, Endpoints(provider), "rt", CancellationToken.None);
+        return await client.RefreshAsync(provider, Endpoints(provider), "rt", null, CancellationToken.None);
     }
 
     private static HttpResponseMessage Respond(HttpStatusCode status, string body) =>
