@@ -1,4 +1,3 @@
-using System.Globalization;
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Hosting.Pipeline;
@@ -10,7 +9,10 @@ using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Api;
 
-/// <summary>The service's main job: a fresh access token of a user's connection, for a caller with <c>credentials:read</c>.</summary>
+/// <summary>
+/// The service's main job: a fresh access token of a user's connection, for a caller with <c>credentials:read</c>;
+/// with <c>scope</c>, a narrower one.
+/// </summary>
 public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<RefreshOptions> options)
 {
     [Function("GetAccessToken")]
@@ -24,16 +26,13 @@ public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<Refr
         var http = request.HttpContext;
         var admitted = AdmittedCaller.Of(request);
 
-        if (QueryParameters.WholeNumber(request, "minValiditySeconds", (int)options.Value.DefaultMinValidity.TotalSeconds, 0,
-            (int)AccessTokenRequest.MaxMinValidity.TotalSeconds, out var problem) is not { } seconds)
+        if (AccessTokenQuery.Read(request, options.Value.DefaultMinValidity, out var problem) is not { } query)
         {
             return problem!;
         }
 
-        var minValidity = TimeSpan.FromSeconds(seconds);
-        var renew = request.Query["renew"] == "true";
-        var result = await tokens.GetAsync(new AccessTokenRequest(admitted.RequiredConnection, minValidity, admitted.Caller.Id, CorrelationId.Establish(http),
-            admitted.AllowedBecause, renew), http.RequestAborted);
+        var result = await tokens.GetAsync(new AccessTokenRequest(admitted.RequiredConnection, query.MinValidity, admitted.Caller.Id,
+            CorrelationId.Establish(http), admitted.AllowedBecause, query.Renew, query.Scopes), http.RequestAborted);
         return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId)) : FailureProblems.For(http, result.Failure);
     }
 }

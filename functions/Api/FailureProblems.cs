@@ -56,6 +56,8 @@ internal static class FailureProblems
                 "The provider refused the refresh.", $"Provider error: {failure.ErrorCode}. This is usually the service's client configuration."),
             TokenFailureReason.Busy => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.RefreshBusy,
                 "The token is being refreshed.", "Retry shortly."),
+            TokenFailureReason.InvalidScope => ProblemResults.Create(http, StatusCodes.Status400BadRequest, failure.ErrorCode ?? ScopeFailureCodes.NotGranted,
+                "No token of these scopes can be issued.", ScopeProblems.Describe(failure.ErrorCode)),
             _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
                 "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
         };

@@ -66,6 +66,7 @@ public static class OAuthErrors
             TokenFailureReason.ProviderRejected => Create(http, StatusCodes.Status502BadGateway, new OAuthError(ServerError,
                 $"The provider refused the refresh ({failure.ErrorCode}).", ProblemCodes.ProviderRejected)),
             TokenFailureReason.Busy => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(1), "The token is being refreshed; retry shortly.", ProblemCodes.RefreshBusy),
+            TokenFailureReason.InvalidScope => BadRequest(http, InvalidScope, ScopeProblems.Describe(failure.ErrorCode), failure.ErrorCode ?? ScopeFailureCodes.NotGranted),
             _ => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), "The provider is unavailable; retry after the indicated time.", ProblemCodes.ProviderUnavailable),
         };
     }

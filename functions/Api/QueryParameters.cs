@@ -1,10 +1,11 @@
 using System.Globalization;
+using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Credentials.Functions.Api;
 
-/// <summary>Whole-number query parameters with a range: absent gives the default, anything else out of range a 400 problem.</summary>
+/// <summary>Query parameters read strictly: absent gives the default, anything malformed or out of range a 400 problem.</summary>
 internal static class QueryParameters
 {
     /// <summary>The value of <paramref name="name"/>, or null with <paramref name="problem"/> set to the 400 answer.</summary>
@@ -25,5 +26,28 @@ internal static class QueryParameters
         problem = ProblemResults.Create(request.HttpContext, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, $"{name} is out of range.",
             $"{name} must be a whole number from {min} to {max}.");
         return null;
+    }
+
+    /// <summary>
+    /// The space-delimited <c>scope</c> parameter: null when absent (<paramref name="problem"/> null too), or when
+    /// repeated or malformed (<paramref name="problem"/> set to the 400 <c>invalid_scope</c> answer).
+    /// </summary>
+    public static ScopeSet? Scopes(HttpRequest request, out ObjectResult? problem)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        problem = null;
+        if (!request.Query.TryGetValue("scope", out var raw))
+        {
+            return null;
+        }
+
+        string? error = "Give scope once, with the scopes separated by spaces.";
+        var scopes = raw.Count == 1 ? ScopeSet.Parse(raw.ToString(), out error) : null;
+        if (scopes is null)
+        {
+            problem = ProblemResults.Create(request.HttpContext, StatusCodes.Status400BadRequest, ProblemCodes.InvalidScope, "scope is not valid.", error!);
+        }
+
+        return scopes;
     }
 }

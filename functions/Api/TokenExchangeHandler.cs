@@ -10,9 +10,10 @@ namespace Credentials.Functions.Api;
 
 /// <summary>
 /// Answers an RFC 8693 token exchange: read the form, admit the caller (<c>credentials:read</c> on the connection, as on
-/// the REST route), check the scopes, hand out the access token through the same service, and answer RFC 6749 errors.
+/// the REST route), hand out the access token (narrowed to <c>scope</c> when it names fewer scopes than the grant)
+/// through the same service, and answer RFC 6749 errors.
 /// </summary>
-public sealed class TokenExchangeHandler(CredentialRequestGate gate, ConnectionStore store, AccessTokenService tokens, IOptions<RefreshOptions> options, TimeProvider time)
+public sealed class TokenExchangeHandler(CredentialRequestGate gate, AccessTokenService tokens, IOptions<RefreshOptions> options, TimeProvider time)
 {
     public async Task<IActionResult> HandleAsync(HttpRequest request)
     {
@@ -33,14 +34,8 @@ public sealed class TokenExchangeHandler(CredentialRequestGate gate, ConnectionS
             return OAuthErrors.For(http, admitted.Failure);
         }
 
-        var connection = admitted.Value.RequiredConnection;
-        if (await store.GetRecentAsync(connection.UserId, connection.ConnectionId, http.RequestAborted) is { } record && read.Value.CheckScopes(record.Scopes) is { } refused)
-        {
-            return OAuthErrors.BadRequest(http, refused.Error, refused.Description);
-        }
-
-        var result = await tokens.GetAsync(new AccessTokenRequest(connection, options.Value.DefaultMinValidity, admitted.Value.Caller.Id,
-            CorrelationId.Establish(http), admitted.Value.AllowedBecause), http.RequestAborted);
+        var result = await tokens.GetAsync(new AccessTokenRequest(admitted.Value.RequiredConnection, options.Value.DefaultMinValidity, admitted.Value.Caller.Id,
+            CorrelationId.Establish(http), admitted.Value.AllowedBecause, Scopes: read.Value.Scopes), http.RequestAborted);
         return result.Succeeded ? new OkObjectResult(TokenExchangeResponse.From(result.Value, time.GetUtcNow())) : OAuthErrors.For(http, result.Failure);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
@@ -8,9 +9,9 @@ namespace Credentials.Functions.Api;
 /// <summary>
 /// An RFC 8693 token-exchange request as this service accepts it (docs/client.md): the subject is a user id of this
 /// service, the target names one of the user's connections, and the caller's JWT comes in the <c>Authorization</c>
-/// header or as the actor token.
+/// header or as the actor token. <see cref="Scopes"/> asks for a token narrower than the connection's grant.
 /// </summary>
-public sealed record TokenExchangeRequest(string UserId, string ConnectionId, string Authorization, IReadOnlyList<string>? Scopes)
+public sealed record TokenExchangeRequest(string UserId, string ConnectionId, string Authorization, ScopeSet? Scopes)
 {
     public const string GrantType = "urn:ietf:params:oauth:grant-type:token-exchange";
     public const string UserIdTokenType = "urn:credentials:params:oauth:token-type:user-id";
@@ -60,26 +61,13 @@ public sealed record TokenExchangeRequest(string UserId, string ConnectionId, st
             return Invalid(OAuthErrors.InvalidRequest, $"Authenticate once: the Authorization header, or actor_token with actor_token_type {JwtTokenType}.");
         }
 
-        var scopes = Value(form, "scope")?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return new TokenExchangeRequest(userId, connectionId, actorToken is null ? header : "Bearer " + actorToken, scopes);
-    }
-
-    /// <summary>
-    /// Null when the requested scopes can be honoured: the token hand-out does not narrow a token yet, so a request must
-    /// name exactly the connection's granted scopes (or none); a broader or narrower set is refused, never answered
-    /// with a token of other scopes.
-    /// </summary>
-    public OAuthError? CheckScopes(IReadOnlyList<string> granted)
-    {
-        ArgumentNullException.ThrowIfNull(granted);
-        if (Scopes is null || Scopes.ToHashSet(StringComparer.Ordinal).SetEquals(granted))
+        ScopeSet? scopes = null;
+        if (Value(form, "scope") is { } scope && (scopes = ScopeSet.Parse(scope, out var malformed)) is null)
         {
-            return null;
+            return Invalid(OAuthErrors.InvalidScope, malformed!);
         }
 
-        return Scopes.FirstOrDefault(scope => !granted.Contains(scope, StringComparer.Ordinal)) is { } outside
-            ? new OAuthError(OAuthErrors.InvalidScope, $"The scope {outside} is not granted on this connection.")
-            : new OAuthError(OAuthErrors.InvalidScope, "A token narrower than the connection's grant cannot be issued; omit scope or name all granted scopes.");
+        return new TokenExchangeRequest(userId, connectionId, actorToken is null ? header : "Bearer " + actorToken, scopes);
     }
 
     /// <summary>The connection named by <c>audience</c> or <c>resource</c>; null when neither or both name one, or they disagree.</summary>

@@ -21,6 +21,13 @@ public sealed class ConnectionSecrets(CredentialCipher cipher)
         };
     }
 
+    /// <summary>The record with a new refresh token (a rotation) and its access token as it was.</summary>
+    public async ValueTask<ConnectionRecord> WithRefreshTokenAsync(ConnectionRecord record, string refreshToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with { RefreshTokenEnvelope = await cipher.EncryptAsync(refreshToken, record.ContextFor(SecretField.RefreshToken), cancellationToken) };
+    }
+
     public ValueTask<string> ReadRefreshTokenAsync(ConnectionRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);

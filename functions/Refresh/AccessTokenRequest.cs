@@ -7,8 +7,17 @@ namespace Credentials.Functions.Refresh;
 /// <see cref="AllowedBecause"/> is the authorization decision's reason, recorded in the hand-out's audit event.
 /// <see cref="Renew"/>: the caller's API rejected the token it holds (revoked or expired early), so refresh unless the
 /// connection was refreshed within <see cref="RenewWindow"/> (many callers reporting one rejected token cause one refresh).
+/// <see cref="Scopes"/>: a token limited to these scopes of the grant (least privilege); null or the grant's own scopes
+/// mean the stored token.
 /// </summary>
-public sealed record AccessTokenRequest(ConnectionKey Connection, TimeSpan MinValidity, string CallerId, string CorrelationId, string? AllowedBecause = null, bool Renew = false)
+public sealed record AccessTokenRequest(
+    ConnectionKey Connection,
+    TimeSpan MinValidity,
+    string CallerId,
+    string CorrelationId,
+    string? AllowedBecause = null,
+    bool Renew = false,
+    ScopeSet? Scopes = null)
 {
     public static readonly TimeSpan MaxMinValidity = TimeSpan.FromHours(1);
 
@@ -23,6 +32,12 @@ public enum TokenFailureReason
     ProviderUnavailable,
     ProviderRejected,
     Busy,
+
+    /// <summary>
+    /// The narrower token cannot be issued: a scope outside the grant, a provider that cannot narrow, or a provider that
+    /// answered broader than asked. <see cref="AccessTokenFailure.ErrorCode"/> says which.
+    /// </summary>
+    InvalidScope,
 }
 
 /// <summary>An access token to hand out (never the refresh token).</summary>
@@ -33,3 +48,16 @@ public sealed record IssuedAccessToken(string AccessToken, string TokenType, Dat
 
 /// <summary>Why there is no token, when to try again, and the provider's error code if it gave one.</summary>
 public sealed record AccessTokenFailure(TokenFailureReason Reason, TimeSpan? RetryAfter = null, string? ErrorCode = null);
+
+/// <summary>The <see cref="AccessTokenFailure.ErrorCode"/>s of <see cref="TokenFailureReason.InvalidScope"/>, also the problem codes callers see.</summary>
+public static class ScopeFailureCodes
+{
+    /// <summary>A scope is not in the connection's grant (nor, for a multi-resource provider, allowed by its settings), or the provider said so.</summary>
+    public const string NotGranted = "invalid_scope";
+
+    /// <summary>The provider cannot issue a narrower token (its preset or <c>ScopeNarrowing</c> setting).</summary>
+    public const string NarrowingUnsupported = "scope_narrowing_unsupported";
+
+    /// <summary>The provider answered with a token broader than asked; it was not handed out.</summary>
+    public const string ProviderAnsweredBroader = "provider_scope_too_broad";
+}

@@ -1,6 +1,7 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Providers;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Refresh;
@@ -9,12 +10,16 @@ namespace Credentials.Functions.Refresh;
 /// Hands out a connection's access token: the stored one while it is fresh enough, otherwise through the refresh
 /// engine. The record comes from this instance's recent snapshot (<see cref="ConnectionStore.GetRecentAsync"/>), so a
 /// disconnect or a lost grant on another instance takes effect here within the snapshot lifetime (2 s by default).
+/// A request for fewer scopes than the grant gets a narrower token (<see cref="ScopeNarrowingPolicy"/>): from this
+/// instance's <see cref="NarrowedTokenCache"/>, or from the provider through the same engine, never from the store.
 /// </summary>
 public sealed class AccessTokenService(
     ConnectionStore store,
     ConnectionSecrets secrets,
     RefreshEngine engine,
     AccessTokenCache cache,
+    NarrowedTokenCache narrowedCache,
+    ProviderCatalog providers,
     AuditLog audit,
     ServiceMetrics metrics,
     IOptions<RefreshOptions> options,
@@ -37,9 +42,13 @@ public sealed class AccessTokenService(
         {
             result = new AccessTokenFailure(TokenFailureReason.ReauthorizationRequired, null, record.LastErrorCode);
         }
+        else if (request.Scopes is { } scopes && !scopes.IsExactly(record.Scopes))
+        {
+            result = await NarrowedAsync(record, request, scopes, now, cancellationToken);
+        }
         else if (request.Renew && !(record.LastRefreshSucceededAt >= now - AccessTokenRequest.RenewWindow))
         {
-            result = await RefreshAndIssueAsync(request, now - AccessTokenRequest.RenewWindow, cancellationToken);
+            result = await RefreshAndIssueAsync(request, now - AccessTokenRequest.RenewWindow, null, cancellationToken);
         }
         else if (TokenFreshness.Satisfies(record, request.MinValidity, now))
         {
@@ -47,7 +56,7 @@ public sealed class AccessTokenService(
         }
         else
         {
-            result = await RefreshAndIssueAsync(request, null, cancellationToken);
+            result = await RefreshAndIssueAsync(request, null, null, cancellationToken);
         }
 
         if (result.Succeeded && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
@@ -62,10 +71,25 @@ public sealed class AccessTokenService(
         return result;
     }
 
+    /// <summary>A renewal skips the cache: the caller's API rejected the narrower token it holds.</summary>
+    private async Task<Result<IssuedAccessToken, AccessTokenFailure>> NarrowedAsync(
+        ConnectionRecord record, AccessTokenRequest request, ScopeSet scopes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (ScopeNarrowingPolicy.Refusal(providers.Find(record.ProviderId), record.Scopes, scopes) is { } refusal)
+        {
+            return new AccessTokenFailure(TokenFailureReason.InvalidScope, null, refusal);
+        }
+
+        return !request.Renew && narrowedCache.Find(record, scopes, request.MinValidity, now) is { } cached
+            ? cached
+            : await RefreshAndIssueAsync(request, null, scopes, cancellationToken);
+    }
+
     /// <summary>Waits for the refresh at most <see cref="RefreshOptions.ReadTimeout"/>; the refresh itself is not cut short.</summary>
     /// <param name="refreshedSince">Refresh unless the last successful refresh is at or after this instant (a renewal).</param>
+    /// <param name="narrowTo">Ask the provider for a token of these scopes only, handed out and cached here, never stored.</param>
     private async Task<Result<IssuedAccessToken, AccessTokenFailure>> RefreshAndIssueAsync(AccessTokenRequest request, DateTimeOffset? refreshedSince,
-        CancellationToken cancellationToken)
+        ScopeSet? narrowTo, CancellationToken cancellationToken)
     {
         using var budget = new CancellationTokenSource(options.Value.ReadTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
@@ -73,16 +97,28 @@ public sealed class AccessTokenService(
         try
         {
             refreshed = await engine.RefreshAsync(
-                new RefreshDemand(request.Connection, request.MinValidity, refreshedSince, request.CallerId, request.CorrelationId), linked.Token);
+                new RefreshDemand(request.Connection, request.MinValidity, refreshedSince, request.CallerId, request.CorrelationId, NarrowTo: narrowTo), linked.Token);
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return new AccessTokenFailure(TokenFailureReason.Busy, TimeSpan.FromSeconds(2), "refresh_in_progress");
         }
 
-        return refreshed.Failure is { } failure
-            ? new AccessTokenFailure(failure, refreshed.RetryAfter, refreshed.ErrorCode)
-            : await IssueAsync(refreshed.Record!, cancellationToken);
+        if (refreshed.Failure is { } failure)
+        {
+            return new AccessTokenFailure(failure, refreshed.RetryAfter, refreshed.ErrorCode);
+        }
+
+        if (narrowTo is null)
+        {
+            return await IssueAsync(refreshed.Record!, cancellationToken);
+        }
+
+        var grant = refreshed.Narrowed!;
+        var narrowed = new IssuedAccessToken(grant.AccessToken, grant.TokenType, grant.AccessTokenExpiresAt, grant.GrantedScopes ?? narrowTo.Scopes,
+            refreshed.Record!.ProviderId);
+        narrowedCache.Remember(refreshed.Record, narrowTo, narrowed, time.GetUtcNow());
+        return narrowed;
     }
 
     private static string OutcomeOf(Result<IssuedAccessToken, AccessTokenFailure> result) => result.Failure?.Reason switch
@@ -93,6 +129,7 @@ public sealed class AccessTokenService(
         TokenFailureReason.ProviderUnavailable => "provider_unavailable",
         TokenFailureReason.ProviderRejected => "provider_rejected",
         TokenFailureReason.Busy => "busy",
+        TokenFailureReason.InvalidScope => "invalid_scope",
         _ => "failed",
     };
 

@@ -12,21 +12,28 @@ namespace Credentials.Functions.Refresh;
 /// point read. Every write that follows is conditional on its ETag, so a stale copy costs one rejected write and a
 /// fresh read, never a wrong result.
 /// </param>
+/// <param name="NarrowTo">
+/// A token of these scopes only (RFC 6749 §6), handed to the caller and never stored; the refresh still runs under the
+/// connection's lease and stores a rotated refresh token. Null: refresh the stored token.
+/// </param>
 public sealed record RefreshDemand(
     Connections.ConnectionKey Connection,
     TimeSpan MinValidity,
     DateTimeOffset? RefreshedSince,
     string Trigger,
     string CorrelationId,
-    Connections.ConnectionRecord? KnownRecord = null);
+    Connections.ConnectionRecord? KnownRecord = null,
+    ScopeSet? NarrowTo = null);
 
 /// <summary>
 /// The outcome of a refresh: the stored record with a usable access token, or why there is none. <see cref="Refreshed"/>
 /// is true only for the caller whose call made the provider request (not for callers that joined it).
+/// <see cref="Narrowed"/> is the narrower token a <see cref="RefreshDemand.NarrowTo"/> demand asked for.
 /// </summary>
 public sealed record RefreshResult(
     Connections.ConnectionRecord? Record,
     TokenFailureReason? Failure,
     bool Refreshed,
     TimeSpan? RetryAfter = null,
-    string? ErrorCode = null);
+    string? ErrorCode = null,
+    Providers.TokenGrant? Narrowed = null);

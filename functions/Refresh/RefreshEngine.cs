@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Hosting.Resilience;
 using Credentials.Functions.Providers;
@@ -22,7 +20,7 @@ public sealed partial class RefreshEngine(
     ProviderCatalog providers,
     ProviderRefresher provider,
     RefreshOutcomeStore outcomes,
-    GrantRevoker revoker,
+    NarrowedRefreshOutcomes narrowing,
     ProviderMisconfiguration misconfiguration,
     IOptions<RefreshOptions> options,
     TimeProvider time,
@@ -31,15 +29,17 @@ public sealed partial class RefreshEngine(
     private const int MaxRounds = 8;
     private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan MisconfiguredCooldown = TimeSpan.FromMinutes(1);
-    private readonly SingleFlight<ConnectionKey, RefreshResult> _inFlight = new();
+    private readonly SingleFlight<(ConnectionKey, ScopeSet?), RefreshResult> _inFlight = new();
+    private long _flights;
 
     /// <summary>Identifies this instance's leases; unique per engine, so two hosts in one process are two instances.</summary>
     public string InstanceId { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
 
+    /// <summary>One flight per connection and scope set: a narrower token's refresh and the stored token's refresh are two flights, which the lease serialises.</summary>
     public async Task<RefreshResult> RefreshAsync(RefreshDemand demand, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(demand);
-        var shared = _inFlight.Join(demand.Connection, () => RefreshCoreAsync(demand), out var started);
+        var shared = _inFlight.Join((demand.Connection, demand.NarrowTo), () => RefreshCoreAsync(demand), out var started);
         var result = await shared.WaitAsync(cancellationToken);
         // A caller that joined a refresh in flight shares its outcome but did not refresh itself.
         return started ? result : result with { Refreshed = false };
@@ -47,6 +47,7 @@ public sealed partial class RefreshEngine(
 
     private async Task<RefreshResult> RefreshCoreAsync(RefreshDemand demand)
     {
+        var leaseOwner = $"{InstanceId}/{Interlocked.Increment(ref _flights)}";
         for (var round = 0; round < MaxRounds; round++)
         {
             var record = round == 0 && demand.KnownRecord is { ETag: not null } known
@@ -73,14 +74,14 @@ public sealed partial class RefreshEngine(
                 return new RefreshResult(record, TokenFailureReason.ProviderUnavailable, false, allowedAt - now, record.LastErrorCode);
             }
 
-            if (record.LeaseOwner is { } owner && owner != InstanceId && record.LeaseExpiresAt > now)
+            if (record.LeaseOwner is { } owner && owner != leaseOwner && record.LeaseExpiresAt > now)
             {
                 await WaitForLeaseAsync(record);
                 continue;
             }
 
-            var lease = new RefreshLease(now, RefreshLease.For(options.Value.LeaseDuration, providers.Find(record.ProviderId)?.RotationGracePeriod));
-            var leased = await store.ReplaceAsync(record.LeasedTo(InstanceId, lease.ExpiresAt), CancellationToken.None);
+            var lease = new RefreshLease(leaseOwner, now, RefreshLease.For(options.Value.LeaseDuration, providers.Find(record.ProviderId)?.RotationGracePeriod));
+            var leased = await store.ReplaceAsync(record.LeasedTo(leaseOwner, lease.ExpiresAt), CancellationToken.None);
             if (!leased.Succeeded)
             {
                 continue;
@@ -96,8 +97,10 @@ public sealed partial class RefreshEngine(
         return new RefreshResult(null, TokenFailureReason.Busy, false, TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>A narrower token is never stored, so only the provider can satisfy that demand.</summary>
     private static bool IsSatisfied(ConnectionRecord record, RefreshDemand demand, DateTimeOffset now) =>
-        TokenFreshness.Satisfies(record, demand.MinValidity, now)
+        demand.NarrowTo is null
+        && TokenFreshness.Satisfies(record, demand.MinValidity, now)
         && (demand.RefreshedSince is not { } since || record.LastRefreshSucceededAt >= since);
 
     /// <summary>Waits until the other instance's lease is released (the record changes) or runs out.</summary>
@@ -119,14 +122,21 @@ public sealed partial class RefreshEngine(
     private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, RefreshLease lease)
     {
         var usedRefreshToken = await secrets.ReadRefreshTokenAsync(leased, CancellationToken.None);
-        var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline);
+        var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline, demand.NarrowTo?.Scopes);
         var now = time.GetUtcNow();
         if (response.Succeeded)
         {
-            return await StoreGrantAsync(lease, leased, demand, usedRefreshToken, response.Value, now);
+            return demand.NarrowTo is { } scopes
+                ? await narrowing.StoreAsync(lease, leased, demand, scopes, usedRefreshToken, response.Value, now)
+                : await StoreGrantAsync(lease, leased, demand, usedRefreshToken, response.Value, now);
         }
 
         var failure = response.Failure;
+        if (demand.NarrowTo is { } refused && NarrowedRefreshOutcomes.IsScopeRefusal(failure, refused, leased))
+        {
+            return await narrowing.RefusedAsync(lease, leased, demand, usedRefreshToken, failure);
+        }
+
         return failure.Kind switch
         {
             TokenFailureKind.InvalidGrant => await GrantLostAsync(lease, leased, demand, usedRefreshToken, failure, now),
@@ -138,12 +148,12 @@ public sealed partial class RefreshEngine(
     private async Task<RefreshResult?> StoreGrantAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenGrant grant, DateTimeOffset now)
     {
-        var (status, written) = await outcomes.PersistAsync(lease, InstanceId, leased, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
+        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
             await secrets.WithTokensAsync(current.Refreshed(now, grant.GrantedScopes),
                 grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
         if (status == PersistStatus.Superseded)
         {
-            await DropSupersededGrantAsync(demand, leased, usedRefreshToken, grant.RefreshToken);
+            await outcomes.DropSupersededAsync(demand, leased, usedRefreshToken, grant.RefreshToken);
             return null;
         }
 
@@ -169,7 +179,7 @@ public sealed partial class RefreshEngine(
             return null;
         }
 
-        var (status, written) = await outcomes.PersistAsync(lease, InstanceId, current, usedRefreshToken, null, failure.ErrorCode,
+        var (status, written) = await outcomes.PersistAsync(lease, current, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.GrantLost(now, failure.ErrorCode)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
         LogGrantGone(logger, leased.ProviderId);
@@ -181,7 +191,7 @@ public sealed partial class RefreshEngine(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
     {
         var assessed = RefreshFailurePolicy.Assess(options.Value, leased, failure.RetryAfter, now);
-        var (status, written) = await outcomes.PersistAsync(lease, InstanceId, leased, usedRefreshToken, null, failure.ErrorCode,
+        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.RefreshFailed(now, failure.ErrorCode, assessed.Status, assessed.Failures, assessed.FailingSince,
                 now + assessed.Cooldown)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
@@ -197,21 +207,6 @@ public sealed partial class RefreshEngine(
     }
 
     /// <summary>
-    /// The stored grant changed while this refresh was at the provider (a reconnect, or an instance that took over an
-    /// expired lease), so the stored one is kept. The refresh token this refresh received is not dropped silently: it
-    /// is audited, logged, and revoked where revoking one token cannot end the stored grant with it.
-    /// </summary>
-    private async Task DropSupersededGrantAsync(RefreshDemand demand, ConnectionRecord leased, string usedRefreshToken, string? receivedRefreshToken)
-    {
-        var revocation = receivedRefreshToken is null
-            || CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(receivedRefreshToken), Encoding.UTF8.GetBytes(usedRefreshToken))
-            ? "not_rotated"
-            : await revoker.RevokeDroppedAsync(leased.ProviderId, receivedRefreshToken, CancellationToken.None);
-        LogSuperseded(logger, leased.ProviderId, revocation);
-        await outcomes.RecordAsync(demand, leased, "dropped", "superseded;" + revocation);
-    }
-
-    /// <summary>
     /// The provider refused the service's own client: the connection keeps its status and failure count (it is not the
     /// user's grant that failed), pauses for <see cref="MisconfiguredCooldown"/> so that every request does not hit the
     /// provider again, and the misconfiguration is reported once per provider per interval.
@@ -220,7 +215,7 @@ public sealed partial class RefreshEngine(
         RefreshLease lease, ConnectionRecord leased, string usedRefreshToken, RefreshDemand demand, TokenFailure failure, DateTimeOffset now)
     {
         misconfiguration.Report(leased.ProviderId, failure.ErrorCode);
-        var (status, written) = await outcomes.PersistAsync(lease, InstanceId, leased, usedRefreshToken, null, failure.ErrorCode,
+        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.ClientRefused(now, failure.ErrorCode, now + MisconfiguredCooldown)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
         return status switch
@@ -237,6 +232,4 @@ public sealed partial class RefreshEngine(
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "A {ProviderId} grant is gone (invalid_grant on the stored refresh token): reauthorization required")]
     private static partial void LogGrantGone(ILogger logger, string providerId);
 
-    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "A {ProviderId} refresh result was superseded by a newer stored grant and dropped (revocation: {Revocation})")]
-    private static partial void LogSuperseded(ILogger logger, string providerId, string revocation);
 }

@@ -11,12 +11,16 @@ public sealed class RefreshLease
 {
     private static readonly TimeSpan MinimumAttempt = TimeSpan.FromSeconds(1);
 
-    public RefreshLease(DateTimeOffset leasedAt, TimeSpan duration)
+    /// <param name="owner">The lease owner id written to the record: one per refresh flight, so two flights of one instance exclude each other too.</param>
+    public RefreshLease(string owner, DateTimeOffset leasedAt, TimeSpan duration)
     {
+        Owner = owner;
         LeasedAt = leasedAt;
         Duration = duration;
         ExpiresAt = leasedAt + duration;
     }
+
+    public string Owner { get; }
 
     public DateTimeOffset LeasedAt { get; }
 

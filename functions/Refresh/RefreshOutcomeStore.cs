@@ -6,6 +6,7 @@ using Credentials.Functions.Connections;
 using Credentials.Functions.Events;
 using Credentials.Functions.Hosting.Resilience;
 using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Refresh;
@@ -29,6 +30,7 @@ public sealed partial class RefreshOutcomeStore(
     ConnectionSecrets secrets,
     AuditLog audit,
     ServiceMetrics metrics,
+    GrantRevoker revoker,
     TimeProvider time,
     ILogger<RefreshOutcomeStore> logger)
 {
@@ -43,8 +45,7 @@ public sealed partial class RefreshOutcomeStore(
     /// is renewed when storing runs late; storage errors are retried, because after a rotation the new refresh token
     /// exists nowhere else.
     /// </summary>
-    /// <param name="leaseOwner">This instance's lease owner id: only its own lease is renewed.</param>
-    public async Task<(PersistStatus Status, ConnectionRecord? Record)> PersistAsync(RefreshLease lease, string leaseOwner, ConnectionRecord basis,
+    public async Task<(PersistStatus Status, ConnectionRecord? Record)> PersistAsync(RefreshLease lease, ConnectionRecord basis,
         string usedRefreshToken, string? receivedRefreshToken, string reason, Func<ConnectionRecord, ValueTask<ConnectionRecord>> apply)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -56,7 +57,7 @@ public sealed partial class RefreshOutcomeStore(
             using var budget = new CancellationTokenSource(lease.AttemptBudget(now), time);
             try
             {
-                if (basis.LeaseOwner == leaseOwner && lease.ShouldRenew(now))
+                if (basis.LeaseOwner == lease.Owner && lease.ShouldRenew(now))
                 {
                     var expiresAt = lease.RenewedExpiry(now);
                     var renewed = await store.ReplaceAsync(basis.LeaseRenewed(expiresAt), budget.Token);
@@ -116,6 +117,22 @@ public sealed partial class RefreshOutcomeStore(
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(stored), Encoding.UTF8.GetBytes(refreshToken));
     }
 
+    /// <summary>
+    /// The stored grant changed while this refresh was at the provider (a reconnect, or an instance that took over an
+    /// expired lease), so the stored one is kept. The refresh token this refresh received is not dropped silently: it
+    /// is audited, logged, and revoked where revoking one token cannot end the stored grant with it.
+    /// </summary>
+    public async Task DropSupersededAsync(RefreshDemand demand, ConnectionRecord leased, string usedRefreshToken, string? receivedRefreshToken)
+    {
+        ArgumentNullException.ThrowIfNull(leased);
+        var revocation = receivedRefreshToken is null
+            || CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(receivedRefreshToken), Encoding.UTF8.GetBytes(usedRefreshToken))
+            ? "not_rotated"
+            : await revoker.RevokeDroppedAsync(leased.ProviderId, receivedRefreshToken, CancellationToken.None);
+        LogSuperseded(logger, leased.ProviderId, revocation);
+        await RecordAsync(demand, leased, "dropped", "superseded;" + revocation);
+    }
+
     /// <summary>Audits and counts a refresh outcome (<c>success</c>, <c>failed</c> or <c>dropped</c>).</summary>
     public Task RecordAsync(RefreshDemand demand, ConnectionRecord record, string outcome, string reason)
     {
@@ -129,6 +146,9 @@ public sealed partial class RefreshOutcomeStore(
     /// <summary>A storage error, or a write that ran out of its share of the lease.</summary>
     private static bool IsRetryable(Exception exception, CancellationTokenSource budget) =>
         exception is RequestFailedException || (exception is OperationCanceledException && budget.IsCancellationRequested);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "A {ProviderId} refresh result was superseded by a newer stored grant and dropped (revocation: {Revocation})")]
+    private static partial void LogSuperseded(ILogger logger, string providerId, string revocation);
 
     [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Storing a {ProviderId} refresh outcome ran late: the lease was renewed")]
     private static partial void LogLeaseRenewed(ILogger logger, string providerId);

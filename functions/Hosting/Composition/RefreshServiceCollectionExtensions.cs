@@ -14,6 +14,8 @@ internal static class RefreshServiceCollectionExtensions
     {
         services.AddValidatedOptions<RefreshOptions, RefreshOptionsValidator>(configuration, RefreshOptions.SectionName);
         services.AddSingleton<AccessTokenCache>();
+        services.AddSingleton<NarrowedTokenCache>();
+        services.AddSingleton<NarrowedRefreshOutcomes>();
         services.AddSingleton<ProviderRefresher>();
         services.AddSingleton<RefreshOutcomeStore>();
         services.AddSingleton<RefreshEngine>();

@@ -73,7 +73,7 @@ public sealed class ProviderConfigurationTests
     public void A_lease_plans_the_provider_call_in_its_first_half_gives_up_a_stalled_write_in_time_to_renew_once()
     {
         var t0 = DateTimeOffset.UnixEpoch;
-        var lease = new Credentials.Functions.Refresh.RefreshLease(t0, TimeSpan.FromSeconds(5));
+        var lease = new Credentials.Functions.Refresh.RefreshLease("owner", t0, TimeSpan.FromSeconds(5));
 
         Assert.Equal(t0.AddSeconds(2.5), lease.ProviderDeadline);
         // 5 s lease, 0.5 s margin, 1.25 s kept for a renewal: a write started at 0.1 s may take 3.15 s.

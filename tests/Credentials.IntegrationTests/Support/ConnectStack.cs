@@ -140,6 +140,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             [$"Providers:{ProviderId}:Scopes:0"] = "offline_access",
             [$"Providers:{ProviderId}:AllowedScopes:0"] = "sandbox.read",
             [$"Providers:{ProviderId}:AllowedScopes:1"] = "sandbox.write",
+            [$"Providers:{ProviderId}:ScopeNarrowing"] = "Subset",
             ["Providers:other:Preset"] = "oidc",
             ["Providers:other:Issuer"] = sandbox.Issuer.ToString(),
             ["Providers:other:ClientId"] = sandboxOptions.ClientId,
@@ -199,9 +200,12 @@ internal sealed class ConnectStack : IAsyncDisposable
     /// Start, approve at the provider, and follow the callback; a pending connection is then completed by its user, as
     /// the application's front end would. Returns the callback's response (a redirect to the return URL).
     /// </summary>
-    public async Task<HttpResponseMessage> ConnectAsync(string userId, string? connectionId = null, string returnUrl = ReturnBase + "done")
+    /// <param name="scopes">Scopes to ask for beyond the provider's default ones; null: the defaults only.</param>
+    public async Task<HttpResponseMessage> ConnectAsync(string userId, string? connectionId = null, string returnUrl = ReturnBase + "done", string[]? scopes = null)
     {
-        var authorizationUrl = await StartAndGetAuthorizationUrlAsync(userId, new { provider = ProviderId, connectionId, returnUrl });
+        var authorizationUrl = await StartAndGetAuthorizationUrlAsync(userId, scopes is null
+            ? new { provider = ProviderId, connectionId, returnUrl }
+            : new { provider = ProviderId, connectionId, returnUrl, scopes });
         var callback = await FollowToCallbackAsync(await AuthorizeAtProviderAsync(authorizationUrl));
         if (callback.Headers.Location is { } location && QueryOf(location).GetValueOrDefault("status") == "pending")
         {

@@ -1,0 +1,88 @@
+using Credentials.Functions.Connections;
+using Credentials.Functions.Providers;
+using Microsoft.Extensions.Logging;
+
+namespace Credentials.Functions.Refresh;
+
+/// <summary>
+/// What a narrower token's refresh leaves in the store: a rotated refresh token, stored under the lease like any
+/// rotation, and otherwise nothing. The stored access token, the status and the refresh times stay as they were: the
+/// narrower token lives only in the answer (and the instance's <see cref="NarrowedTokenCache"/>).
+/// </summary>
+public sealed partial class NarrowedRefreshOutcomes(
+    RefreshOutcomeStore outcomes,
+    ConnectionSecrets secrets,
+    ProviderCatalog providers,
+    ILogger<NarrowedRefreshOutcomes> logger)
+{
+    /// <summary>
+    /// Whether a failed narrower refresh was refused for its scopes rather than for the grant. Within the grant, RFC 6749
+    /// §6 lets a refresh ask for any subset, so <c>invalid_grant</c> there still means the grant is gone; beyond it (a
+    /// multi-resource provider) it means the user never consented to that resource.
+    /// </summary>
+    public static bool IsScopeRefusal(TokenFailure failure, ScopeSet scopes, ConnectionRecord leased)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        ArgumentNullException.ThrowIfNull(scopes);
+        ArgumentNullException.ThrowIfNull(leased);
+        return failure.Kind == TokenFailureKind.Rejected
+            || (failure.Kind == TokenFailureKind.InvalidGrant && !scopes.IsWithin(leased.Scopes));
+    }
+
+    /// <summary>
+    /// Stores the rotation (if any) and releases the lease; the narrower token is the answer only when it is no broader
+    /// than asked. Null: the stored grant changed meanwhile, so this result was dropped and the caller starts over.
+    /// </summary>
+    public async Task<RefreshResult?> StoreAsync(
+        RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, ScopeSet scopes, string usedRefreshToken, TokenGrant grant, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(leased);
+        ArgumentNullException.ThrowIfNull(grant);
+        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, grant.RefreshToken, "narrowed", async current =>
+            grant.RefreshToken is null
+                ? current.Released()
+                : await secrets.WithRefreshTokenAsync(current.Released() with { UpdatedAt = now }, grant.RefreshToken, CancellationToken.None));
+        if (status == PersistStatus.Superseded)
+        {
+            await outcomes.DropSupersededAsync(demand, leased, usedRefreshToken, grant.RefreshToken);
+            return null;
+        }
+
+        if (status == PersistStatus.Deleted)
+        {
+            return new RefreshResult(null, TokenFailureReason.NotFound, false);
+        }
+
+        var rotation = grant.RefreshToken is null ? "not_rotated" : "rotated";
+        if (!ScopeNarrowingPolicy.AnswerFits(providers.Find(leased.ProviderId), scopes, grant.GrantedScopes))
+        {
+            LogAnsweredBroader(logger, leased.ProviderId);
+            await outcomes.RecordAsync(demand, leased, "failed", $"{ScopeFailureCodes.ProviderAnsweredBroader};{rotation}");
+            return new RefreshResult(written, TokenFailureReason.InvalidScope, false, null, ScopeFailureCodes.ProviderAnsweredBroader);
+        }
+
+        await outcomes.RecordAsync(demand, leased, "success", $"narrowed;{rotation}");
+        return new RefreshResult(written, null, true, Narrowed: grant);
+    }
+
+    /// <summary>The provider refused the narrower token, not the grant: the lease is released and nothing else changes. Null: start over.</summary>
+    public async Task<RefreshResult?> RefusedAsync(RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(leased);
+        ArgumentNullException.ThrowIfNull(failure);
+        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode,
+            record => ValueTask.FromResult(record.Released()));
+        await outcomes.RecordAsync(demand, leased, "failed", "narrowing_refused;" + failure.ErrorCode);
+        var scopeRefused = failure.Kind == TokenFailureKind.InvalidGrant || failure.ErrorCode == ScopeFailureCodes.NotGranted;
+        return status switch
+        {
+            PersistStatus.Superseded => null,
+            PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
+            _ when scopeRefused => new RefreshResult(written, TokenFailureReason.InvalidScope, false, null, ScopeFailureCodes.NotGranted),
+            _ => new RefreshResult(written, TokenFailureReason.ProviderRejected, false, null, failure.ErrorCode),
+        };
+    }
+
+    [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "A {ProviderId} narrower token was broader than asked and was not handed out; check its ScopeNarrowing setting")]
+    private static partial void LogAnsweredBroader(ILogger logger, string providerId);
+}
