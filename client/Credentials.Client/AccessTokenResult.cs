@@ -17,6 +17,12 @@ public enum AccessTokenStatus
 
     /// <summary>Retrying later can work: see <see cref="AccessTokenResult.RetryAfter"/>.</summary>
     Unavailable,
+
+    /// <summary>
+    /// No token of the asked scopes can be had (<see cref="AccessTokenResult.ProblemCode"/>: <c>invalid_scope</c>,
+    /// <c>scope_narrowing_unsupported</c> or <c>provider_scope_too_broad</c>); asking without scopes gives the connection's token.
+    /// </summary>
+    ScopeRefused,
 }
 
 /// <summary>A user's provider access token; <see cref="ToString"/> never shows its value.</summary>

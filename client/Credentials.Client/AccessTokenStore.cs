@@ -4,22 +4,22 @@ namespace Credentials.Client;
 
 /// <summary>
 /// What every client instance in the process shares (typed clients are created per use): the tokens served so far and
-/// the requests in flight, both per (user, connection).
+/// the requests in flight, both per (user, connection, scope set).
 /// </summary>
 internal sealed class AccessTokenStore(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<(string UserId, string ConnectionId), ProviderAccessToken> _tokens = new();
-    private readonly ConcurrentDictionary<(string UserId, string ConnectionId), Task<AccessTokenResult>> _inFlight = new();
+    private readonly ConcurrentDictionary<TokenKey, ProviderAccessToken> _tokens = new();
+    private readonly ConcurrentDictionary<TokenKey, Task<AccessTokenResult>> _inFlight = new();
 
-    public ProviderAccessToken? Find((string UserId, string ConnectionId) key, TimeSpan minValidity) =>
+    public ProviderAccessToken? Find(TokenKey key, TimeSpan minValidity) =>
         _tokens.TryGetValue(key, out var token) && token.ExpiresAt - minValidity > time.GetUtcNow() ? token : null;
 
-    public void Remember((string UserId, string ConnectionId) key, ProviderAccessToken token) => _tokens[key] = token;
+    public void Remember(TokenKey key, ProviderAccessToken token) => _tokens[key] = token;
 
-    public void Forget((string UserId, string ConnectionId) key) => _tokens.TryRemove(key, out _);
+    public void Forget(TokenKey key) => _tokens.TryRemove(key, out _);
 
     /// <summary>The request in flight for <paramref name="key"/>, or a new one; the entry lives until the request ends.</summary>
-    public Task<AccessTokenResult> Join((string UserId, string ConnectionId) key, Func<Task<AccessTokenResult>> start)
+    public Task<AccessTokenResult> Join(TokenKey key, Func<Task<AccessTokenResult>> start)
     {
         while (true)
         {
@@ -37,7 +37,7 @@ internal sealed class AccessTokenStore(TimeProvider time)
         }
     }
 
-    private async Task RunAsync((string UserId, string ConnectionId) key, Func<Task<AccessTokenResult>> start, TaskCompletionSource<AccessTokenResult> completion)
+    private async Task RunAsync(TokenKey key, Func<Task<AccessTokenResult>> start, TaskCompletionSource<AccessTokenResult> completion)
     {
         try
         {
@@ -49,7 +49,14 @@ internal sealed class AccessTokenStore(TimeProvider time)
         }
         finally
         {
-            _inFlight.TryRemove(new KeyValuePair<(string, string), Task<AccessTokenResult>>(key, completion.Task));
+            _inFlight.TryRemove(new KeyValuePair<TokenKey, Task<AccessTokenResult>>(key, completion.Task));
         }
     }
+}
+
+/// <summary>One cached token: a connection's full token (no scopes), or a narrower one of a scope set in ordinal order.</summary>
+internal readonly record struct TokenKey(string UserId, string ConnectionId, string Scopes)
+{
+    public static TokenKey Of(string userId, string connectionId, IReadOnlyCollection<string>? scopes = null) =>
+        new(userId, connectionId, scopes is null ? string.Empty : string.Join(' ', scopes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
 }

@@ -11,13 +11,26 @@ internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store,
 {
     private static readonly TimeSpan MaxMinValidity = TimeSpan.FromHours(1);
 
-    public async Task<AccessTokenResult> GetAccessTokenAsync(string userId, string connectionId, TimeSpan? minValidity = null, CancellationToken cancellationToken = default)
+    public Task<AccessTokenResult> GetAccessTokenAsync(string userId, string connectionId, TimeSpan? minValidity = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         ArgumentException.ThrowIfNullOrEmpty(connectionId);
+        return GetAsync(TokenKey.Of(userId, connectionId), minValidity, cancellationToken);
+    }
+
+    public Task<AccessTokenResult> GetAccessTokenAsync(
+        string userId, string connectionId, IReadOnlyCollection<string> scopes, TimeSpan? minValidity = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentException.ThrowIfNullOrEmpty(connectionId);
+        ArgumentNullException.ThrowIfNull(scopes);
+        return GetAsync(TokenKey.Of(userId, connectionId, scopes), minValidity, cancellationToken);
+    }
+
+    private async Task<AccessTokenResult> GetAsync(TokenKey key, TimeSpan? minValidity, CancellationToken cancellationToken)
+    {
         var margin = minValidity ?? options.Value.DefaultMinValidity;
         margin = margin < TimeSpan.Zero ? TimeSpan.Zero : margin > MaxMinValidity ? MaxMinValidity : margin;
-        var key = (userId, connectionId);
         if (store.Find(key, margin) is { } cached)
         {
             return new AccessTokenResult(AccessTokenStatus.Issued, cached);
@@ -38,15 +51,17 @@ internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store,
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         ArgumentException.ThrowIfNullOrEmpty(connectionId);
-        store.Forget((userId, connectionId));
+        var key = TokenKey.Of(userId, connectionId);
+        store.Forget(key);
         // Not coalesced here: the service refreshes once for every renewal that arrives within its window.
-        return RequestAsync((userId, connectionId), options.Value.DefaultMinValidity, renew: true).WaitAsync(cancellationToken);
+        return RequestAsync(key, options.Value.DefaultMinValidity, renew: true).WaitAsync(cancellationToken);
     }
 
-    private async Task<AccessTokenResult> RequestAsync((string UserId, string ConnectionId) key, TimeSpan margin, bool renew)
+    private async Task<AccessTokenResult> RequestAsync(TokenKey key, TimeSpan margin, bool renew)
     {
         var path = $"api/users/{Uri.EscapeDataString(key.UserId)}/connections/{Uri.EscapeDataString(key.ConnectionId)}/access-token" +
-            $"?minValiditySeconds={(int)Math.Ceiling(margin.TotalSeconds)}" + (renew ? "&renew=true" : string.Empty);
+            $"?minValiditySeconds={(int)Math.Ceiling(margin.TotalSeconds)}" + (renew ? "&renew=true" : string.Empty) +
+            (key.Scopes.Length > 0 ? "&scope=" + Uri.EscapeDataString(key.Scopes) : string.Empty);
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await options.Value.CallerToken!(CancellationToken.None));
         HttpResponseMessage response;
@@ -73,6 +88,8 @@ internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store,
             var code = await ProblemCodeAsync(response);
             return response.StatusCode switch
             {
+                HttpStatusCode.BadRequest when code is "invalid_scope" or "scope_narrowing_unsupported" or "provider_scope_too_broad" =>
+                    new AccessTokenResult(AccessTokenStatus.ScopeRefused, ProblemCode: code),
                 HttpStatusCode.NotFound or HttpStatusCode.BadRequest => new AccessTokenResult(AccessTokenStatus.NotFound, ProblemCode: code),
                 HttpStatusCode.Conflict => new AccessTokenResult(AccessTokenStatus.ReauthorizationRequired, ProblemCode: code),
                 HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new AccessTokenResult(AccessTokenStatus.Forbidden, ProblemCode: code),

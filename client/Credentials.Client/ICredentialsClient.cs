@@ -11,6 +11,13 @@ public interface ICredentialsClient
     Task<AccessTokenResult> GetAccessTokenAsync(string userId, string connectionId, TimeSpan? minValidity = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A narrower token: only <paramref name="scopes"/> of the connection's grant (least privilege), issued by the provider
+    /// for the service and cached here per scope set like the full token.
+    /// </summary>
+    Task<AccessTokenResult> GetAccessTokenAsync(
+        string userId, string connectionId, IReadOnlyCollection<string> scopes, TimeSpan? minValidity = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// A new token after an API rejected the one this process holds (revoked or expired early): the cached token is
     /// dropped and the service refreshes, unless the connection was refreshed in the last 30 seconds.
     /// </summary>

@@ -60,6 +60,31 @@ public sealed class CredentialsClientTests(AzuriteFixture azurite) : IAsyncLifet
     }
 
     [Fact]
+    public async Task A_narrower_token_is_cached_per_scope_set_and_a_refused_scope_is_a_typed_value()
+    {
+        using (await _stack.ConnectAsync(User, "files", scopes: ["sandbox.read", "sandbox.write"]))
+        {
+        }
+
+        var (client, requests, services) = NewClient();
+        await using (services)
+        {
+            var narrowed = await client.GetAccessTokenAsync(User, "files", ["sandbox.read"]);
+            var again = await client.GetAccessTokenAsync(User, "files", ["sandbox.read", "sandbox.read"]);
+            var full = await client.GetAccessTokenAsync(User, "files");
+            var refused = await client.GetAccessTokenAsync(User, "mail", ["sandbox.read"]);
+
+            Assert.True(narrowed.Succeeded, narrowed.ProblemCode);
+            Assert.Equal(["sandbox.read"], narrowed.Token.Scopes);
+            Assert.Equal(narrowed.Token, again.Token);
+            Assert.NotEqual(narrowed.Token.Value, full.Token!.Value);
+            Assert.Equal((AccessTokenStatus.ScopeRefused, "invalid_scope"), (refused.Status, refused.ProblemCode));
+            Assert.Equal(3, requests.Count);
+            Assert.Equal("sandbox.read", _stack.Sandbox.RefreshScopeParameters.Single());
+        }
+    }
+
+    [Fact]
     public async Task Each_expected_outcome_is_a_typed_value()
     {
         var (client, _, services) = NewClient();
