@@ -15,7 +15,8 @@ namespace Credentials.SandboxProvider;
 /// <summary>
 /// A real OAuth 2.0 authorization server (OpenIddict) on loopback for local runs and tests, never deployed: authorization
 /// code with PKCE, rotating refresh tokens with reuse detection (both switchable), narrower access tokens on a refresh
-/// with <c>scope</c> (RFC 6749 §6), RFC 7009 revocation, RFC 7662 introspection, RFC 9207 <c>iss</c>.
+/// with <c>scope</c> (RFC 6749 §6), RFC 7009 revocation, RFC 7662 introspection, RFC 9207 <c>iss</c>, and an API
+/// (<c>GET /api/me</c>) that accepts only its valid tokens.
 /// It counts what clients do at its token and revocation endpoints and can be told to fail, so tests observe the provider side.
 /// </summary>
 public sealed class SandboxProviderServer : IAsyncDisposable
@@ -115,14 +116,26 @@ public sealed class SandboxProviderServer : IAsyncDisposable
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
                     .DisableTransportSecurityRequirement();
+            })
+            .AddValidation(validation =>
+            {
+                // The sandbox's API checks its tokens against the server in this process (signature, lifetime, audience,
+                // and revocation through the token store).
+                validation.UseLocalServer();
+                validation.AddAudiences(options.ApiClientId);
+                validation.EnableTokenEntryValidation();
+                validation.UseAspNetCore();
             });
+        builder.Services.AddAuthorization();
 
         var app = builder.Build();
         var sandbox = new SandboxProviderServer(app, options, database);
         app.Use(sandbox.ObserveAsync);
         app.UseAuthentication();
+        app.UseAuthorization();
         app.MapMethods("/connect/authorize", [HttpMethods.Get, HttpMethods.Post], AuthorizationEndpoint.HandleAsync);
         app.MapPost("/connect/token", (Delegate)TokenEndpoint.HandleAsync);
+        SandboxApi.Map(app);
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -156,6 +169,26 @@ public sealed class SandboxProviderServer : IAsyncDisposable
         }
 
         foreach (var token in issued)
+        {
+            await tokens.TryRevokeAsync(token);
+        }
+    }
+
+    /// <summary>Revokes only the access tokens issued for <paramref name="subject"/>: its API then refuses them while the grant lives on.</summary>
+    public async Task RevokeAccessTokensOfAsync(string subject)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        var accessTokens = new List<object>();
+        await foreach (var token in tokens.FindBySubjectAsync(subject))
+        {
+            if (await tokens.GetTypeAsync(token) is TokenTypeHints.AccessToken or TokenTypeIdentifiers.AccessToken)
+            {
+                accessTokens.Add(token);
+            }
+        }
+
+        foreach (var token in accessTokens)
         {
             await tokens.TryRevokeAsync(token);
         }
