@@ -55,5 +55,8 @@ public sealed record ProviderDefinition
     /// <summary>Whether a token for fewer scopes than the grant can be asked for (see docs/client.md, narrower tokens).</summary>
     public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
 
+    /// <summary>The APIs the proxy may call with this provider's tokens; the first is the default.</summary>
+    public IReadOnlyList<ProviderApi> Apis { get; init; } = [];
+
     public bool AllowsScope(string scope) => Scopes.Contains(scope, StringComparer.Ordinal) || AllowedScopes.Contains(scope, StringComparer.Ordinal);
 }

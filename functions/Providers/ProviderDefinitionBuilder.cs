@@ -113,6 +113,7 @@ internal static class ProviderDefinitionBuilder
             parameters[name] = value;
         }
 
+        var apis = ProviderApi.Build(preset.ApiBaseUrls(settings), settings.ApiBaseUrls, name => Setting($"{nameof(ProviderSettings.ApiBaseUrls)}:{name}"), failures);
         if (failures.Count > before)
         {
             return null;
@@ -143,6 +144,7 @@ internal static class ProviderDefinitionBuilder
             UsesDiscovery = preset.UsesDiscovery && (settings.AuthorizationEndpoint is null || settings.TokenEndpoint is null),
             InvalidGrantErrors = preset.InvalidGrantErrors,
             ScopeNarrowing = settings.ScopeNarrowing ?? preset.ScopeNarrowing,
+            Apis = apis,
         };
     }
 

@@ -41,4 +41,7 @@ internal sealed record ProviderPreset
     public IReadOnlyList<string> InvalidGrantErrors { get; init; } = [];
 
     public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
+
+    /// <summary>The provider's APIs the proxy may call, by name (see <see cref="ProviderApi"/>).</summary>
+    public Func<ProviderSettings, IReadOnlyDictionary<string, string>> ApiBaseUrls { get; init; } = _ => new Dictionary<string, string>();
 }

@@ -32,6 +32,7 @@ internal static class ProviderPresets
             AuthorizeParameters = new Dictionary<string, string> { ["access_type"] = "offline", ["prompt"] = "consent" },
             // Revoking any Google token removes the app's access for that account, including newer refresh tokens.
             RevocationEndsGrant = true,
+            ApiBaseUrls = _ => Apis(("default", "https://www.googleapis.com"), ("gmail", "https://gmail.googleapis.com")),
         },
         new()
         {
@@ -43,6 +44,7 @@ internal static class ProviderPresets
             RequiredSettings = [nameof(ProviderSettings.Tenant)],
             // Entra's refresh tokens are multi-resource: the same grant yields tokens for another consented resource.
             ScopeNarrowing = ScopeNarrowing.MultiResource,
+            ApiBaseUrls = _ => Apis(("graph", "https://graph.microsoft.com")),
         },
         new()
         {
@@ -52,6 +54,7 @@ internal static class ProviderPresets
             TokenEndpoint = _ => new Uri("https://github.com/login/oauth/access_token"),
             InvalidGrantErrors = ["bad_refresh_token"],
             DefaultAccessTokenLifetime = TimeSpan.FromHours(8),
+            ApiBaseUrls = _ => Apis(("default", "https://api.github.com")),
         },
         new()
         {
@@ -62,6 +65,7 @@ internal static class ProviderPresets
             ScopeSeparator = ',',
             InvalidGrantErrors = ["invalid_refresh_token", "token_revoked", "token_expired"],
             DefaultAccessTokenLifetime = TimeSpan.FromHours(12),
+            ApiBaseUrls = _ => Apis(("default", "https://slack.com/api")),
         },
         new()
         {
@@ -73,6 +77,8 @@ internal static class ProviderPresets
             Scopes = ["api", "refresh_token"],
             // Salesforce sends no expires_in; sessions can time out after 15 minutes, so assume the shortest.
             DefaultAccessTokenLifetime = TimeSpan.FromMinutes(15),
+            // A My Domain host serves the org's REST API as well as its logins.
+            ApiBaseUrls = s => s.Domain is { Length: > 0 } domain ? Apis(("default", $"https://{domain}")) : Apis(),
         },
         new()
         {
@@ -84,6 +90,8 @@ internal static class ProviderPresets
             AuthorizeParameters = new Dictionary<string, string> { ["audience"] = "api.atlassian.com", ["prompt"] = "consent" },
             // Atlassian's rotating refresh tokens keep a 10-minute reuse interval.
             RotationGracePeriod = TimeSpan.FromMinutes(10),
+            // Jira and Confluence cloud APIs live under /ex/jira/{cloudId} and /ex/confluence/{cloudId} of this host.
+            ApiBaseUrls = _ => Apis(("default", "https://api.atlassian.com")),
         },
         new()
         {
@@ -100,6 +108,7 @@ internal static class ProviderPresets
             RotationGracePeriod = TimeSpan.FromMinutes(30),
             // Revoking a Xero token removes the connections of the whole authorisation.
             RevocationEndsGrant = true,
+            ApiBaseUrls = _ => Apis(("default", "https://api.xero.com")),
         },
         new()
         {
@@ -109,6 +118,7 @@ internal static class ProviderPresets
             TokenEndpoint = _ => new Uri("https://api.hubapi.com/oauth/v1/token"),
             Scopes = ["oauth"],
             DefaultAccessTokenLifetime = TimeSpan.FromMinutes(30),
+            ApiBaseUrls = _ => Apis(("default", "https://api.hubapi.com")),
         },
         new()
         {
@@ -131,6 +141,9 @@ internal static class ProviderPresets
     public static IReadOnlyCollection<string> Names => All.Keys;
 
     public static ProviderPreset? Find(string? name) => name is not null && All.TryGetValue(name, out var preset) ? preset : null;
+
+    private static Dictionary<string, string> Apis(params (string Name, string BaseUrl)[] apis) =>
+        apis.ToDictionary(api => api.Name, api => api.BaseUrl, StringComparer.Ordinal);
 
     private static string SalesforceHost(ProviderSettings settings) => settings.Domain is { Length: > 0 } domain ? domain : "login.salesforce.com";
 }

@@ -73,6 +73,12 @@ public sealed class ProviderSettings
     /// that really narrows: the service also refuses any answer whose stated scope is broader than asked.
     /// </summary>
     public ScopeNarrowing? ScopeNarrowing { get; set; }
+
+    /// <summary>
+    /// The provider's APIs the proxy may call with a connection's token, by name (<c>ApiBaseUrls:graph</c>) or as a list
+    /// (<c>ApiBaseUrls:0</c>); added to the preset's, replacing one of the same name (docs/proxy.md).
+    /// </summary>
+    public Dictionary<string, string>? ApiBaseUrls { get; set; }
 }
 
 /// <summary>Every configured provider, keyed by provider id (the <c>{id}</c> of <c>Providers:{id}:…</c>).</summary>
