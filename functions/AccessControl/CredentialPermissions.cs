@@ -6,6 +6,12 @@ internal static class CredentialPermissions
     /// <summary>Get an access token for a connection.</summary>
     public const string Read = "credentials:read";
 
+    /// <summary>
+    /// Call the provider's API as the user through the proxy, without ever holding the token: separate from
+    /// <see cref="Read"/>, so a team can act for a user without seeing the token.
+    /// </summary>
+    public const string Proxy = "credentials:proxy";
+
     /// <summary>Start (or redo) a connection.</summary>
     public const string Create = "credentials:create";
 

@@ -1,5 +1,6 @@
 using Credentials.Functions.Hosting.Resilience;
 using Credentials.Functions.OAuthConnect;
+using Credentials.Functions.Proxy;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -60,6 +61,26 @@ internal static class FailureProblems
                 "No token of these scopes can be issued.", ScopeProblems.Describe(failure.ErrorCode)),
             _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
                 "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
+        };
+    }
+
+    public static IActionResult For(HttpContext http, ProxyFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Reason switch
+        {
+            ProxyFailureReason.TokenUnavailable => For(http, failure.Token!),
+            ProxyFailureReason.InvalidPath => BadRequest(http, ProblemCodes.ProxyInvalidPath, "The path cannot be proxied.", failure.Detail),
+            ProxyFailureReason.UnknownApi => BadRequest(http, ProblemCodes.ProxyUnknownApi, "No such provider API.", failure.Detail),
+            ProxyFailureReason.RedirectRefused => BadRequest(http, ProblemCodes.ProxyRedirectRefused, "The provider redirected outside its API.", failure.Detail),
+            ProxyFailureReason.RequestTooLarge => ProblemResults.Create(http, StatusCodes.Status413PayloadTooLarge, ProblemCodes.ProxyRequestTooLarge,
+                "The request body is too large.", failure.Detail),
+            ProxyFailureReason.ResponseTooLarge => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProxyResponseTooLarge,
+                "The provider's answer is too large.", failure.Detail),
+            ProxyFailureReason.ProviderTimeout => ProblemResults.Create(http, StatusCodes.Status504GatewayTimeout, ProblemCodes.ProxyTimeout,
+                "The provider's API did not answer in time.", failure.Detail),
+            _ => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProxyUnreachable, "The provider's API could not be reached.", failure.Detail),
         };
     }
 

@@ -24,4 +24,11 @@ internal static class ProblemCodes
     public const string StorageUnavailable = "storage_unavailable";
     public const string InvalidCompletion = "invalid_completion";
     public const string CompletionExpired = "completion_expired";
+    public const string ProxyInvalidPath = "proxy_invalid_path";
+    public const string ProxyUnknownApi = "proxy_unknown_api";
+    public const string ProxyRedirectRefused = "proxy_redirect_refused";
+    public const string ProxyRequestTooLarge = "proxy_request_too_large";
+    public const string ProxyResponseTooLarge = "proxy_response_too_large";
+    public const string ProxyTimeout = "proxy_timeout";
+    public const string ProxyUnreachable = "proxy_unreachable";
 }

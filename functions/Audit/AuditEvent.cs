@@ -20,4 +20,5 @@ internal static class AuditActions
     public const string Connect = "connect";
     public const string Disconnect = "disconnect";
     public const string Purge = "purge";
+    public const string Proxy = "proxy";
 }

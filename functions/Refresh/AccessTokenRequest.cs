@@ -8,7 +8,8 @@ namespace Credentials.Functions.Refresh;
 /// <see cref="Renew"/>: the caller's API rejected the token it holds (revoked or expired early), so refresh unless the
 /// connection was refreshed within <see cref="RenewWindow"/> (many callers reporting one rejected token cause one refresh).
 /// <see cref="Scopes"/>: a token limited to these scopes of the grant (least privilege); null or the grant's own scopes
-/// mean the stored token.
+/// mean the stored token. <see cref="HandedOut"/> is false when the token is only used inside the service (the proxy,
+/// which audits the call itself), so no hand-out is audited.
 /// </summary>
 public sealed record AccessTokenRequest(
     ConnectionKey Connection,
@@ -17,7 +18,8 @@ public sealed record AccessTokenRequest(
     string CorrelationId,
     string? AllowedBecause = null,
     bool Renew = false,
-    ScopeSet? Scopes = null)
+    ScopeSet? Scopes = null,
+    bool HandedOut = true)
 {
     public static readonly TimeSpan MaxMinValidity = TimeSpan.FromHours(1);
 

@@ -65,6 +65,11 @@ public sealed class AccessTokenService(
         }
 
         metrics.TokenRead(record?.ProviderId ?? "unknown", request.CallerId, OutcomeOf(result));
+        if (!request.HandedOut)
+        {
+            return result;
+        }
+
         await audit.AppendAsync(new AuditEvent(request.CallerId, request.Connection.UserId, request.Connection.ConnectionId, AuditActions.ReadAccessToken,
             result.Succeeded ? "served" : "failed", request.CorrelationId, now,
             AuditReason(result, request.AllowedBecause)), cancellationToken);

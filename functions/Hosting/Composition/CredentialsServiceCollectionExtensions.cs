@@ -35,6 +35,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddOAuthConnect(configuration);
         services.AddRefresh(configuration);
         services.AddMaintenance(configuration);
+        services.AddProxy(configuration);
         services.AddCredentialsTelemetry(configuration);
         services.AddLogging(logging => logging.KeepSecretUrlsOutOfLogs().KeepLogsToWhatMatters(configuration));
         return services;

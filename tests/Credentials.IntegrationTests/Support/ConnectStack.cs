@@ -24,6 +24,9 @@ internal sealed class ConnectStack : IAsyncDisposable
 {
     public const string ProviderId = "sandbox";
     public const string Caller = "sc_connector";
+
+    /// <summary>A service that may call providers' APIs through the proxy (<c>credentials:proxy</c>) and nothing else.</summary>
+    public const string ProxyCaller = "sc_proxy";
     public const string ReturnBase = "https://app.example.com/settings/";
 
     private readonly Dictionary<string, string?> _settings;
@@ -110,8 +113,16 @@ internal sealed class ConnectStack : IAsyncDisposable
 
         var grants = new Grants
         {
-            Roles = { ["connector"] = ["credentials:create", "credentials:read", "credentials:list", "credentials:delete"] },
-            AccessRecords = { new AccessRecord { Users = [Caller], Roles = ["connector"], Resources = ["/user-credentials/refresh-tokens/users/*"] } },
+            Roles =
+            {
+                ["connector"] = ["credentials:create", "credentials:read", "credentials:list", "credentials:delete"],
+                ["proxy"] = ["credentials:proxy"],
+            },
+            AccessRecords =
+            {
+                new AccessRecord { Users = [Caller], Roles = ["connector"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
+                new AccessRecord { Users = [ProxyCaller], Roles = ["proxy"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
+            },
         };
         var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");
         var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
@@ -141,6 +152,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             [$"Providers:{ProviderId}:AllowedScopes:0"] = "sandbox.read",
             [$"Providers:{ProviderId}:AllowedScopes:1"] = "sandbox.write",
             [$"Providers:{ProviderId}:ScopeNarrowing"] = "Subset",
+            [$"Providers:{ProviderId}:ApiBaseUrls:default"] = sandbox.BaseAddress.ToString(),
             ["Providers:other:Preset"] = "oidc",
             ["Providers:other:Issuer"] = sandbox.Issuer.ToString(),
             ["Providers:other:ClientId"] = sandboxOptions.ClientId,

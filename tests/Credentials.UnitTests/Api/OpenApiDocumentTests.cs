@@ -22,7 +22,8 @@ public sealed class OpenApiDocumentTests
         // The document's server is /api; every route but the catch-all lives under it.
         Assert.All(routes, function => Assert.StartsWith("api/", function.Route, StringComparison.Ordinal));
         var served = routes
-            .SelectMany(function => function.HttpMethods.Select(method => $"{method.ToLowerInvariant()} /{function.Route["api/".Length..]}"))
+            // A catch-all route value ({*path}) is an ordinary path parameter in OpenAPI.
+            .SelectMany(function => function.HttpMethods.Select(method => $"{method.ToLowerInvariant()} /{function.Route["api/".Length..].Replace("{*", "{", StringComparison.Ordinal)}"))
             .Order(StringComparer.Ordinal)
             .ToList();
 
@@ -58,7 +59,9 @@ public sealed class OpenApiDocumentTests
     {
         var functions = FunctionCatalog.ForAssembly(typeof(CredentialsServiceCollectionExtensions).Assembly).HttpFunctions.Select(f => f.Name).ToHashSet();
 
-        Assert.All(Operations(), operation => Assert.Contains(operation.Name, functions));
+        // A function serving several methods (the proxy) has one operation per method: its name and the method.
+        Assert.All(Operations(), operation => Assert.Contains(functions, function => operation.Name == function
+            || (operation.Name.StartsWith(function, StringComparison.Ordinal) && Verbs.Contains(operation.Name[function.Length..].ToLowerInvariant()))));
     }
 
     [Fact]

@@ -1,0 +1,26 @@
+using Credentials.Functions.AccessControl;
+using Credentials.Functions.Proxy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Credentials.Functions.Api;
+
+/// <summary>
+/// Calls the connection's provider API as the user, for a caller with <c>credentials:proxy</c>, which never sees the
+/// token (docs/proxy.md). Any method; the path after the connection goes to the API named in <c>X-Credentials-Api</c>.
+/// </summary>
+public sealed class ProxyFunction(ProviderApiProxy proxy)
+{
+    [Function("ProxyProviderApi")]
+    [RequiresPermission(CredentialPermissions.Proxy)]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", "post", "put", "patch", "delete",
+            Route = "api/proxy/users/{userId}/connections/{connectionId}/{*path}")] HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var admitted = AdmittedCaller.Of(request);
+        var result = await proxy.ForwardAsync(request, admitted.RequiredConnection, admitted.Caller.Id, admitted.AllowedBecause);
+        return result.Succeeded ? result.Value : FailureProblems.For(request.HttpContext, result.Failure);
+    }
+}

@@ -1,0 +1,30 @@
+using System.Diagnostics;
+using System.Net;
+using Credentials.Functions.Proxy;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Credentials.Functions.Hosting.Composition;
+
+internal static class ProxyServiceCollectionExtensions
+{
+    /// <summary>The provider API proxy and its outbound client.</summary>
+    public static IServiceCollection AddProxy(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(configuration, ProxyOptions.SectionName);
+        // No redirects (each is checked against the API's base URL), no cookies, bodies passed on as they were encoded;
+        // each call sets its own deadline (Proxy:Timeout).
+        services.AddHttpClient(ProviderApiProxy.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                // The service's trace context is its own business, not the third party's.
+                ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
+                UseCookies = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
+        services.AddSingleton<ProviderApiProxy>();
+        return services;
+    }
+}

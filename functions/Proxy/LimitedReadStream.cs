@@ -1,0 +1,44 @@
+namespace Credentials.Functions.Proxy;
+
+/// <summary>A caller's request body read through to the provider, failing once it passes the limit (a chunked body declares no length).</summary>
+internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private int Count(int read)
+    {
+        _read += read;
+        return _read > limit ? throw new RequestBodyTooLargeException(limit) : read;
+    }
+}
+
+/// <summary>The caller's body passed <see cref="ProxyOptions.MaxRequestBytes"/> while it was being forwarded.</summary>
+internal sealed class RequestBodyTooLargeException(long limit) : IOException($"The request body is larger than {limit} bytes.");

@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Providers;
+using Credentials.Functions.Refresh;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Functions.Proxy;
+
+/// <summary>
+/// Calls a provider's API as the user, for an admitted caller with <c>credentials:proxy</c>: the connection's token comes
+/// from the same <see cref="AccessTokenService"/> (cache, single flight, refresh) and never leaves the service. The target
+/// is checked before anything is sent (<see cref="ProxyTarget"/>); a 401 renews the token once and sends once more; a
+/// redirect out of the API is refused; the answer streams back (<see cref="ProxiedAnswer"/>). Every call is audited
+/// without its query or body, and counted by provider and status class. See docs/proxy.md.
+/// </summary>
+public sealed partial class ProviderApiProxy(
+    ConnectionStore store,
+    ProviderCatalog providers,
+    AccessTokenService tokens,
+    IHttpClientFactory httpClients,
+    AuditLog audit,
+    ServiceMetrics metrics,
+    IOptions<ProxyOptions> options,
+    TimeProvider time,
+    ILogger<ProviderApiProxy> logger)
+{
+    public const string HttpClientName = "Credentials.ProviderApi";
+
+    /// <summary>The token is used at once, so it only needs to outlive the call.</summary>
+    private static readonly TimeSpan TokenMinValidity = TimeSpan.FromMinutes(1);
+
+    private const int MaxAuditedPathLength = 512;
+
+    /// <param name="allowedBecause">The authorization decision's reason, recorded in the audit event.</param>
+    public async Task<Result<ProxiedAnswer, ProxyFailure>> ForwardAsync(HttpRequest request, ConnectionKey connection, string callerId, string? allowedBecause)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var started = time.GetTimestamp();
+        var prefix = ProxyTarget.Prefix(connection.UserId, connection.ConnectionId);
+        var call = new Call(request.Method, request.Headers[ProxyHeaders.ApiHeader].ToString(), "/");
+        var raw = ProxyTarget.RawPathAndQuery(request, prefix);
+        var record = raw is null ? null : await store.GetRecentAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
+        var provider = record is null ? null : providers.Find(record.ProviderId);
+        Result<ProxiedAnswer, ProxyFailure> result;
+        if (raw is null)
+        {
+            // Kestrel removed dot segments that reached back into the route: what is left names something else.
+            result = new ProxyFailure(ProxyFailureReason.InvalidPath, "The path reaches back into the proxy route (dot segments), or its ids are percent-encoded.");
+        }
+        else if (record is null)
+        {
+            result = new ProxyFailure(ProxyFailureReason.TokenUnavailable, "No such connection.", new AccessTokenFailure(TokenFailureReason.NotFound));
+        }
+        else if (ProviderApi.Select(provider?.Apis ?? [], call.Api) is not { } api)
+        {
+            result = new ProxyFailure(ProxyFailureReason.UnknownApi, UnknownApiDetail(provider, call.Api));
+        }
+        else
+        {
+            var (path, query) = raw.Value;
+            call = call with { Api = api.Name, Path = Shorten("/" + path) };
+            result = ProxyTarget.Resolve(api.BaseUrl, path, query, out var refusal) is { } target
+                ? await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
+                    allowedBecause, HandedOut: false), provider!, api, target, prefix)
+                : new ProxyFailure(ProxyFailureReason.InvalidPath, refusal!);
+        }
+
+        var outcome = result.Succeeded ? $"{result.Value.StatusCode / 100}xx" : "refused:" + result.Failure.Reason;
+        metrics.Proxied(record?.ProviderId ?? "unknown", outcome, time.GetElapsedTime(started));
+        await audit.AppendAsync(new AuditEvent(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy,
+            result.Succeeded ? "forwarded" : "refused", CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
+            $"{call.Method} {call.Api} {call.Path} {(result.Succeeded ? result.Value.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : result.Failure.Reason.ToString())}"
+            + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause)), CancellationToken.None);
+        return result;
+    }
+
+    private async Task<Result<ProxiedAnswer, ProxyFailure>> SendAsync(
+        HttpRequest request, AccessTokenRequest tokenRequest, ProviderDefinition provider, ProviderApi api, Uri target, string prefix)
+    {
+        var limits = options.Value;
+        if (request.ContentLength > limits.MaxRequestBytes)
+        {
+            return new ProxyFailure(ProxyFailureReason.RequestTooLarge, $"The body is larger than {limits.MaxRequestBytes} bytes.");
+        }
+
+        var body = await ProxyRequestBody.ReadAsync(request, limits);
+        using var deadline = new CancellationTokenSource(limits.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted, deadline.Token);
+        try
+        {
+            var token = await tokens.GetAsync(tokenRequest, linked.Token);
+            if (!token.Succeeded)
+            {
+                return new ProxyFailure(ProxyFailureReason.TokenUnavailable, "No access token for the connection.", token.Failure);
+            }
+
+            var response = await SendOnceAsync(request, body, target, token.Value, linked.Token);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && body.IsReplayable)
+            {
+                response.Dispose();
+                var renewed = await tokens.GetAsync(tokenRequest with { Renew = true }, linked.Token);
+                if (!renewed.Succeeded)
+                {
+                    return new ProxyFailure(ProxyFailureReason.TokenUnavailable, "The provider refused the token and no renewed one could be had.", renewed.Failure);
+                }
+
+                response = await SendOnceAsync(request, body, target, renewed.Value, linked.Token);
+            }
+
+            return Answer(response, provider, api, target, prefix);
+        }
+        catch (Exception exception) when (exception is RequestBodyTooLargeException || exception.InnerException is RequestBodyTooLargeException)
+        {
+            return new ProxyFailure(ProxyFailureReason.RequestTooLarge, $"The body is larger than {limits.MaxRequestBytes} bytes.");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            LogFailed(logger, provider.Id, api.Name, "timeout");
+            return new ProxyFailure(ProxyFailureReason.ProviderTimeout, $"No answer within {limits.Timeout.TotalSeconds:0} s (Proxy:Timeout).");
+        }
+        catch (HttpRequestException exception)
+        {
+            LogFailed(logger, provider.Id, api.Name, exception.HttpRequestError.ToString());
+            return new ProxyFailure(ProxyFailureReason.ProviderUnreachable, "The provider's API could not be reached.");
+        }
+    }
+
+    private Result<ProxiedAnswer, ProxyFailure> Answer(HttpResponseMessage response, ProviderDefinition provider, ProviderApi api, Uri target, string prefix)
+    {
+        string? location = null;
+        if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } redirect
+            && (location = ProxyTarget.ThroughProxy(api.BaseUrl, target, redirect, prefix)) is null)
+        {
+            response.Dispose();
+            return new ProxyFailure(ProxyFailureReason.RedirectRefused, "The provider redirected outside its API; the proxy does not follow or pass on such a redirect.");
+        }
+
+        if (response.Content.Headers.ContentLength > options.Value.MaxResponseBytes)
+        {
+            response.Dispose();
+            return new ProxyFailure(ProxyFailureReason.ResponseTooLarge, $"The provider's answer is larger than {options.Value.MaxResponseBytes} bytes (Proxy:MaxResponseBytes).");
+        }
+
+        return new ProxiedAnswer(response, provider.Id, location, options.Value.MaxResponseBytes, logger);
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequest request, ProxyRequestBody body, Uri target, IssuedAccessToken token, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), target) { Content = body.CreateContent() };
+        ProxyHeaders.CopyToProvider(request.Headers, message);
+        // Providers differ in how they spell the type ("bearer"); RFC 6750 clients send "Bearer".
+        var scheme = string.Equals(token.TokenType, "bearer", StringComparison.OrdinalIgnoreCase) ? "Bearer" : token.TokenType;
+        message.Headers.Authorization = new AuthenticationHeaderValue(scheme, token.AccessToken);
+        return await httpClients.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    private static string UnknownApiDetail(ProviderDefinition? provider, string requested) =>
+        provider is null || provider.Apis.Count == 0
+            ? "The connection's provider has no API configured for the proxy (Providers:<id>:ApiBaseUrls)."
+            : $"Name one of the provider's APIs in {ProxyHeaders.ApiHeader} ({string.Join(", ", provider.Apis.Select(a => a.Name))}), or a position from 0; '{Shorten(requested, 64)}' is none of them.";
+
+    private static string Shorten(string value, int max = MaxAuditedPathLength) => value.Length <= max ? value : value[..max] + "…";
+
+    private sealed record Call(string Method, string Api, string Path);
+
+    [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "Proxying to {ProviderId} API {Api} failed: {Failure}")]
+    private static partial void LogFailed(ILogger logger, string providerId, string api, string failure);
+}

@@ -1,0 +1,30 @@
+using Credentials.Functions.Refresh;
+
+namespace Credentials.Functions.Proxy;
+
+/// <summary>Why a proxied call was not made, or its answer not passed back; the HTTP layer maps each to a problem code.</summary>
+public enum ProxyFailureReason
+{
+    /// <summary>The path could leave the API's base URL (traversal, encoded slash, absolute URL) or is malformed.</summary>
+    InvalidPath,
+
+    /// <summary>The provider has no API of the requested name or position (or none at all).</summary>
+    UnknownApi,
+
+    RequestTooLarge,
+
+    /// <summary>The provider redirected outside the API's base URL; the redirect is not followed or passed on.</summary>
+    RedirectRefused,
+
+    /// <summary>The provider declared a body larger than <see cref="ProxyOptions.MaxResponseBytes"/>.</summary>
+    ResponseTooLarge,
+
+    ProviderUnreachable,
+
+    ProviderTimeout,
+
+    /// <summary>No access token: <see cref="ProxyFailure.Token"/> says why, as the token route would.</summary>
+    TokenUnavailable,
+}
+
+public sealed record ProxyFailure(ProxyFailureReason Reason, string Detail, AccessTokenFailure? Token = null);
