@@ -11,7 +11,8 @@ public static class CredentialsClientServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="ICredentialsClient"/> with <see cref="IHttpClientFactory"/> and the standard resilience handler:
     /// transient failures are retried, and a 503 or 429 is retried when its <c>Retry-After</c> is at most
-    /// <see cref="CredentialsClientOptions.MaxRetryAfterWithinCall"/> (otherwise the caller gets it as a value).
+    /// <see cref="CredentialsClientOptions.MaxRetryAfterWithinCall"/> (otherwise the caller gets it as a value). Also
+    /// registers <see cref="ICredentialsProxy"/>, whose clients send requests through the service's proxy, unretried.
     /// </summary>
     public static IHttpClientBuilder AddCredentialsClient(this IServiceCollection services, Action<CredentialsClientOptions> configure)
     {
@@ -24,6 +25,11 @@ public static class CredentialsClientServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AccessTokenStore>();
+        services.TryAddTransient<CallerTokenHandler>();
+        services.TryAddSingleton<ICredentialsProxy, CredentialsProxy>();
+        // Proxied requests may be anything (a POST that must not run twice), so nothing retries them here; a 401 from the
+        // provider is already renewed and retried once by the service.
+        services.AddHttpClient(CredentialsProxy.HttpClientName).AddHttpMessageHandler<CallerTokenHandler>();
 
         var builder = services.AddHttpClient<ICredentialsClient, CredentialsClient>((provider, http) =>
         {

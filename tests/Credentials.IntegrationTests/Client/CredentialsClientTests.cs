@@ -85,6 +85,27 @@ public sealed class CredentialsClientTests(AzuriteFixture azurite) : IAsyncLifet
     }
 
     [Fact]
+    public async Task A_proxy_client_calls_the_providers_API_as_the_user_without_the_token()
+    {
+        var (_, _, services) = NewClient(_stack.CallerToken(ConnectStack.ProxyCaller));
+        await using (services)
+        {
+            var proxy = services.GetRequiredService<ICredentialsProxy>();
+            using var sandbox = proxy.CreateClient(User, "mail", api: "default");
+            using var unknown = proxy.CreateClient(User, "mail", api: "nope");
+
+            using var me = await sandbox.GetAsync("api/me");
+            using var refused = await unknown.GetAsync("api/me");
+
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            Assert.Contains("\"sub\":\"sandbox-user-1\"", await me.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("proxy_unknown_api", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(new Uri(_stack.Host.BaseAddress, $"api/proxy/users/{User}/connections/mail/"), sandbox.BaseAddress);
+        }
+    }
+
+    [Fact]
     public async Task Each_expected_outcome_is_a_typed_value()
     {
         var (client, _, services) = NewClient();

@@ -1,0 +1,50 @@
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Options;
+
+namespace Credentials.Client;
+
+/// <summary>
+/// Calls providers' APIs as a user through the service's proxy: the requests never carry, and this process never holds,
+/// the user's token. Needs <c>credentials:proxy</c> on the connection (docs/proxy.md).
+/// </summary>
+public interface ICredentialsProxy
+{
+    /// <summary>
+    /// An <see cref="HttpClient"/> for one user's connection: a relative request URI (no leading slash), e.g.
+    /// <c>calendar/v3/calendars/primary/events</c>, goes to the provider's API named <paramref name="api"/> (the
+    /// provider's default when null). Answers are the provider's own, streamed; the proxy's refusals are problem+json
+    /// with a <c>code</c> (<c>proxy_*</c>, <c>forbidden</c>, <c>reauthorization_required</c> …).
+    /// </summary>
+    HttpClient CreateClient(string userId, string connectionId, string? api = null);
+}
+
+internal sealed class CredentialsProxy(IHttpClientFactory clients, IOptions<CredentialsClientOptions> options) : ICredentialsProxy
+{
+    public const string HttpClientName = "Credentials.Proxy";
+
+    public HttpClient CreateClient(string userId, string connectionId, string? api = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentException.ThrowIfNullOrEmpty(connectionId);
+        var service = options.Value.BaseAddress!.AbsoluteUri.TrimEnd('/');
+        var http = clients.CreateClient(HttpClientName);
+        http.BaseAddress = new Uri($"{service}/api/proxy/users/{Uri.EscapeDataString(userId)}/connections/{Uri.EscapeDataString(connectionId)}/");
+        if (api is not null)
+        {
+            http.DefaultRequestHeaders.Add("X-Credentials-Api", api);
+        }
+
+        return http;
+    }
+}
+
+/// <summary>Puts this service's own bearer token (<see cref="CredentialsClientOptions.CallerToken"/>) on each proxied request.</summary>
+internal sealed class CallerTokenHandler(IOptions<CredentialsClientOptions> options) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await options.Value.CallerToken!(cancellationToken));
+        return await base.SendAsync(request, cancellationToken);
+    }
+}
