@@ -81,6 +81,7 @@ wait_for_port "$AUTHRESS_PORT"
 # The sandbox OAuth provider, with the app's exact redirect URI and the client secret from local.settings.json.
 if [ "$SANDBOX_PORT" != 7073 ]; then
   export Providers__sandbox__Issuer="http://127.0.0.1:$SANDBOX_PORT/"
+  export Providers__sandbox__ApiBaseUrls__default="http://127.0.0.1:$SANDBOX_PORT"
 fi
 if [ "$PORT" != 7071 ]; then
   export Service__PublicBaseUrl="http://127.0.0.1:$PORT"
