@@ -64,7 +64,8 @@ internal sealed partial class BenchStack : IAsyncDisposable
         var sandbox = await SandboxProviderServer.StartAsync("http://127.0.0.1:0", sandboxOptions);
         var grants = new Grants
         {
-            Roles = { ["reader"] = ["credentials:read", "credentials:list"] },
+            // The proxy overhead run calls through the proxy as the same caller.
+            Roles = { ["reader"] = ["credentials:read", "credentials:list", "credentials:proxy"] },
             AccessRecords = { new AccessRecord { Users = [Reader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users"] } },
         };
         var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());

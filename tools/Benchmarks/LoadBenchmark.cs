@@ -128,10 +128,10 @@ internal static partial class LoadBenchmark
     /// <summary>Said on stderr when a phase starts, with the process id, so a profiler can be attached to one phase.</summary>
     private static void Phase(string name) => Console.Error.WriteLine($"phase {name} starts (pid {Environment.ProcessId})");
 
-    private static async Task<LoadResult> LoadAsync(string url, string? bearer, TimeSpan duration, int concurrency) =>
+    internal static async Task<LoadResult> LoadAsync(string url, string? bearer, TimeSpan duration, int concurrency) =>
         WrkAvailable() ? await WrkAsync(url, bearer, duration, concurrency) : await LoopAsync(url, bearer, duration, concurrency);
 
-    private static bool WrkAvailable() => File.Exists("/usr/bin/wrk") || File.Exists("/usr/local/bin/wrk");
+    internal static bool WrkAvailable() => File.Exists("/usr/bin/wrk") || File.Exists("/usr/local/bin/wrk");
 
     private static async Task<LoadResult> WrkAsync(string url, string? bearer, TimeSpan duration, int concurrency)
     {

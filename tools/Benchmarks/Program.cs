@@ -20,4 +20,13 @@ if (args is ["load", ..])
     return;
 }
 
+// `proxy [seconds] [connections]` compares a proxied call with a direct call to the same local API.
+if (args is ["proxy", ..])
+{
+    await ProxyOverhead.RunAsync(
+        TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8),
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 16);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EnvelopeBenchmarks).Assembly).Run(args);
