@@ -51,6 +51,9 @@ public sealed record ConnectionRecord
 
     public string? AccessTokenType { get; init; }
 
+    /// <summary>The user's own API host the provider named in its last token response (Salesforce's instance), if any.</summary>
+    public Uri? InstanceUrl { get; init; }
+
     /// <summary>Instance holding the refresh lease, and until when; a crashed holder's lease simply runs out.</summary>
     public string? LeaseOwner { get; init; }
 
@@ -83,11 +86,15 @@ public sealed record ConnectionRecord
         LeaseExpiresAt = null,
     };
 
-    /// <summary>A refresh succeeded: healthy, one more attempt counted, the scopes the provider granted (kept when it did not say).</summary>
-    public ConnectionRecord Refreshed(DateTimeOffset now, IReadOnlyList<string>? grantedScopes) => Healthy(now) with
+    /// <summary>
+    /// A refresh succeeded: healthy, one more attempt counted, the scopes the provider granted and its instance URL
+    /// (each kept when it did not say).
+    /// </summary>
+    public ConnectionRecord Refreshed(DateTimeOffset now, IReadOnlyList<string>? grantedScopes, Uri? instanceUrl = null) => Healthy(now) with
     {
         RefreshAttempts = RefreshAttempts + 1,
         Scopes = grantedScopes ?? Scopes,
+        InstanceUrl = instanceUrl ?? InstanceUrl,
     };
 
     /// <summary>Held for a refresh by <paramref name="owner"/> until <paramref name="expiresAt"/>.</summary>

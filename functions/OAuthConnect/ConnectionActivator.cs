@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Credentials.Functions.OAuthConnect;
 
 /// <summary>Tokens a provider issued for a connection, in plaintext for as short as possible.</summary>
-public sealed record IssuedTokens(string RefreshToken, string? AccessToken, DateTimeOffset? AccessTokenExpiresAt, string? AccessTokenType)
+public sealed record IssuedTokens(string RefreshToken, string? AccessToken, DateTimeOffset? AccessTokenExpiresAt, string? AccessTokenType, Uri? InstanceUrl = null)
 {
     public override string ToString() => $"IssuedTokens {{ AccessTokenExpiresAt = {AccessTokenExpiresAt:O} }}";
 }
@@ -50,6 +50,7 @@ public sealed partial class ConnectionActivator(
             {
                 ProviderId = providerId,
                 Scopes = scopes,
+                InstanceUrl = tokens.InstanceUrl,
             };
             record = await secrets.WithTokensAsync(record, tokens.RefreshToken, tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.AccessTokenType, cancellationToken);
             var statusEvent = ConnectionStatusEvent.Between(existing, record, "connected", now);

@@ -60,7 +60,8 @@ public sealed partial class ConnectionCompleter(
             await cipher.DecryptAsync(pending!.RefreshTokenEnvelope, pending.ContextFor(SecretField.RefreshToken), cancellationToken),
             pending.AccessTokenEnvelope is null ? null : await cipher.DecryptAsync(pending.AccessTokenEnvelope, pending.ContextFor(SecretField.AccessToken), cancellationToken),
             pending.AccessTokenExpiresAt,
-            pending.AccessTokenType);
+            pending.AccessTokenType,
+            pending.InstanceUrl);
         var record = await activator.ActivateAsync(userId, connectionId, pending.ProviderId, pending.Scopes, tokens, cancellationToken);
         LogCompleted(logger, pending.ProviderId);
         await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, AuditActions.Connect, "connected", correlationId, time.GetUtcNow(),

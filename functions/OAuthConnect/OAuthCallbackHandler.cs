@@ -120,7 +120,7 @@ public sealed partial class OAuthCallbackHandler(
         if (connect.Value.Completion == CompletionMode.Callback)
         {
             await activator.ActivateAsync(state.UserId, state.ConnectionId, state.ProviderId, scopes,
-                new IssuedTokens(grant.RefreshToken!, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType), cancellationToken);
+                new IssuedTokens(grant.RefreshToken!, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, grant.InstanceUrl), cancellationToken);
             return null;
         }
 
@@ -141,6 +141,7 @@ public sealed partial class OAuthCallbackHandler(
             AccessTokenEnvelope = await cipher.EncryptAsync(grant.AccessToken, PendingConnection.ContextFor(hash, SecretField.AccessToken), cancellationToken),
             AccessTokenExpiresAt = grant.AccessTokenExpiresAt,
             AccessTokenType = grant.TokenType,
+            InstanceUrl = grant.InstanceUrl,
         }, cancellationToken);
         return completionCode;
     }

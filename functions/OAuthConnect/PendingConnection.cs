@@ -37,6 +37,8 @@ public sealed record PendingConnection
 
     public string? AccessTokenType { get; init; }
 
+    public Uri? InstanceUrl { get; init; }
+
     public EncryptionContext ContextFor(SecretField field) => ContextFor(CompletionHash, field);
 
     public static EncryptionContext ContextFor(string completionHash, SecretField field) => new(SecretScope, completionHash, RowKey, field);

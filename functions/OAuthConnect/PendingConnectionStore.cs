@@ -35,6 +35,7 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
             ["AccessToken"] = pending.AccessTokenEnvelope,
             ["AccessTokenExpiresAt"] = pending.AccessTokenExpiresAt,
             ["AccessTokenType"] = pending.AccessTokenType,
+            ["InstanceUrl"] = pending.InstanceUrl?.AbsoluteUri,
         }, cancellationToken);
     }
 
@@ -77,5 +78,6 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
         AccessTokenEnvelope = entity.GetBinary("AccessToken"),
         AccessTokenExpiresAt = entity.GetDateTimeOffset("AccessTokenExpiresAt"),
         AccessTokenType = entity.GetString("AccessTokenType"),
+        InstanceUrl = entity.GetString("InstanceUrl") is { } instance ? new Uri(instance, UriKind.Absolute) : null,
     };
 }

@@ -2,11 +2,14 @@ namespace Credentials.Functions.Providers;
 
 /// <summary>
 /// One API of a provider that the proxy may call with a connection's token, named for callers (they pick it by
-/// <see cref="Name"/> or by position, never by host). <see cref="BaseUrl"/> has no trailing slash.
+/// <see cref="Name"/> or by position, never by host). <see cref="BaseUrl"/> has no trailing slash; null means the
+/// connection's own instance URL, from the provider's token response (<see cref="ProviderDefinition.InstanceUrlParameter"/>).
 /// </summary>
-public sealed record ProviderApi(string Name, Uri BaseUrl)
+public sealed record ProviderApi(string Name, Uri? BaseUrl)
 {
     public const string DefaultName = "default";
+
+    public const string InstanceName = "instance";
 
     /// <summary>
     /// The provider's APIs: the preset's, then <c>Providers:&lt;id&gt;:ApiBaseUrls:&lt;name&gt;</c> (a setting of the same
@@ -53,6 +56,19 @@ public sealed record ProviderApi(string Name, Uri BaseUrl)
     }
 
     private static bool IsName(string name) => name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+
+    /// <summary>
+    /// An instance URL from a token response, when it is an https origin (http only on loopback) on one of
+    /// <paramref name="hosts"/> (exact, or a suffix starting with a dot); otherwise null.
+    /// </summary>
+    public static Uri? InstanceUrl(string? value, IReadOnlyList<string> hosts)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        return Uri.TryCreate(value?.TrimEnd('/'), UriKind.Absolute, out var url) && IsBaseUrl(url) && url.AbsolutePath == "/"
+            && hosts.Any(host => host.StartsWith('.') ? url.Host.EndsWith(host, StringComparison.OrdinalIgnoreCase) : string.Equals(url.Host, host, StringComparison.OrdinalIgnoreCase))
+                ? url
+                : null;
+    }
 
     private static bool IsBaseUrl(Uri url) =>
         ProviderDefinitionBuilder.IsAllowedEndpoint(url) && url.Query.Length == 0 && !url.OriginalString.Contains('?', StringComparison.Ordinal)

@@ -55,6 +55,14 @@ public sealed record ProviderDefinition
     /// <summary>Whether a token for fewer scopes than the grant can be asked for (see docs/client.md, narrower tokens).</summary>
     public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
 
+    /// <summary>
+    /// The token-response parameter that names each user's own API host (Salesforce's <c>instance_url</c>); it is kept
+    /// on the connection when its host is one of <see cref="InstanceUrlHosts"/>, and is the proxy's API <c>instance</c>.
+    /// </summary>
+    public string? InstanceUrlParameter { get; init; }
+
+    public IReadOnlyList<string> InstanceUrlHosts { get; init; } = [];
+
     /// <summary>The APIs the proxy may call with this provider's tokens; the first is the default.</summary>
     public IReadOnlyList<ProviderApi> Apis { get; init; } = [];
 

@@ -113,7 +113,13 @@ internal static class ProviderDefinitionBuilder
             parameters[name] = value;
         }
 
+        var instanceParameter = settings.InstanceUrlParameter ?? preset.InstanceUrlParameter;
         var apis = ProviderApi.Build(preset.ApiBaseUrls(settings), settings.ApiBaseUrls, name => Setting($"{nameof(ProviderSettings.ApiBaseUrls)}:{name}"), failures);
+        if (instanceParameter is not null)
+        {
+            apis = [new ProviderApi(ProviderApi.InstanceName, null), .. apis.Where(api => api.Name != ProviderApi.InstanceName)];
+        }
+
         if (failures.Count > before)
         {
             return null;
@@ -145,6 +151,8 @@ internal static class ProviderDefinitionBuilder
             InvalidGrantErrors = preset.InvalidGrantErrors,
             ScopeNarrowing = settings.ScopeNarrowing ?? preset.ScopeNarrowing,
             Apis = apis,
+            InstanceUrlParameter = instanceParameter,
+            InstanceUrlHosts = settings.InstanceUrlHosts?.ToList() ?? [.. preset.InstanceUrlHosts],
         };
     }
 

@@ -42,6 +42,12 @@ internal sealed record ProviderPreset
 
     public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
 
+    /// <summary>The token-response parameter that names the user's own API host (Salesforce's <c>instance_url</c>).</summary>
+    public string? InstanceUrlParameter { get; init; }
+
+    /// <summary>Hosts an instance URL may have: an exact host, or a suffix starting with a dot.</summary>
+    public IReadOnlyList<string> InstanceUrlHosts { get; init; } = [];
+
     /// <summary>The provider's APIs the proxy may call, by name (see <see cref="ProviderApi"/>).</summary>
     public Func<ProviderSettings, IReadOnlyDictionary<string, string>> ApiBaseUrls { get; init; } = _ => new Dictionary<string, string>();
 }

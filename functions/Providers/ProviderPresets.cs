@@ -77,8 +77,9 @@ internal static class ProviderPresets
             Scopes = ["api", "refresh_token"],
             // Salesforce sends no expires_in; sessions can time out after 15 minutes, so assume the shortest.
             DefaultAccessTokenLifetime = TimeSpan.FromMinutes(15),
-            // A My Domain host serves the org's REST API as well as its logins.
-            ApiBaseUrls = s => s.Domain is { Length: > 0 } domain ? Apis(("default", $"https://{domain}")) : Apis(),
+            // Each org's REST API lives on its own instance, named in every token response.
+            InstanceUrlParameter = "instance_url",
+            InstanceUrlHosts = [".salesforce.com", ".force.com", ".cloudforce.com", ".salesforce.mil"],
         },
         new()
         {

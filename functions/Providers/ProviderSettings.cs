@@ -79,6 +79,15 @@ public sealed class ProviderSettings
     /// (<c>ApiBaseUrls:0</c>); added to the preset's, replacing one of the same name (docs/proxy.md).
     /// </summary>
     public Dictionary<string, string>? ApiBaseUrls { get; set; }
+
+    /// <summary>
+    /// A token-response parameter naming each user's own API host (the <c>salesforce</c> preset sets <c>instance_url</c>).
+    /// The proxy then offers it as the API <c>instance</c>, first in the list.
+    /// </summary>
+    public string? InstanceUrlParameter { get; set; }
+
+    /// <summary>Hosts an instance URL may have: exact hosts, or suffixes starting with a dot (<c>.my.salesforce.com</c>).</summary>
+    public IList<string>? InstanceUrlHosts { get; set; }
 }
 
 /// <summary>Every configured provider, keyed by provider id (the <c>{id}</c> of <c>Providers:{id}:…</c>).</summary>

@@ -203,7 +203,8 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
             ReadString(json, "token_type") ?? "Bearer",
             time.GetUtcNow() + lifetime,
             ReadString(json, "refresh_token") is { Length: > 0 } refresh ? refresh : null,
-            scope?.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries));
+            scope?.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries),
+            provider.InstanceUrlParameter is { } parameter ? ProviderApi.InstanceUrl(ReadString(json, parameter), provider.InstanceUrlHosts) : null);
     }
 
     private static string? ReadString(JsonElement json, string name) =>

@@ -1,12 +1,16 @@
 namespace Credentials.Functions.Providers;
 
-/// <summary>Tokens a provider issued. <see cref="RefreshToken"/> is null when the provider kept the old one (no rotation).</summary>
+/// <summary>
+/// Tokens a provider issued. <see cref="RefreshToken"/> is null when the provider kept the old one (no rotation);
+/// <see cref="InstanceUrl"/> is the user's own API host where the provider names one (Salesforce).
+/// </summary>
 public sealed record TokenGrant(
     string AccessToken,
     string TokenType,
     DateTimeOffset AccessTokenExpiresAt,
     string? RefreshToken,
-    IReadOnlyList<string>? GrantedScopes)
+    IReadOnlyList<string>? GrantedScopes,
+    Uri? InstanceUrl = null)
 {
     public override string ToString() => $"TokenGrant {{ TokenType = {TokenType}, ExpiresAt = {AccessTokenExpiresAt:O} }}";
 }

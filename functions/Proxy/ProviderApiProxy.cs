@@ -62,13 +62,18 @@ public sealed partial class ProviderApiProxy(
         {
             result = new ProxyFailure(ProxyFailureReason.UnknownApi, UnknownApiDetail(provider, call.Api));
         }
+        else if ((api.BaseUrl ?? record.InstanceUrl) is not { } baseUrl)
+        {
+            result = new ProxyFailure(ProxyFailureReason.UnknownApi,
+                "The provider named no instance URL for this connection (or one outside its allowed hosts); connecting again records it.");
+        }
         else
         {
             var (path, query) = raw.Value;
             call = call with { Api = api.Name, Path = Shorten("/" + path) };
-            result = ProxyTarget.Resolve(api.BaseUrl, path, query, out var refusal) is { } target
+            result = ProxyTarget.Resolve(baseUrl, path, query, out var refusal) is { } target
                 ? await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
-                    allowedBecause, HandedOut: false), provider!, api, target, prefix)
+                    allowedBecause, HandedOut: false), provider!, api with { BaseUrl = baseUrl }, target, prefix)
                 : new ProxyFailure(ProxyFailureReason.InvalidPath, refusal!);
         }
 
@@ -136,7 +141,7 @@ public sealed partial class ProviderApiProxy(
     {
         string? location = null;
         if ((int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } redirect
-            && (location = ProxyTarget.ThroughProxy(api.BaseUrl, target, redirect, prefix)) is null)
+            && (location = ProxyTarget.ThroughProxy(api.BaseUrl!, target, redirect, prefix)) is null)
         {
             response.Dispose();
             return new ProxyFailure(ProxyFailureReason.RedirectRefused, "The provider redirected outside its API; the proxy does not follow or pass on such a redirect.");

@@ -149,7 +149,7 @@ public sealed partial class RefreshEngine(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenGrant grant, DateTimeOffset now)
     {
         var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
-            await secrets.WithTokensAsync(current.Refreshed(now, grant.GrantedScopes),
+            await secrets.WithTokensAsync(current.Refreshed(now, grant.GrantedScopes, grant.InstanceUrl),
                 grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
         if (status == PersistStatus.Superseded)
         {

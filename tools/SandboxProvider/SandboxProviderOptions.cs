@@ -32,6 +32,9 @@ public sealed class SandboxProviderOptions
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>When set, every token response names this as the user's own API host (<c>instance_url</c>, as Salesforce does).</summary>
+    public Uri? InstanceUrl { get; set; }
+
     /// <summary>When set, the authorization endpoint approves at once as this user (tests); otherwise it shows a consent page.</summary>
     public string? AutoApproveAs { get; set; }
 

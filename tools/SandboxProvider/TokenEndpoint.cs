@@ -38,6 +38,10 @@ internal static class TokenEndpoint
         }
 
         principal.SetDestinations(_ => [Destinations.AccessToken]);
-        return Results.SignIn(principal, properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        // Custom parameters in the properties are added to the token response by OpenIddict.
+        var instanceUrl = http.RequestServices.GetRequiredService<SandboxProviderOptions>().InstanceUrl;
+        var properties = instanceUrl is null ? null : new AuthenticationProperties(
+            new Dictionary<string, string?>(), new Dictionary<string, object?> { ["instance_url"] = instanceUrl.GetLeftPart(UriPartial.Authority) });
+        return Results.SignIn(principal, properties, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 }

@@ -30,9 +30,13 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     {
         _api = await ProviderApiServer.StartAsync();
         _elsewhere = await ProviderApiServer.StartAsync();
-        _stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?>
+        // The sandbox names _api as each user's instance (as Salesforce's instance_url); _elsewhere is on another port of
+        // the same loopback host, which the instance host rule allows, and is named in no token response.
+        _stack = await ConnectStack.StartAsync(azurite, sandbox => sandbox.InstanceUrl = _api.BaseAddress, new Dictionary<string, string?>
         {
             [$"Providers:{ConnectStack.ProviderId}:ApiBaseUrls:api"] = new Uri(_api.BaseAddress, "v1").ToString(),
+            [$"Providers:{ConnectStack.ProviderId}:InstanceUrlParameter"] = "instance_url",
+            [$"Providers:{ConnectStack.ProviderId}:InstanceUrlHosts:0"] = "127.0.0.1",
             ["Proxy:MaxRequestBytes"] = "2097152",
         });
         _api.Sandbox = _elsewhere.Sandbox = _stack.Sandbox.BaseAddress;
@@ -134,12 +138,28 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     [Fact]
     public async Task An_API_is_chosen_by_name_or_position_and_the_one_named_default_is_the_default()
     {
-        using var byPosition = await ProxyAsync(HttpMethod.Get, "echo/x", api: "0");
+        using var byPosition = await ProxyAsync(HttpMethod.Get, "echo/x", api: "1"); // 0 is the instance
         using var byDefault = await ProxyAsync(HttpMethod.Get, "api/me");
 
         Assert.Equal(HttpStatusCode.OK, byPosition.StatusCode);
         Assert.Equal(HttpStatusCode.OK, byDefault.StatusCode);
         Assert.Equal("sandbox-user-1", (await byDefault.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sub").GetString());
+    }
+
+    [Fact]
+    public async Task The_instance_url_from_the_token_response_is_kept_and_is_the_API_named_instance()
+    {
+        var connected = await _stack.RecordAsync(User, "mail");
+        await _stack.EditAsync(User, "mail", record => record with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddSeconds(5) });
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the instance's snapshot of the record may be 2 s old
+
+        using var response = await ProxyAsync(HttpMethod.Get, "v1/echo/instance", api: "instance");
+
+        Assert.Equal(new Uri(_api.BaseAddress.GetLeftPart(UriPartial.Authority)), connected.InstanceUrl);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/v1/echo/instance", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("target").GetString());
+        Assert.Equal(1, _stack.Sandbox.RefreshGrants); // refreshed on the way, and the instance URL survived it
+        Assert.Equal(connected.InstanceUrl, (await _stack.RecordAsync(User, "mail")).InstanceUrl);
     }
 
     [Fact]

@@ -110,6 +110,19 @@ public sealed class ProviderTokenResponseTests
         Assert.Equal("application/json", seen.Headers.Accept.Single().MediaType);
     }
 
+    [Fact]
+    public async Task Salesforce_names_the_users_instance_in_the_token_response()
+    {
+        var kept = await RefreshAsync("salesforce", HttpStatusCode.OK, """{"access_token":"at","instance_url":"https://acme.my.salesforce.com"}""");
+        var foreign = await RefreshAsync("salesforce", HttpStatusCode.OK, """{"access_token":"at","instance_url":"https://evil.example"}""");
+        var other = await RefreshAsync("google", HttpStatusCode.OK, """{"access_token":"at","expires_in":60,"instance_url":"https://acme.my.salesforce.com"}""");
+
+        Assert.Equal(new Uri("https://acme.my.salesforce.com/"), kept.Value!.InstanceUrl);
+        Assert.Null(foreign.Value!.InstanceUrl);
+        Assert.Null(other.Value!.InstanceUrl);
+        Assert.Equal("instance", Provider("salesforce").Apis[0].Name);
+    }
+
     [Theory]
     [InlineData("google", "a b")]
     [InlineData("slack", "a,b")]

@@ -114,13 +114,27 @@ public sealed class ProxyTargetTests
 
         Assert.Empty(failures);
         Assert.Equal(["default", "2", "10", "gmail"], apis.Select(api => api.Name));
-        Assert.Equal("https://gmail.example.com/", ProviderApi.Select(apis, "gmail")!.BaseUrl.AbsoluteUri);
+        Assert.Equal("https://gmail.example.com/", ProviderApi.Select(apis, "gmail")!.BaseUrl!.AbsoluteUri);
         Assert.Equal("2", ProviderApi.Select(apis, "2")!.Name); // a name before a position
         Assert.Equal("gmail", ProviderApi.Select(apis, "3")!.Name);
         Assert.Equal("default", ProviderApi.Select(apis, null)!.Name);
         Assert.Null(ProviderApi.Select(apis, "4"));
         Assert.Null(ProviderApi.Select(apis, "https://www.googleapis.com"));
         Assert.Null(ProviderApi.Select([], null));
+    }
+
+    [Theory]
+    [InlineData("https://na1.salesforce.com", "https://na1.salesforce.com/")]
+    [InlineData("https://acme.my.salesforce.com/", "https://acme.my.salesforce.com/")]
+    [InlineData("https://evil.example/x.salesforce.com", null)]
+    [InlineData("https://salesforce.com.evil.example", null)]
+    [InlineData("http://na1.salesforce.com", null)]
+    [InlineData("https://na1.salesforce.com/services", null)]
+    [InlineData("https://na1.salesforce.com?x=1", null)]
+    [InlineData(null, null)]
+    public void An_instance_url_is_kept_only_as_an_https_origin_on_an_allowed_host(string? value, string? kept)
+    {
+        Assert.Equal(kept, ProviderApi.InstanceUrl(value, [".salesforce.com", ".force.com"])?.AbsoluteUri);
     }
 
     [Theory]
