@@ -258,6 +258,22 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Calls_are_counted_by_provider_and_status_class()
+    {
+        var meters = _stack.Host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var calls = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, "Credentials.Functions", "credentials.proxy.requests");
+
+        using (await ProxyAsync(HttpMethod.Get, "echo/ok", api: "api"))
+        using (await ProxyAsync(HttpMethod.Get, "throttled", api: "api"))
+        using (await ProxyAsync(HttpMethod.Get, "echo/a%2Fb", api: "api"))
+        {
+        }
+
+        var outcomes = calls.GetMeasurementSnapshot().Select(m => (m.Tags["provider"] as string, m.Tags["outcome"] as string)).ToList();
+        Assert.Equal([("sandbox", "2xx"), ("sandbox", "4xx"), ("sandbox", "refused:InvalidPath")], outcomes);
+    }
+
+    [Fact]
     public async Task A_50_MB_answer_streams_through_without_being_held_in_memory()
     {
         const long Bytes = 50L * 1024 * 1024;
