@@ -37,16 +37,23 @@ internal static class ProxyHeaders
         "Set-Cookie", "Set-Cookie2", "Cache-Control", "Pragma", "Expires", "Alt-Svc", "Strict-Transport-Security",
     };
 
-    /// <summary>Copies the caller's forwardable headers onto the provider request; content headers go on its content.</summary>
+    /// <summary>
+    /// Copies the caller's forwardable headers onto the provider request; content headers go on its content. A header
+    /// that carries the caller's own bearer token anywhere in its value is dropped too, whatever its name.
+    /// </summary>
     public static void CopyToProvider(IHeaderDictionary from, HttpRequestMessage to)
     {
         ArgumentNullException.ThrowIfNull(from);
         ArgumentNullException.ThrowIfNull(to);
         var named = ConnectionTokens(from.Connection);
+        var callerToken = from.Authorization.ToString() is { Length: > 7 } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? authorization[7..].Trim()
+            : null;
         foreach (var (name, values) in from)
         {
             if (HopByHop.Contains(name) || NotForwarded.Contains(name) || named.Contains(name)
-                || NotForwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+                || NotForwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                || (callerToken is { Length: > 0 } && values.Any(value => value?.Contains(callerToken, StringComparison.Ordinal) == true)))
             {
                 continue;
             }

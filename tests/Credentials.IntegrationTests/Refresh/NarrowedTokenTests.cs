@@ -129,31 +129,26 @@ public sealed class NarrowedTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task The_token_exchange_narrows_with_its_scope_parameter()
     {
-        var exchanged = await _stack.Host.Client.RequestTokenExchangeTokenAsync(new TokenExchangeTokenRequest
-        {
-            Address = new Uri(_stack.Host.Client.BaseAddress!, "api/oauth/token").AbsoluteUri,
-            SubjectToken = User,
-            SubjectTokenType = TokenExchangeRequest.UserIdTokenType,
-            Audience = "files",
-            Scope = "sandbox.write",
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken()) },
-        });
-        var unsupported = await _stack.Host.Client.RequestTokenExchangeTokenAsync(new TokenExchangeTokenRequest
-        {
-            Address = new Uri(_stack.Host.Client.BaseAddress!, "api/oauth/token").AbsoluteUri,
-            SubjectToken = User,
-            SubjectTokenType = TokenExchangeRequest.UserIdTokenType,
-            Audience = "files",
-            Scope = "sandbox.admin",
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken()) },
-        });
+        var exchanged = await ExchangeAsync("sandbox.write");
+        var outside = await ExchangeAsync("sandbox.admin");
 
         Assert.False(exchanged.IsError, exchanged.Raw);
         Assert.Equal("sandbox.write", exchanged.Scope);
         Assert.Equal((true, "sandbox.write"), await _stack.Sandbox.IntrospectAsync(exchanged.AccessToken!));
         Assert.Equal("sandbox.write", _stack.Sandbox.RefreshScopeParameters.Single());
-        Assert.Equal((HttpStatusCode.BadRequest, "invalid_scope"), (unsupported.HttpStatusCode, unsupported.Error));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_scope"), (outside.HttpStatusCode, outside.Error));
     }
+
+    private async Task<TokenResponse> ExchangeAsync(string scope) =>
+        await _stack.Host.Client.RequestTokenExchangeTokenAsync(new TokenExchangeTokenRequest
+        {
+            Address = new Uri(_stack.Host.Client.BaseAddress!, "api/oauth/token").AbsoluteUri,
+            SubjectToken = User,
+            SubjectTokenType = TokenExchangeRequest.UserIdTokenType,
+            Audience = "files",
+            Scope = scope,
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken()) },
+        });
 
     private static string AccessToken(JsonElement token) => token.GetProperty("accessToken").GetString()!;
 

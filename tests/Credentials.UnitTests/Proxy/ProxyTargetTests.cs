@@ -73,6 +73,7 @@ public sealed class ProxyTargetTests
             ["Accept"] = "application/json",
             ["If-Match"] = "\"v1\"",
             ["Content-Type"] = "application/json",
+            ["X-Api-Key"] = "caller-jwt",
         };
         using var to = new HttpRequestMessage(HttpMethod.Post, "https://slack.com/api/x") { Content = new ByteArrayContent([1]) };
 
