@@ -24,6 +24,7 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     private const string User = "u1";
     private ProviderApiServer _api = null!;
     private ProviderApiServer _elsewhere = null!;
+    private readonly LoopbackPorts.ClosedPort _down = LoopbackPorts.Closed();
     private ConnectStack _stack = null!;
 
     public async Task InitializeAsync()
@@ -37,6 +38,7 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
             [$"Providers:{ConnectStack.ProviderId}:ApiBaseUrls:api"] = new Uri(_api.BaseAddress, "v1").ToString(),
             [$"Providers:{ConnectStack.ProviderId}:InstanceUrlParameter"] = "instance_url",
             [$"Providers:{ConnectStack.ProviderId}:InstanceUrlHosts:0"] = "127.0.0.1",
+            [$"Providers:{ConnectStack.ProviderId}:ApiBaseUrls:down"] = $"http://127.0.0.1:{_down.Port}",
             ["Proxy:MaxRequestBytes"] = "2097152",
         });
         _api.Sandbox = _elsewhere.Sandbox = _stack.Sandbox.BaseAddress;
@@ -48,6 +50,7 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
         await _stack.DisposeAsync();
         await _api.DisposeAsync();
         await _elsewhere.DisposeAsync();
+        _down.Dispose();
     }
 
     [Fact]
@@ -224,6 +227,16 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
         await ProblemAssert.IsAsync(declared, HttpStatusCode.RequestEntityTooLarge, "proxy_request_too_large");
         Assert.Equal(0, _api.Requests);
         Assert.True(chunked.StatusCode is HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode.ToString());
+    }
+
+    [Fact]
+    public async Task An_API_that_refuses_connections_is_a_502_and_the_call_is_audited()
+    {
+        using var response = await ProxyAsync(HttpMethod.Get, "v1/items", api: "down");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadGateway, "proxy_unreachable");
+        var events = await _stack.Host.Services.GetRequiredService<AuditLog>().ReadDayAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
+        Assert.Contains(events, e => e.Action == AuditActions.Proxy && e.Outcome == "refused" && e.Reason!.StartsWith("GET down /v1/items ProviderUnreachable", StringComparison.Ordinal));
     }
 
     [Fact]

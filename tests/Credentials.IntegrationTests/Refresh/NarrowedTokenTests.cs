@@ -77,6 +77,25 @@ public sealed class NarrowedTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("sandbox.read sandbox.write", Sorted((await _stack.Sandbox.IntrospectAsync(AccessToken(tokens[0]))).Scope!));
     }
 
+    [Fact]
+    public async Task A_narrower_and_a_full_refresh_at_once_take_turns_under_the_lease_and_never_present_one_refresh_token_twice()
+    {
+        // Both flights are in this instance; had they shared the instance's lease id, the second would present the refresh
+        // token the first was rotating, and the sandbox's reuse detection would end the grant.
+        await _stack.EditAsync(User, "files", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddSeconds(5) });
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the instance's snapshot of the record may be 2 s old
+        _stack.Sandbox.TokenDelay = TimeSpan.FromMilliseconds(300);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => TokenAsync(i % 2 == 0 ? null : "sandbox.read")));
+
+        Assert.Equal(2, _stack.Sandbox.RefreshGrants);
+        Assert.Equal(0, _stack.Sandbox.FailedRefreshGrants);
+        Assert.Equal(2, answers.Select(AccessToken).Distinct().Count());
+        var record = await _stack.RecordAsync(User, "files");
+        Assert.Equal((ConnectionStatus.Active, null), (record.Status, record.LeaseOwner));
+        Assert.True(await _stack.Sandbox.IsRefreshTokenUsableAsync(await StoredRefreshTokenAsync()));
+    }
+
     [Theory]
     [InlineData("sandbox.admin", "invalid_scope")]
     [InlineData("sandbox.read sandbox.admin", "invalid_scope")]
