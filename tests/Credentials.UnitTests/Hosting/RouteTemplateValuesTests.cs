@@ -18,6 +18,17 @@ public sealed class RouteTemplateValuesTests
     }
 
     [Theory]
+    [InlineData("/api/proxy/users/u1/connections/google/calendar/v3/events", "calendar/v3/events")]
+    [InlineData("/api/proxy/users/u1/connections/google/", null)]
+    public void The_proxys_ids_come_from_the_path_before_its_catch_all(string path, string? rest)
+    {
+        var values = RouteTemplateValues.Match("api/proxy/users/{userId}/connections/{connectionId}/{*path}", new PathString(path));
+
+        Assert.NotNull(values);
+        Assert.Equal(("u1", "google", rest), (values["userId"], values["connectionId"], values.TryGetValue("path", out var value) ? value as string : null));
+    }
+
+    [Theory]
     [InlineData("/api/users/u1/connections/google")]
     [InlineData("/api/users/u1/connections/google/access-token/extra")]
     [InlineData("/other/users/u1/connections/google/access-token")]
