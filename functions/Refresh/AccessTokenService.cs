@@ -72,7 +72,7 @@ public sealed class AccessTokenService(
 
         await audit.AppendAsync(new AuditEvent(request.CallerId, request.Connection.UserId, request.Connection.ConnectionId, AuditActions.ReadAccessToken,
             result.Succeeded ? "served" : "failed", request.CorrelationId, now,
-            AuditReason(result, request.AllowedBecause)), cancellationToken);
+            AuditReason(result, request)), cancellationToken);
         return result;
     }
 
@@ -138,12 +138,19 @@ public sealed class AccessTokenService(
         _ => "failed",
     };
 
-    /// <summary>Why it failed, if it did, and which authorization decision let the caller ask (e.g. <c>authorized:collection_granted_cached</c>).</summary>
-    private static string? AuditReason(Result<IssuedAccessToken, AccessTokenFailure> result, string? allowedBecause)
+    /// <summary>
+    /// Why it failed, if it did; which authorization decision let the caller ask (e.g.
+    /// <c>authorized:collection_granted_cached</c>); and the scopes a narrower token was asked for (<c>scope:a,b</c>).
+    /// </summary>
+    private static string? AuditReason(Result<IssuedAccessToken, AccessTokenFailure> result, AccessTokenRequest request)
     {
-        var failure = result.Failure?.Reason.ToString();
-        var authorized = allowedBecause is null ? null : "authorized:" + allowedBecause;
-        return failure is null ? authorized : authorized is null ? failure : $"{failure} {authorized}";
+        string?[] parts =
+        [
+            result.Failure?.Reason.ToString(),
+            request.AllowedBecause is null ? null : "authorized:" + request.AllowedBecause,
+            request.Scopes is null ? null : "scope:" + string.Join(',', request.Scopes.Scopes),
+        ];
+        return parts.Any(part => part is not null) ? string.Join(' ', parts.Where(part => part is not null)) : null;
     }
 
     private async Task<Result<IssuedAccessToken, AccessTokenFailure>> IssueAsync(ConnectionRecord record, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Credentials.Functions.Api;
+using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Tests.Support;
 using Duende.IdentityModel.Client;
@@ -55,6 +56,8 @@ public sealed class NarrowedTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         // Cached per scope set: the same narrower token again, no provider call.
         Assert.Equal(AccessToken(narrowed), AccessToken(await TokenAsync("sandbox.read")));
         Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+        var audited = await _stack.Host.Services.GetRequiredService<AuditLog>().ReadDayAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
+        Assert.Equal(2, audited.Count(e => e.Action == AuditActions.ReadAccessToken && e.Outcome == "served" && e.Reason!.EndsWith(" scope:sandbox.read", StringComparison.Ordinal)));
 
         // A full refresh presents the stored (rotated) refresh token; had the rotation been lost, reuse detection would end the grant.
         await _stack.EditAsync(User, "files", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddSeconds(5) });
