@@ -240,6 +240,20 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_answer_declared_larger_than_the_limit_is_a_502_and_not_read()
+    {
+        var strict = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Proxy:MaxResponseBytes"] = "4096" });
+        using var small = ProxyRequest(HttpMethod.Get, "large?bytes=4096", api: "api", host: strict);
+        using var large = ProxyRequest(HttpMethod.Get, "large?bytes=4097", api: "api", host: strict);
+
+        using var fits = await strict.Client.SendAsync(small);
+        using var refused = await strict.Client.SendAsync(large);
+
+        Assert.Equal(4096, (await fits.Content.ReadAsByteArrayAsync()).Length);
+        await ProblemAssert.IsAsync(refused, HttpStatusCode.BadGateway, "proxy_response_too_large");
+    }
+
+    [Fact]
     public async Task A_provider_slower_than_the_proxy_timeout_is_a_504()
     {
         var impatient = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Proxy:Timeout"] = "00:00:01" });
