@@ -254,6 +254,30 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_undeclared_answer_longer_than_the_limit_is_cut_off()
+    {
+        var strict = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Proxy:MaxResponseBytes"] = "100000" });
+        using var request = ProxyRequest(HttpMethod.Get, "large?bytes=1000000&undeclared=true", api: "api", host: strict);
+        using var response = await strict.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[8192];
+        long received = 0;
+
+        var cut = await Record.ExceptionAsync(async () =>
+        {
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
+            {
+                received += read;
+            }
+        });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(cut);
+        Assert.InRange(received, 0, 100000);
+    }
+
+    [Fact]
     public async Task A_provider_slower_than_the_proxy_timeout_is_a_504()
     {
         var impatient = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Proxy:Timeout"] = "00:00:01" });

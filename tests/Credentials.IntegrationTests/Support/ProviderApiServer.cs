@@ -71,10 +71,10 @@ internal sealed class ProviderApiServer : IAsyncDisposable
                 bodyBytes = body.Length,
             });
         });
-        app.MapGet("/v1/large", async (HttpContext http, long bytes) =>
+        app.MapGet("/v1/large", async (HttpContext http, long bytes, bool? undeclared) =>
         {
             http.Response.ContentType = "application/octet-stream";
-            http.Response.ContentLength = bytes;
+            http.Response.ContentLength = undeclared == true ? null : bytes;
             var chunk = new byte[LargeChunkBytes];
             Array.Fill(chunk, (byte)'x');
             for (long sent = 0; sent < bytes; sent += chunk.Length)
