@@ -44,7 +44,7 @@ public sealed partial class ProviderApiProxy(
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
         var prefix = ProxyTarget.Prefix(connection.UserId, connection.ConnectionId);
-        var call = new Call(request.Method, request.Headers[ProxyHeaders.ApiHeader].ToString(), "/");
+        var call = new Call(request.Method, Shorten(request.Headers[ProxyHeaders.ApiHeader].ToString(), 64), "/");
         var raw = ProxyTarget.RawPathAndQuery(request, prefix);
         var record = raw is null ? null : await store.GetRecentAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
         var provider = record is null ? null : providers.Find(record.ProviderId);
@@ -79,10 +79,24 @@ public sealed partial class ProviderApiProxy(
 
         var outcome = result.Succeeded ? $"{result.Value.StatusCode / 100}xx" : "refused:" + result.Failure.Reason;
         metrics.Proxied(record?.ProviderId ?? "unknown", outcome, time.GetElapsedTime(started));
-        await audit.AppendAsync(new AuditEvent(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy,
-            result.Succeeded ? "forwarded" : "refused", CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
-            $"{call.Method} {call.Api} {call.Path} {(result.Succeeded ? result.Value.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : result.Failure.Reason.ToString())}"
-            + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause)), CancellationToken.None);
+        try
+        {
+            await audit.AppendAsync(new AuditEvent(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy,
+                result.Succeeded ? "forwarded" : "refused", CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
+                $"{call.Method} {call.Api} {call.Path} {(result.Succeeded ? result.Value.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : result.Failure.Reason.ToString())}"
+                + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause)), CancellationToken.None);
+        }
+        catch
+        {
+            // No unaudited answer: the provider's answer is dropped unread and the audit failure answers instead.
+            if (result.Succeeded)
+            {
+                result.Value.Dispose();
+            }
+
+            throw;
+        }
+
         return result;
     }
 

@@ -325,6 +325,40 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task No_answer_passes_unaudited()
+    {
+        // An instance whose audit queue is never drained: once it is full, every call fails closed.
+        var unaudited = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Audit:QueueCapacity"] = "100" }, services =>
+        {
+            foreach (var writer in services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(AuditWriter)).ToList())
+            {
+                services.Remove(writer);
+            }
+        });
+
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 250 && refused is null; i++)
+        {
+            using var request = ProxyRequest(HttpMethod.Get, "echo/audited", api: "api", host: unaudited);
+            var response = await unaudited.Client.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                response.Dispose();
+                continue;
+            }
+
+            refused = response;
+        }
+
+        using (refused)
+        {
+            Assert.NotNull(refused);
+            await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
+            Assert.DoesNotContain("sandbox-user-1", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task A_50_MB_answer_streams_through_without_being_held_in_memory()
     {
         const long Bytes = 50L * 1024 * 1024;
