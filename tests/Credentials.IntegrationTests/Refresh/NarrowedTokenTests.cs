@@ -135,6 +135,29 @@ public sealed class NarrowedTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_multi_resource_request_the_provider_refuses_is_invalid_scope_and_the_connection_stays_active()
+    {
+        // As with Entra: a scope beyond the stored grant may be asked for when the provider's settings allow it, and the
+        // provider decides. The sandbox refuses a scope the user never consented to.
+        using (await _stack.ConnectAsync(User, "mail", scopes: ["sandbox.read"]))
+        {
+        }
+
+        var entraLike = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Providers:sandbox:ScopeNarrowing"] = "MultiResource" });
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token?scope=sandbox.write");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
+
+        using var response = await entraLike.Client.SendAsync(request);
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, "invalid_scope");
+        Assert.Equal(("sandbox.write", 1), (_stack.Sandbox.RefreshScopeParameters.Single(), _stack.Sandbox.FailedRefreshGrants));
+        var record = await _stack.RecordAsync(User, "mail");
+        Assert.Equal((ConnectionStatus.Active, null, 0), (record.Status, record.LeaseOwner, record.ConsecutiveFailures));
+        var secrets = _stack.Host.Services.GetRequiredService<ConnectionSecrets>();
+        Assert.True(await _stack.Sandbox.IsRefreshTokenUsableAsync(await secrets.ReadRefreshTokenAsync(record, CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task A_provider_answering_broader_than_asked_is_not_handed_out()
     {
         _stack.Sandbox.ForcedTokenBody = """{"access_token":"broad-token","token_type":"Bearer","expires_in":3600,"scope":"offline_access sandbox.read sandbox.write"}""";
