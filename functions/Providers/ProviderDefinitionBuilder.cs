@@ -175,6 +175,7 @@ internal static class ProviderDefinitionBuilder
         && endpoint.Fragment.Length == 0
         && endpoint.UserInfo.Length == 0;
 
-    private static bool IsScopeToken(string scope) =>
+    /// <summary>RFC 6749 §3.3: a scope is printable ASCII without space, quote or backslash.</summary>
+    public static bool IsScopeToken(string scope) =>
         scope.Length > 0 && scope.All(c => c is '\x21' or (>= '\x23' and <= '\x5B') or (>= '\x5D' and <= '\x7E'));
 }

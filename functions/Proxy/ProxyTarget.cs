@@ -51,11 +51,9 @@ internal static class ProxyTarget
             return null;
         }
 
-        var basePath = baseUrl.AbsolutePath.TrimEnd('/');
-        var target = new Uri($"{baseUrl.Scheme}://{baseUrl.Authority}{basePath}/{path}{query}", UriKind.Absolute);
+        var target = new Uri($"{baseUrl.Scheme}://{baseUrl.Authority}{baseUrl.AbsolutePath.TrimEnd('/')}/{path}{query}", UriKind.Absolute);
         // Belt and braces: whatever the checks above missed, the target must still be the base URL's origin and path.
-        if (!string.Equals(target.Scheme, baseUrl.Scheme, StringComparison.Ordinal) || !string.Equals(target.Authority, baseUrl.Authority, StringComparison.OrdinalIgnoreCase)
-            || !(target.AbsolutePath + "/").StartsWith(basePath + "/", StringComparison.Ordinal))
+        if (!IsWithin(baseUrl, target))
         {
             refusal = "The path leaves the provider API's base URL.";
             return null;
@@ -69,17 +67,21 @@ internal static class ProxyTarget
     {
         ArgumentNullException.ThrowIfNull(baseUrl);
         var absolute = location.IsAbsoluteUri ? location : new Uri(target, location);
-        var basePath = baseUrl.AbsolutePath.TrimEnd('/') + "/";
-        if (!string.Equals(absolute.Scheme, baseUrl.Scheme, StringComparison.Ordinal)
-            || !string.Equals(absolute.Authority, baseUrl.Authority, StringComparison.OrdinalIgnoreCase)
-            || !(absolute.AbsolutePath + "/").StartsWith(basePath, StringComparison.Ordinal))
+        if (!IsWithin(baseUrl, absolute))
         {
             return null;
         }
 
+        var basePath = baseUrl.AbsolutePath.TrimEnd('/') + "/";
         var rest = absolute.AbsolutePath.Length >= basePath.Length ? absolute.AbsolutePath[basePath.Length..] : string.Empty;
         return prefix + rest + absolute.Query;
     }
+
+    /// <summary>Same scheme and host and port as <paramref name="baseUrl"/>, and a path at or under its path.</summary>
+    private static bool IsWithin(Uri baseUrl, Uri url) =>
+        string.Equals(url.Scheme, baseUrl.Scheme, StringComparison.Ordinal)
+        && string.Equals(url.Authority, baseUrl.Authority, StringComparison.OrdinalIgnoreCase)
+        && (url.AbsolutePath + "/").StartsWith(baseUrl.AbsolutePath.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     private static string? PathRefusal(string path)
     {

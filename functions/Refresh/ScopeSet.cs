@@ -26,7 +26,7 @@ public sealed class ScopeSet : IEquatable<ScopeSet>
         var scopes = value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         error = value.Length > MaxLength || scopes.Length > MaxScopes ? $"At most {MaxScopes} scopes and {MaxLength} characters."
             : scopes.Length == 0 ? "Name at least one scope, separated by spaces."
-            : !scopes.All(scope => scope.All(IsScopeCharacter)) ? "A scope holds a character RFC 6749 §3.3 does not allow (quote, backslash, control or non-ASCII)."
+            : !scopes.All(Providers.ProviderDefinitionBuilder.IsScopeToken) ? "A scope holds a character RFC 6749 §3.3 does not allow (quote, backslash, control or non-ASCII)."
             : null;
         return error is null ? new ScopeSet([.. scopes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]) : null;
     }
@@ -46,7 +46,4 @@ public sealed class ScopeSet : IEquatable<ScopeSet>
     public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
 
     public override string ToString() => Key;
-
-    // RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E (printable ASCII without space, quote and backslash).
-    private static bool IsScopeCharacter(char c) => c is '\x21' or (>= '\x23' and <= '\x5B') or (>= '\x5D' and <= '\x7E');
 }
