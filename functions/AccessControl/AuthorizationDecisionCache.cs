@@ -28,7 +28,7 @@ public sealed class AuthorizationDecisionCache(IOptions<AuthorizationOptions> op
         if (lifetime > TimeSpan.Zero)
         {
             var expiresAt = time.GetUtcNow() + lifetime;
-            _cache.Set(KeyOf(callerId, resourceUri, permission), new Entry(outcome with { Reason = outcome.Reason + "_cached" }, expiresAt),
+            _cache.Set(KeyOf(callerId, resourceUri, permission), new Entry(outcome, expiresAt),
                 new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = lifetime });
         }
     }

@@ -36,9 +36,10 @@ public sealed class CredentialAuthorizer(
             return outcome;
         }
 
-        await audit.AppendAsync(new AuditEvent(
+        // Rolled up like hand-outs, against a capacity of their own: a flood of denials cannot refuse others' reads.
+        await audit.CountAsync(new AuditEvent(
             caller.Id, access.UserId, access.ConnectionId, AuditActions.Authorize, outcome.Verdict.ToString().ToLowerInvariant(), correlationId,
-            time.GetUtcNow(), $"{access.Permission} {outcome.Reason}"), cancellationToken);
+            time.GetUtcNow(), $"{access.Permission} {outcome.Reason}"), RollupClass.Decision, cancellationToken);
         return outcome;
     }
 

@@ -5,7 +5,8 @@ namespace Credentials.Functions.Audit;
 /// <summary>
 /// The bounded hand-over between requests that audit and the <see cref="AuditWriter"/>. Accepting never waits: a full
 /// queue refuses, and the request fails closed. Counts what was accepted and what was settled (written or given up),
-/// so that <see cref="FlushAsync"/> can wait for everything accepted before it.
+/// so that <see cref="FlushAsync"/> can wait for everything accepted before it. Repeated events are not queued one by
+/// one: they are counted in <see cref="Rollups"/>, which the same writer persists.
 /// </summary>
 public sealed class AuditBuffer
 {
@@ -16,9 +17,10 @@ public sealed class AuditBuffer
     private TaskCompletionSource _progress = NewSignal();
     private TaskCompletionSource _flushRequested = NewSignal();
 
-    public AuditBuffer(Microsoft.Extensions.Options.IOptions<AuditOptions> options)
+    public AuditBuffer(Microsoft.Extensions.Options.IOptions<AuditOptions> options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Rollups = new AuditRollups(options.Value, time ?? TimeProvider.System);
         Capacity = options.Value.QueueCapacity;
         _channel = Channel.CreateBounded<AuditEvent>(new BoundedChannelOptions(Capacity)
         {
@@ -28,6 +30,8 @@ public sealed class AuditBuffer
     }
 
     public int Capacity { get; }
+
+    public AuditRollups Rollups { get; }
 
     /// <summary>Events accepted but not yet settled.</summary>
     public long Backlog => Interlocked.Read(ref _accepted) - Interlocked.Read(ref _settled);
@@ -59,11 +63,15 @@ public sealed class AuditBuffer
         return false;
     }
 
-    /// <summary>Waits until every event accepted before this call is written (or given up and counted as dropped).</summary>
+    /// <summary>
+    /// Waits until every event accepted before this call is written (or given up and counted as dropped), and every
+    /// rolled-up count as it stands now.
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var target = Interlocked.Read(ref _accepted);
-        while (Interlocked.Read(ref _settled) < target)
+        var counts = Rollups.Targets();
+        while (Interlocked.Read(ref _settled) < target || !AuditRollups.AllWritten(counts))
         {
             Task progress;
             lock (_signals)
@@ -72,7 +80,7 @@ public sealed class AuditBuffer
                 _flushRequested.TrySetResult();
             }
 
-            if (Interlocked.Read(ref _settled) >= target)
+            if (Interlocked.Read(ref _settled) >= target && AuditRollups.AllWritten(counts))
             {
                 return;
             }
@@ -81,7 +89,7 @@ public sealed class AuditBuffer
         }
     }
 
-    /// <summary>The writer settled <paramref name="count"/> events; wakes flushes that wait.</summary>
+    /// <summary>The writer settled <paramref name="count"/> events (0: only rolled-up rows); wakes flushes that wait.</summary>
     internal void Settled(int count)
     {
         Interlocked.Add(ref _settled, count);

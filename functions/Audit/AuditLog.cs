@@ -9,7 +9,8 @@ namespace Credentials.Functions.Audit;
 /// Append-only log of credential access events ([storage layout](docs/storage.md)). In the default
 /// <see cref="AuditMode.Queued"/> mode an event is accepted into a bounded queue that <see cref="AuditWriter"/> writes in
 /// batches; a full queue throws <see cref="AuditUnavailableException"/>, so the request fails closed. In
-/// <see cref="AuditMode.Synchronous"/> mode every event is one table write before the caller continues.
+/// <see cref="AuditMode.Synchronous"/> mode every event is one table write before the caller continues. Repeated events
+/// go through <see cref="CountAsync"/> instead and are written as one counted row per tuple and window.
 /// </summary>
 public sealed class AuditLog(StorageTables tables, AuditBuffer queue, IOptions<AuditOptions> options)
 {
@@ -31,7 +32,24 @@ public sealed class AuditLog(StorageTables tables, AuditBuffer queue, IOptions<A
         await table.AddEntityAsync(AuditTableLayout.ToEntity(auditEvent, partition), cancellationToken);
     }
 
-    /// <summary>Waits until every event appended before this call is in the table.</summary>
+    /// <summary>
+    /// Counts a repeated event (a token hand-out, a proxied call, an authorization decision) into its rolled-up row: one
+    /// row per (caller, user, connection, action, outcome, reason) per <see cref="AuditOptions.RollupWindow"/>. Costs no
+    /// table request per event. A new tuple beyond its class's capacity throws <see cref="AuditUnavailableException"/>
+    /// (the request fails closed). In <see cref="AuditMode.Synchronous"/> mode every event is its own row, as before.
+    /// </summary>
+    public Task CountAsync(AuditEvent auditEvent, RollupClass rollupClass, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        if (options.Value.Mode != AuditMode.Queued)
+        {
+            return AppendAsync(auditEvent, cancellationToken);
+        }
+
+        return queue.Rollups.TryCount(auditEvent, rollupClass) ? Task.CompletedTask : throw new AuditUnavailableException();
+    }
+
+    /// <summary>Waits until every event appended before this call is in the table, and every rolled-up count as it is now.</summary>
     public Task FlushAsync(CancellationToken cancellationToken) =>
         options.Value.Mode == AuditMode.Queued ? queue.FlushAsync(cancellationToken) : Task.CompletedTask;
 

@@ -23,17 +23,33 @@ internal static class AuditTableLayout
     public static string DayRangeFilter(DateOnly day) =>
         TableClient.CreateQueryFilter($"PartitionKey ge {DayOf(day)} and PartitionKey lt {DayOf(day) + "~"}");
 
-    public static TableEntity ToEntity(AuditEvent auditEvent, string partition) => new(partition, RowKeyFor(auditEvent.OccurredAt))
+    /// <summary>A rolled-up row always goes to the same partition of its window's day, so that a later count replaces it.</summary>
+    public static string PartitionFor(AuditRollup rollup) =>
+        PartitionFor(DayOf(rollup.WindowStart), int.Parse(rollup.RowKey.AsSpan(rollup.RowKey.Length - 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+
+    public static TableEntity ToEntity(AuditEvent auditEvent, string partition)
     {
-        ["Caller"] = auditEvent.Caller,
-        ["UserId"] = auditEvent.UserId,
-        ["ConnectionId"] = auditEvent.ConnectionId,
-        ["Action"] = auditEvent.Action,
-        ["Outcome"] = auditEvent.Outcome,
-        ["CorrelationId"] = auditEvent.CorrelationId,
-        ["OccurredAt"] = auditEvent.OccurredAt,
-        ["Reason"] = auditEvent.Reason,
-    };
+        var entity = new TableEntity(partition, auditEvent.Rollup?.RowKey ?? RowKeyFor(auditEvent.OccurredAt))
+        {
+            ["Caller"] = auditEvent.Caller,
+            ["UserId"] = auditEvent.UserId,
+            ["ConnectionId"] = auditEvent.ConnectionId,
+            ["Action"] = auditEvent.Action,
+            ["Outcome"] = auditEvent.Outcome,
+            ["CorrelationId"] = auditEvent.CorrelationId,
+            ["OccurredAt"] = auditEvent.OccurredAt,
+            ["Reason"] = auditEvent.Reason,
+        };
+        if (auditEvent.Rollup is { } rollup)
+        {
+            entity["Count"] = rollup.Count;
+            entity["WindowStart"] = rollup.WindowStart;
+            entity["FirstAt"] = rollup.FirstAt;
+            entity["LastAt"] = rollup.LastAt;
+        }
+
+        return entity;
+    }
 
     public static AuditEvent FromEntity(TableEntity entity) => new(
         entity.GetString("Caller") ?? string.Empty,
@@ -43,7 +59,13 @@ internal static class AuditTableLayout
         entity.GetString("Outcome") ?? string.Empty,
         entity.GetString("CorrelationId") ?? string.Empty,
         entity.GetDateTimeOffset("OccurredAt") ?? DateTimeOffset.MinValue,
-        entity.GetString("Reason"));
+        entity.GetString("Reason"))
+    {
+        Rollup = entity.GetInt64("Count") is { } count
+            ? new AuditRollup(entity.GetDateTimeOffset("WindowStart") ?? DateTimeOffset.MinValue, count,
+                entity.GetDateTimeOffset("FirstAt") ?? DateTimeOffset.MinValue, entity.GetDateTimeOffset("LastAt") ?? DateTimeOffset.MinValue, entity.RowKey)
+            : null,
+    };
 
     private static string RowKeyFor(DateTimeOffset at) =>
         string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks:D19}-{Guid.NewGuid():N}");

@@ -14,7 +14,7 @@ namespace Credentials.Functions.Audit;
 /// Writes queued audit events in entity-group transactions (up to 100 rows of one partition each), at least every
 /// <see cref="AuditOptions.FlushInterval"/>, on request, and on shutdown. Failed writes are retried with backoff while the
 /// queue fills up behind them (so requests fail closed rather than go unaudited); events the table refuses outright are
-/// counted and logged as dropped.
+/// counted and logged as dropped. Rolled-up rows (<see cref="AuditRollups"/>) are written by the same loop.
 /// </summary>
 internal sealed partial class AuditWriter : BackgroundService
 {
@@ -47,8 +47,17 @@ internal sealed partial class AuditWriter : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        // Whatever is still queued is written now, until the host's shutdown deadline; what is left then is lost, and said so.
+        // Whatever is still queued or counted is written now, until the host's shutdown deadline; what is left then is
+        // lost, and said so.
         await DrainAsync(final: true, cancellationToken);
+        try
+        {
+            await WriteRollupsAsync(everything: true, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogDropped(_logger, _buffer.Rollups.Count);
+        }
     }
 
     public override void Dispose()
@@ -66,21 +75,55 @@ internal sealed partial class AuditWriter : BackgroundService
 
         try
         {
-            while (await _buffer.Reader.WaitToReadAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                // A trickle waits up to the flush interval to fill a transaction; a full one is written at once.
+                // A trickle waits up to the flush interval to fill a transaction; a full one is written at once. The wait
+                // also paces the rolled-up rows: new tallies are written within one interval, closed windows after it.
                 if (_buffer.Reader.Count < MaxBatch)
                 {
                     await Task.WhenAny(Task.Delay(_options.Value.FlushInterval, stoppingToken), _buffer.FlushRequested);
                 }
 
+                var flushRequested = _buffer.FlushRequested.IsCompleted;
                 _buffer.ResetFlushRequest();
                 await DrainAsync(final: false, stoppingToken);
+                await WriteRollupsAsync(everything: flushRequested, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutdown: StopAsync drains what is left.
+        }
+    }
+
+    /// <summary>
+    /// Writes the rolled-up rows that are due, each replacing its own earlier version. A row that cannot be written stays
+    /// due (its tally keeps counting in memory) and is tried again on the next round.
+    /// </summary>
+    private async Task WriteRollupsAsync(bool everything, CancellationToken cancellationToken)
+    {
+        var due = _buffer.Rollups.Collect(everything);
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var chunks = due.GroupBy(row => AuditTableLayout.PartitionFor(row.Event.Rollup!))
+            .SelectMany(partition => partition.Chunk(MaxBatch).Select(chunk => (Partition: partition.Key, Rows: chunk)))
+            .ToList();
+        var results = await Task.WhenAll(chunks.Select(chunk =>
+            WriteAsync(chunk.Partition, chunk.Rows.Select(row => row.Event).ToArray(), TableTransactionActionType.UpsertReplace, cancellationToken)));
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            if (results[i] is { } written)
+            {
+                // Written, or refused outright by the table (counted and logged as dropped): either way settled.
+                Settle(chunks[i].Rows.Length, written, queued: false);
+                foreach (var row in chunks[i].Rows)
+                {
+                    _buffer.Rollups.Written(row);
+                }
+            }
         }
     }
 
@@ -106,7 +149,7 @@ internal sealed partial class AuditWriter : BackgroundService
             var chunks = batch.GroupBy(e => AuditTableLayout.DayOf(e.OccurredAt))
                 .SelectMany(day => day.Chunk(MaxBatch).Select(chunk => (Partition: AuditTableLayout.PartitionFor(day.Key, Interlocked.Increment(ref _nextShard)), Events: chunk)))
                 .ToList();
-            var results = await Task.WhenAll(chunks.Select(chunk => WriteAsync(chunk.Partition, chunk.Events, cancellationToken)));
+            var results = await Task.WhenAll(chunks.Select(chunk => WriteAsync(chunk.Partition, chunk.Events, TableTransactionActionType.Add, cancellationToken)));
             var unwritten = new List<AuditEvent>();
             for (var i = 0; i < chunks.Count; i++)
             {
@@ -136,7 +179,8 @@ internal sealed partial class AuditWriter : BackgroundService
         }
     }
 
-    private void Settle(int count, int written)
+    /// <param name="queued">False for rolled-up rows, which the queue's own count does not include.</param>
+    private void Settle(int count, int written, bool queued = true)
     {
         _written.Add(written);
         if (written < count)
@@ -145,13 +189,13 @@ internal sealed partial class AuditWriter : BackgroundService
             LogDropped(_logger, count - written);
         }
 
-        _buffer.Settled(count);
+        _buffer.Settled(queued ? count : 0);
     }
 
     /// <summary>Writes one partition's chunk; returns how many events were written, or null when cancelled first.</summary>
-    private async Task<int?> WriteAsync(string partition, AuditEvent[] chunk, CancellationToken cancellationToken)
+    private async Task<int?> WriteAsync(string partition, AuditEvent[] chunk, TableTransactionActionType write, CancellationToken cancellationToken)
     {
-        var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, AuditTableLayout.ToEntity(e, partition))).ToList();
+        var actions = chunk.Select(e => new TableTransactionAction(write, AuditTableLayout.ToEntity(e, partition))).ToList();
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -171,7 +215,7 @@ internal sealed partial class AuditWriter : BackgroundService
                 LogRefused(_logger, exception, chunk.Length);
                 return await WriteOneByOneAsync(actions, cancellationToken);
             }
-            catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException
+            catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException
                 && !cancellationToken.IsCancellationRequested)
             {
                 var backoff = Hosting.Resilience.Backoff.Delay(attempt, MaxBackoff);
@@ -193,7 +237,9 @@ internal sealed partial class AuditWriter : BackgroundService
         {
             try
             {
-                await table.AddEntityAsync((TableEntity)action.Entity, cancellationToken);
+                _ = action.ActionType == TableTransactionActionType.UpsertReplace
+                    ? await table.UpsertEntityAsync((TableEntity)action.Entity, TableUpdateMode.Replace, cancellationToken)
+                    : await table.AddEntityAsync((TableEntity)action.Entity, cancellationToken);
                 written++;
             }
             catch (RequestFailedException exception) when (exception.Status is >= 400 and < 500)

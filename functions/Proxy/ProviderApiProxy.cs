@@ -81,10 +81,10 @@ public sealed partial class ProviderApiProxy(
         metrics.Proxied(record?.ProviderId ?? "unknown", outcome, time.GetElapsedTime(started));
         try
         {
-            await audit.AppendAsync(new AuditEvent(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy,
+            await audit.CountAsync(new AuditEvent(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy,
                 result.Succeeded ? "forwarded" : "refused", CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
                 $"{call.Method} {call.Api} {call.Path} {(result.Succeeded ? result.Value.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : result.Failure.Reason.ToString())}"
-                + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause)), CancellationToken.None);
+                + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause)), RollupClass.Access, CancellationToken.None);
         }
         catch
         {

@@ -70,9 +70,9 @@ public sealed class AccessTokenService(
             return result;
         }
 
-        await audit.AppendAsync(new AuditEvent(request.CallerId, request.Connection.UserId, request.Connection.ConnectionId, AuditActions.ReadAccessToken,
+        await audit.CountAsync(new AuditEvent(request.CallerId, request.Connection.UserId, request.Connection.ConnectionId, AuditActions.ReadAccessToken,
             result.Succeeded ? "served" : "failed", request.CorrelationId, now,
-            AuditReason(result, request)), cancellationToken);
+            AuditReason(result, request)), RollupClass.Access, cancellationToken);
         return result;
     }
 
@@ -140,7 +140,7 @@ public sealed class AccessTokenService(
 
     /// <summary>
     /// Why it failed, if it did; which authorization decision let the caller ask (e.g.
-    /// <c>authorized:collection_granted_cached</c>); and the scopes a narrower token was asked for (<c>scope:a,b</c>).
+    /// <c>authorized:collection_granted</c>); and the scopes a narrower token was asked for (<c>scope:a,b</c>).
     /// </summary>
     private static string? AuditReason(Result<IssuedAccessToken, AccessTokenFailure> result, AccessTokenRequest request)
     {

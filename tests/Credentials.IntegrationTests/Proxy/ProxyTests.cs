@@ -327,8 +327,9 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
     [Fact]
     public async Task No_answer_passes_unaudited()
     {
-        // An instance whose audit queue is never drained: once it is full, every call fails closed.
-        var unaudited = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Audit:QueueCapacity"] = "100" }, services =>
+        // An instance whose audit is never written: once its rolled-up calls fill their capacity (each path below is a
+        // tuple of its own), a call that would need a new row fails closed.
+        var unaudited = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Audit:RollupCapacity"] = "100" }, services =>
         {
             foreach (var writer in services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(AuditWriter)).ToList())
             {
@@ -339,7 +340,7 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
         HttpResponseMessage? refused = null;
         for (var i = 0; i < 250 && refused is null; i++)
         {
-            using var request = ProxyRequest(HttpMethod.Get, "echo/audited", api: "api", host: unaudited);
+            using var request = ProxyRequest(HttpMethod.Get, $"echo/audited-{i}", api: "api", host: unaudited);
             var response = await unaudited.Client.SendAsync(request);
             if (response.StatusCode == HttpStatusCode.OK)
             {
@@ -353,6 +354,7 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
         using (refused)
         {
             Assert.NotNull(refused);
+            Assert.InRange(unaudited.Services.GetRequiredService<AuditBuffer>().Rollups.Count, 100, 102);
             await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
             Assert.DoesNotContain("sandbox-user-1", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
