@@ -31,6 +31,8 @@ internal static class ConnectionEntityMapper
         ["KeyVersion"] = record.KeyVersion,
         ["LeaseOwner"] = record.LeaseOwner,
         ["LeaseExpiresAt"] = record.LeaseExpiresAt,
+        ["LeaseTakenAt"] = record.LeaseTakenAt,
+        ["LeaseRenewedAt"] = record.LeaseRenewedAt,
         [WriteIdProperty] = writeId,
     };
 
@@ -58,6 +60,8 @@ internal static class ConnectionEntityMapper
         InstanceUrl = entity.GetString("InstanceUrl") is { } instance ? new Uri(instance, UriKind.Absolute) : null,
         LeaseOwner = entity.GetString("LeaseOwner"),
         LeaseExpiresAt = entity.GetDateTimeOffset("LeaseExpiresAt"),
+        LeaseTakenAt = entity.GetDateTimeOffset("LeaseTakenAt"),
+        LeaseRenewedAt = entity.GetDateTimeOffset("LeaseRenewedAt"),
         ETag = entity.ETag.ToString(),
     };
 }

@@ -54,10 +54,19 @@ public sealed record ConnectionRecord
     /// <summary>The user's own API host the provider named in its last token response (Salesforce's instance), if any.</summary>
     public Uri? InstanceUrl { get; init; }
 
-    /// <summary>Instance holding the refresh lease, and until when; a crashed holder's lease simply runs out.</summary>
+    /// <summary>
+    /// The refresh flight holding the lease, and until when. The holder renews it (its heartbeat) for as long as it lives;
+    /// an expired lease is taken over only as docs/refresh.md says (a silent holder, or inside a provider's reuse grace).
+    /// </summary>
     public string? LeaseOwner { get; init; }
 
     public DateTimeOffset? LeaseExpiresAt { get; init; }
+
+    /// <summary>When the holder took the lease: any refresh token it rotated was rotated after this.</summary>
+    public DateTimeOffset? LeaseTakenAt { get; init; }
+
+    /// <summary>The holder's last heartbeat (the lease taken or renewed): how long it has been silent.</summary>
+    public DateTimeOffset? LeaseRenewedAt { get; init; }
 
     public string? ETag { get; init; }
 
@@ -84,6 +93,8 @@ public sealed record ConnectionRecord
         NextRefreshAllowedAt = null,
         LeaseOwner = null,
         LeaseExpiresAt = null,
+        LeaseTakenAt = null,
+        LeaseRenewedAt = null,
     };
 
     /// <summary>
@@ -97,12 +108,14 @@ public sealed record ConnectionRecord
         InstanceUrl = instanceUrl ?? InstanceUrl,
     };
 
-    /// <summary>Held for a refresh by <paramref name="owner"/> until <paramref name="expiresAt"/>.</summary>
-    public ConnectionRecord LeasedTo(string owner, DateTimeOffset expiresAt) => this with { LeaseOwner = owner, LeaseExpiresAt = expiresAt };
+    /// <summary>Held for a refresh by <paramref name="owner"/> from <paramref name="now"/> until <paramref name="expiresAt"/>.</summary>
+    public ConnectionRecord LeasedTo(string owner, DateTimeOffset now, DateTimeOffset expiresAt) =>
+        this with { LeaseOwner = owner, LeaseTakenAt = now, LeaseRenewedAt = now, LeaseExpiresAt = expiresAt };
 
-    public ConnectionRecord LeaseRenewed(DateTimeOffset expiresAt) => this with { LeaseExpiresAt = expiresAt };
+    /// <summary>The holder's heartbeat at <paramref name="now"/>: still alive, the lease runs until <paramref name="expiresAt"/>.</summary>
+    public ConnectionRecord LeaseRenewed(DateTimeOffset now, DateTimeOffset expiresAt) => this with { LeaseRenewedAt = now, LeaseExpiresAt = expiresAt };
 
-    public ConnectionRecord Released() => this with { LeaseOwner = null, LeaseExpiresAt = null };
+    public ConnectionRecord Released() => this with { LeaseOwner = null, LeaseExpiresAt = null, LeaseTakenAt = null, LeaseRenewedAt = null };
 
     /// <summary>
     /// The provider refused the stored refresh token (<c>invalid_grant</c>): only the user can restore the connection, and

@@ -55,11 +55,11 @@ public sealed partial class ConnectionStore(
         try
         {
             var response = await WriteAsync(table, new TableTransactionAction(TableTransactionActionType.Add, entity), statusEvent, cancellationToken);
-            return await WrittenAsync(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }), statusEvent);
+            return Written(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }), statusEvent);
         }
         catch (RequestFailedException exception) when (exception.Status == 409)
         {
-            return await WrittenAsync(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.AlreadyExists, cancellationToken), statusEvent);
+            return Written(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.AlreadyExists, cancellationToken), statusEvent);
         }
     }
 
@@ -83,15 +83,34 @@ public sealed partial class ConnectionStore(
         {
             var response = await WriteAsync(table, new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(record.ETag)),
                 statusEvent, cancellationToken);
-            return await WrittenAsync(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }), statusEvent);
+            return Written(WriteResult.Written(record with { ETag = response.Headers.ETag?.ToString() }), statusEvent);
         }
         catch (RequestFailedException exception) when (exception.Status == 412)
         {
-            return await WrittenAsync(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.Conflict, cancellationToken), statusEvent);
+            return Written(await ResolveRejectedWriteAsync(table, record, writeId, WriteStatus.Conflict, cancellationToken), statusEvent);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             return WriteResult.Failed(WriteStatus.NotFound);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MarkUsedAsync"/> without waiting for it: a hand-out never waits for this bookkeeping write, and a
+    /// failure (storage slow or down) only leaves <c>LastUsedAt</c> older until the next hand-out marks it.
+    /// </summary>
+    public void MarkUsedInBackground(string userId, string connectionId, DateTimeOffset at) =>
+        _ = MarkUsedQuietlyAsync(userId, connectionId, at);
+
+    private async Task MarkUsedQuietlyAsync(string userId, string connectionId, DateTimeOffset at)
+    {
+        try
+        {
+            await MarkUsedAsync(userId, connectionId, at, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is RequestFailedException or TimeoutException or OperationCanceledException or HttpRequestException)
+        {
+            LogMarkUsedFailed(logger, (exception as RequestFailedException)?.Status ?? 0);
         }
     }
 
@@ -144,7 +163,7 @@ public sealed partial class ConnectionStore(
 
             if (statusEvent is not null)
             {
-                await statusEvents.DispatchAsync(statusEvent, CancellationToken.None);
+                statusEvents.Dispatch(statusEvent);
             }
 
             return WriteStatus.Written;
@@ -223,12 +242,12 @@ public sealed partial class ConnectionStore(
         };
     }
 
-    private async Task<WriteResult> WrittenAsync(WriteResult result, ConnectionStatusEvent? statusEvent)
+    private WriteResult Written(WriteResult result, ConnectionStatusEvent? statusEvent)
     {
         Remember(result);
         if (result.Succeeded && statusEvent is not null)
         {
-            await statusEvents.DispatchAsync(statusEvent, CancellationToken.None);
+            statusEvents.Dispatch(statusEvent);
         }
 
         return result;
@@ -272,6 +291,9 @@ public sealed partial class ConnectionStore(
     }
 
     private static int ClampPageSize(int pageSize) => Math.Clamp(pageSize, 1, MaxPageSize);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Recording a hand-out's LastUsedAt failed (HTTP {Status}; 0: no answer); the next hand-out records it")]
+    private static partial void LogMarkUsedFailed(ILogger logger, int status);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning,
         Message = "A write was rejected ({Rejection}) but the row carries its write id: the first attempt landed and its response was lost")]

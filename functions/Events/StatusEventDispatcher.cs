@@ -15,7 +15,8 @@ namespace Credentials.Functions.Events;
 
 /// <summary>
 /// Moves status events from their outbox rows to the queue, then deletes the rows. The instance that stored a change
-/// sends its event at once; one it could not send is retried every <see cref="StorageOptions.StatusEventRetryInterval"/>,
+/// sends its event at once, in the background (the request that caused it never waits for the queue); one it could not
+/// send is retried every <see cref="StorageOptions.StatusEventRetryInterval"/>,
 /// and rows no instance retries any more (it stopped) are sent when the maintenance walk comes across them. A row is
 /// deleted only after its message was queued, so an event can be sent twice but never lost: consumers de-duplicate on
 /// <see cref="ConnectionStatusEvent.EventId"/>.
@@ -35,6 +36,7 @@ public sealed partial class StatusEventDispatcher : BackgroundService
     private readonly Counter<long> _sent;
     private readonly Counter<long> _deferred;
     private readonly ServiceMetrics? _metrics;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Lazy<Task<QueueClient>>? _queue;
 
     public StatusEventDispatcher(QueueServiceClient queues, StorageTables tables, IOptions<StorageOptions> options, TimeProvider time,
@@ -56,14 +58,18 @@ public sealed partial class StatusEventDispatcher : BackgroundService
     /// <summary>Events this instance is holding for a retry.</summary>
     public int Pending => _pending.Count;
 
-    /// <summary>Sends one event whose outbox row was just stored, and deletes the row. Never throws: a failure is kept for retry.</summary>
-    public async Task DispatchAsync(ConnectionStatusEvent statusEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands over one event whose outbox row was just stored: the background loop sends it at once and deletes the row.
+    /// Never waits and never throws; beyond <see cref="MaxPending"/> held events the row waits for the maintenance walk.
+    /// </summary>
+    public void Dispatch(ConnectionStatusEvent statusEvent)
     {
         ArgumentNullException.ThrowIfNull(statusEvent);
         _metrics?.StatusChanged(statusEvent.Provider, statusEvent.NewStatus);
-        if (!await TrySendAsync(statusEvent, cancellationToken) && _pending.Count < MaxPending)
+        if (_pending.Count < MaxPending)
         {
             _pending.TryAdd(statusEvent.EventId, statusEvent);
+            Volatile.Read(ref _wake).TrySetResult();
         }
     }
 
@@ -87,18 +93,21 @@ public sealed partial class StatusEventDispatcher : BackgroundService
         return sent;
     }
 
-    /// <summary>One retry round over the events this instance could not send.</summary>
-    public async Task RetryPendingAsync(CancellationToken cancellationToken)
+    /// <summary>One round over the events this instance holds: new ones, and those it could not send before.</summary>
+    /// <returns>False when the queue failed: the rest waits for the retry interval.</returns>
+    public async Task<bool> SendPendingAsync(CancellationToken cancellationToken)
     {
         foreach (var statusEvent in _pending.Values.OrderBy(e => e.OccurredAt))
         {
             if (!await TrySendAsync(statusEvent, cancellationToken))
             {
-                return;
+                return false;
             }
 
             _pending.TryRemove(statusEvent.EventId, out _);
         }
+
+        return true;
     }
 
     public override void Dispose()
@@ -109,15 +118,17 @@ public sealed partial class StatusEventDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.Value.StatusEventRetryInterval, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                if (!_pending.IsEmpty)
-                {
-                    await RetryPendingAsync(stoppingToken);
-                }
+                // Swapped before sending, so that an event handed over while this round runs wakes the next one.
+                Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                var sentAll = _pending.IsEmpty || await SendPendingAsync(stoppingToken);
+                var handedOver = Volatile.Read(ref _wake).Task;
+                // New events wake the loop at once; events that could not be sent wait for the retry interval.
+                await (sentAll ? handedOver.WaitAsync(stoppingToken)
+                    : Task.WhenAny(handedOver, Task.Delay(_options.Value.StatusEventRetryInterval, _time, stoppingToken)));
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -134,10 +145,10 @@ public sealed partial class StatusEventDispatcher : BackgroundService
             await queue.SendMessageAsync(JsonSerializer.Serialize(statusEvent), cancellationToken);
             _sent.Add(1);
         }
-        catch (RequestFailedException exception)
+        catch (Exception exception) when (IsTransient(exception, cancellationToken))
         {
             _deferred.Add(1);
-            LogSendDeferred(_logger, statusEvent.NewStatus, exception.Status);
+            LogSendDeferred(_logger, statusEvent.NewStatus, (exception as RequestFailedException)?.Status ?? 0);
             return false;
         }
 
@@ -146,14 +157,19 @@ public sealed partial class StatusEventDispatcher : BackgroundService
             var table = await _tables.ConnectionsAsync(cancellationToken);
             await table.DeleteEntityAsync(statusEvent.UserId, StatusEventOutbox.RowKeyOf(statusEvent), ETag.All, cancellationToken);
         }
-        catch (RequestFailedException exception)
+        catch (Exception exception) when (IsTransient(exception, cancellationToken))
         {
             // Queued but still in the outbox: the maintenance walk will send it again, and consumers de-duplicate.
-            LogOutboxRowKept(_logger, exception.Status);
+            LogOutboxRowKept(_logger, (exception as RequestFailedException)?.Status ?? 0);
         }
 
         return true;
     }
+
+    /// <summary>A storage error, or a call that timed out or lost its answer; not this loop's own shutdown.</summary>
+    private static bool IsTransient(Exception exception, CancellationToken cancellationToken) =>
+        exception is RequestFailedException or TimeoutException or HttpRequestException
+        || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>The queue, created once per process on first use; a failed creation is retried by the next caller.</summary>
     private async Task<QueueClient> QueueAsync(CancellationToken cancellationToken)
@@ -185,7 +201,7 @@ public sealed partial class StatusEventDispatcher : BackgroundService
         return queue;
     }
 
-    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning, Message = "A connection status event ({NewStatus}) could not be queued yet (HTTP {Status}); it stays in the outbox and is retried")]
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Warning, Message = "A connection status event ({NewStatus}) could not be queued yet (HTTP {Status}; 0: no answer); it stays in the outbox and is retried")]
     private static partial void LogSendDeferred(ILogger logger, string newStatus, int status);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "A queued status event's outbox row could not be deleted (HTTP {Status}); it may be sent again")]

@@ -28,6 +28,9 @@ public sealed class AccessTokenService(
     /// <summary>How stale <c>LastUsedAt</c> may get before a hand-out records it (one small write per interval, not per call).</summary>
     private static readonly TimeSpan UsageRecordInterval = TimeSpan.FromMinutes(15);
 
+    /// <summary>The least validity a token handed out while its refresh is busy must still have.</summary>
+    private static readonly TimeSpan StillUsable = TimeSpan.FromSeconds(2);
+
     public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -57,11 +60,18 @@ public sealed class AccessTokenService(
         else
         {
             result = await RefreshAndIssueAsync(request, null, null, cancellationToken);
+            if (result.Failure?.Reason == TokenFailureReason.Busy && TokenFreshness.Satisfies(record, StillUsable, time.GetUtcNow()))
+            {
+                // The refresh is slow (storage, the provider, or another instance's lease): the token it would replace is
+                // still valid, so the caller gets that (its expiresAt says how long) instead of a 503.
+                result = await IssueAsync(record, cancellationToken);
+            }
         }
 
         if (result.Succeeded && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
         {
-            await store.MarkUsedAsync(request.Connection.UserId, request.Connection.ConnectionId, now, cancellationToken);
+            // Never waited for: an answer does not depend on a bookkeeping write, however slow storage is.
+            store.MarkUsedInBackground(request.Connection.UserId, request.Connection.ConnectionId, now);
         }
 
         metrics.TokenRead(record?.ProviderId ?? "unknown", request.CallerId, OutcomeOf(result));

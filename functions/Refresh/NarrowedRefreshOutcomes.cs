@@ -38,7 +38,7 @@ public sealed partial class NarrowedRefreshOutcomes(
     {
         ArgumentNullException.ThrowIfNull(leased);
         ArgumentNullException.ThrowIfNull(grant);
-        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, grant.RefreshToken, "narrowed", async current =>
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, grant.RefreshToken, "narrowed", async current =>
             grant.RefreshToken is null
                 ? current.Released()
                 : await secrets.WithRefreshTokenAsync(current.Released() with { UpdatedAt = now }, grant.RefreshToken, CancellationToken.None));
@@ -70,7 +70,7 @@ public sealed partial class NarrowedRefreshOutcomes(
     {
         ArgumentNullException.ThrowIfNull(leased);
         ArgumentNullException.ThrowIfNull(failure);
-        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode,
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.Released()));
         await outcomes.RecordAsync(demand, leased, "failed", "narrowing_refused;" + failure.ErrorCode);
         var scopeRefused = failure.Kind == TokenFailureKind.InvalidGrant || failure.ErrorCode == ScopeFailureCodes.NotGranted;

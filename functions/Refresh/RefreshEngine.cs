@@ -74,19 +74,28 @@ public sealed partial class RefreshEngine(
                 return new RefreshResult(record, TokenFailureReason.ProviderUnavailable, false, allowedAt - now, record.LastErrorCode);
             }
 
-            if (record.LeaseOwner is { } owner && owner != leaseOwner && record.LeaseExpiresAt > now)
+            var grace = providers.Find(record.ProviderId)?.RotationGracePeriod;
+            var duration = RefreshLease.For(options.Value.LeaseDuration, grace);
+            if (!RefreshLease.MayTakeOver(record, leaseOwner, grace, duration, options.Value.AbandonedLeaseTimeout, now))
             {
-                await WaitForLeaseAsync(record);
+                await WaitForLeaseAsync(record, leaseOwner, grace, duration);
                 continue;
             }
 
-            var lease = new RefreshLease(leaseOwner, now, RefreshLease.For(options.Value.LeaseDuration, providers.Find(record.ProviderId)?.RotationGracePeriod));
-            var leased = await store.ReplaceAsync(record.LeasedTo(leaseOwner, lease.ExpiresAt), CancellationToken.None);
+            using var lease = new RefreshLease(leaseOwner, now, duration, renewalCapped: grace is not null);
+            var leased = await store.ReplaceAsync(record.LeasedTo(leaseOwner, now, lease.ExpiresAt), CancellationToken.None);
             if (!leased.Succeeded)
             {
                 continue;
             }
 
+            if (record.LeaseOwner is { } previous && previous != leaseOwner)
+            {
+                LogTakenOver(logger, record.ProviderId, (long)(now - (record.LeaseRenewedAt ?? record.LeaseExpiresAt ?? now)).TotalSeconds);
+            }
+
+            lease.Observe(leased.Record!);
+            lease.StartHeartbeat(store, time, logger);
             var result = await RefreshUnderLeaseAsync(leased.Record!, demand, lease);
             if (result is not null)
             {
@@ -103,15 +112,18 @@ public sealed partial class RefreshEngine(
         && TokenFreshness.Satisfies(record, demand.MinValidity, now)
         && (demand.RefreshedSince is not { } since || record.LastRefreshSucceededAt >= since);
 
-    /// <summary>Waits until the other instance's lease is released (the record changes) or runs out.</summary>
-    private async Task WaitForLeaseAsync(ConnectionRecord leasedByOther)
+    /// <summary>
+    /// Waits until the holder's record changes (its heartbeat, or its result) or its lease may be taken over: never while
+    /// a live holder may still store a token it rotated.
+    /// </summary>
+    private async Task WaitForLeaseAsync(ConnectionRecord leasedByOther, string leaseOwner, TimeSpan? grace, TimeSpan duration)
     {
-        var deadline = leasedByOther.LeaseExpiresAt!.Value + TimeSpan.FromSeconds(1);
-        while (time.GetUtcNow() < deadline)
+        while (true)
         {
             await Task.Delay(LeasePollInterval, time);
             var current = await store.GetAsync(leasedByOther.UserId, leasedByOther.ConnectionId, CancellationToken.None);
-            if (current is null || current.ETag != leasedByOther.ETag)
+            if (current is null || current.ETag != leasedByOther.ETag
+                || RefreshLease.MayTakeOver(current, leaseOwner, grace, duration, options.Value.AbandonedLeaseTimeout, time.GetUtcNow()))
             {
                 return;
             }
@@ -121,8 +133,19 @@ public sealed partial class RefreshEngine(
     /// <summary>Null when the round must start over (the grant changed under us); otherwise the answer.</summary>
     private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, RefreshLease lease)
     {
-        var usedRefreshToken = await secrets.ReadRefreshTokenAsync(leased, CancellationToken.None);
-        var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline, demand.NarrowTo?.Scopes);
+        string usedRefreshToken;
+        try
+        {
+            usedRefreshToken = await secrets.ReadRefreshTokenAsync(leased, CancellationToken.None);
+        }
+        catch
+        {
+            // Nothing was presented to the provider: free the lease at once rather than leave others waiting for it.
+            await outcomes.ReleaseQuietlyAsync(lease);
+            throw;
+        }
+
+        var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline(time.GetUtcNow()), demand.NarrowTo?.Scopes);
         var now = time.GetUtcNow();
         if (response.Succeeded)
         {
@@ -148,7 +171,7 @@ public sealed partial class RefreshEngine(
     private async Task<RefreshResult?> StoreGrantAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenGrant grant, DateTimeOffset now)
     {
-        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
             await secrets.WithTokensAsync(current.Refreshed(now, grant.GrantedScopes, grant.InstanceUrl),
                 grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
         if (status == PersistStatus.Superseded)
@@ -179,7 +202,8 @@ public sealed partial class RefreshEngine(
             return null;
         }
 
-        var (status, written) = await outcomes.PersistAsync(lease, current, usedRefreshToken, null, failure.ErrorCode,
+        lease.Observe(current);
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.GrantLost(now, failure.ErrorCode)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
         LogGrantGone(logger, leased.ProviderId);
@@ -191,7 +215,7 @@ public sealed partial class RefreshEngine(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
     {
         var assessed = RefreshFailurePolicy.Assess(options.Value, leased, failure.RetryAfter, now);
-        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode,
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.RefreshFailed(now, failure.ErrorCode, assessed.Status, assessed.Failures, assessed.FailingSince,
                 now + assessed.Cooldown)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
@@ -215,7 +239,7 @@ public sealed partial class RefreshEngine(
         RefreshLease lease, ConnectionRecord leased, string usedRefreshToken, RefreshDemand demand, TokenFailure failure, DateTimeOffset now)
     {
         misconfiguration.Report(leased.ProviderId, failure.ErrorCode);
-        var (status, written) = await outcomes.PersistAsync(lease, leased, usedRefreshToken, null, failure.ErrorCode,
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.ClientRefused(now, failure.ErrorCode, now + MisconfiguredCooldown)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
         return status switch
@@ -228,6 +252,9 @@ public sealed partial class RefreshEngine(
 
     [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Refreshed a {ProviderId} connection (refresh token rotated: {Rotated})")]
     private static partial void LogRefreshed(ILogger logger, string providerId, bool rotated);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Took over a {ProviderId} refresh lease whose holder was silent for {SilentSeconds} s (abandoned, or inside the provider's reuse grace)")]
+    private static partial void LogTakenOver(ILogger logger, string providerId, long silentSeconds);
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "A {ProviderId} grant is gone (invalid_grant on the stored refresh token): reauthorization required")]
     private static partial void LogGrantGone(ILogger logger, string providerId);

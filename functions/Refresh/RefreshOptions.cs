@@ -10,6 +10,16 @@ public sealed class RefreshOptions
     /// <summary>How long one instance may hold a connection's refresh lease; a crashed holder's lease runs out after this.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a lease holder's heartbeat must have been silent before another instance takes over its expired lease
+    /// (outside a provider's reuse grace). A live holder renews every third of the lease, so it is silent this long only
+    /// if it crashed or storage answered none of its writes for that long; taking over sooner could present a refresh
+    /// token the holder already rotated, which a provider without a reuse grace answers by revoking the grant. The cost
+    /// is after a real crash: that connection waits this long for its next refresh (readers get the previous access token
+    /// while it is valid, else 503 refresh_busy).
+    /// </summary>
+    public TimeSpan AbandonedLeaseTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Retries of a refresh that failed transiently (5xx, timeout), within one request.</summary>
     public int MaxProviderRetries { get; set; } = 2;
 

@@ -14,6 +14,9 @@ internal sealed class RefreshOptionsValidator : IValidateOptions<RefreshOptions>
             nameof(RefreshOptions.DefaultMinValidity), "must be from 00:00:00 to 01:00:00.");
         failures.Require(options.LeaseDuration >= TimeSpan.FromSeconds(5) && options.LeaseDuration <= TimeSpan.FromMinutes(5),
             nameof(RefreshOptions.LeaseDuration), "must be from 00:00:05 to 00:05:00 (longer than one provider call).");
+        failures.Require(options.AbandonedLeaseTimeout >= TimeSpan.FromSeconds(10) && options.AbandonedLeaseTimeout >= 2 * options.LeaseDuration
+            && options.AbandonedLeaseTimeout <= TimeSpan.FromHours(1),
+            nameof(RefreshOptions.AbandonedLeaseTimeout), "must be from 00:00:10 to 01:00:00 and at least twice LeaseDuration (a live holder renews every third of it).");
         failures.Require(options.MaxProviderRetries is >= 0 and <= 5, nameof(RefreshOptions.MaxProviderRetries), "must be 0-5.");
         failures.Require(options.ProviderRetryDelay > TimeSpan.Zero && options.ProviderRetryDelay <= TimeSpan.FromSeconds(5),
             nameof(RefreshOptions.ProviderRetryDelay), "must be positive and at most 00:00:05.");

@@ -7,6 +7,7 @@ using Credentials.Functions.Events;
 using Credentials.Functions.Hosting.Resilience;
 using Credentials.Functions.Hosting.Telemetry;
 using Credentials.Functions.Providers;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Refresh;
@@ -32,81 +33,100 @@ public sealed partial class RefreshOutcomeStore(
     ServiceMetrics metrics,
     GrantRevoker revoker,
     TimeProvider time,
-    ILogger<RefreshOutcomeStore> logger)
+    ILogger<RefreshOutcomeStore> logger,
+    IHostApplicationLifetime? lifetime = null)
 {
-    private const int MaxPersistAttempts = 6;
+    /// <summary>A critical log every this many failed attempts to store one outcome (about once a minute at the backoff cap).</summary>
+    private const int AttemptsBetweenAlerts = 6;
     private static readonly TimeSpan MaxPersistBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Writes <paramref name="apply"/>(record) conditionally, with the status event the change causes. On a conflict it
-    /// re-reads: if the record already holds <paramref name="receivedRefreshToken"/>, an earlier attempt landed (its
-    /// answer was lost); if it still holds the refresh token this refresh used, the change is applied again to the newer
-    /// copy; otherwise this result is superseded. Each write is bounded by the lease (<see cref="RefreshLease"/>), which
-    /// is renewed when storing runs late; storage errors are retried, because after a rotation the new refresh token
-    /// exists nowhere else.
+    /// Writes <paramref name="apply"/>(record) conditionally on the newest copy the flight knows (<see cref="RefreshLease.Current"/>),
+    /// with the status event the change causes. On a conflict it re-reads: if the record already holds
+    /// <paramref name="receivedRefreshToken"/>, an earlier attempt landed (its answer was lost); if it still holds the
+    /// refresh token this refresh used, the change is applied again to the newer copy; otherwise this result is
+    /// superseded. Storage errors and timeouts are retried for as long as the process lives, never given up on a time
+    /// budget: after a rotation the new refresh token exists nowhere else, and the lease's heartbeat keeps every other
+    /// instance from presenting the old one meanwhile.
     /// </summary>
-    public async Task<(PersistStatus Status, ConnectionRecord? Record)> PersistAsync(RefreshLease lease, ConnectionRecord basis,
-        string usedRefreshToken, string? receivedRefreshToken, string reason, Func<ConnectionRecord, ValueTask<ConnectionRecord>> apply)
+    public async Task<(PersistStatus Status, ConnectionRecord? Record)> PersistAsync(RefreshLease lease, string usedRefreshToken, string? receivedRefreshToken,
+        string reason, Func<ConnectionRecord, ValueTask<ConnectionRecord>> apply)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        ArgumentNullException.ThrowIfNull(basis);
         ArgumentNullException.ThrowIfNull(apply);
+        var stopping = lifetime?.ApplicationStopping ?? CancellationToken.None;
         for (var attempt = 1; ; attempt++)
         {
-            var now = time.GetUtcNow();
-            using var budget = new CancellationTokenSource(lease.AttemptBudget(now), time);
+            var basis = lease.Current ?? throw new InvalidOperationException("A refresh outcome is stored under a lease that observed the record.");
             try
             {
-                if (basis.LeaseOwner == lease.Owner && lease.ShouldRenew(now))
+                using (await lease.ExclusiveAsync())
                 {
-                    var expiresAt = lease.RenewedExpiry(now);
-                    var renewed = await store.ReplaceAsync(basis.LeaseRenewed(expiresAt), budget.Token);
-                    if (renewed.Succeeded)
-                    {
-                        lease.Renewed(expiresAt);
-                        LogLeaseRenewed(logger, basis.ProviderId);
-                        basis = renewed.Record!;
-                        continue;
-                    }
-                }
-                else
-                {
+                    basis = lease.Current!;
+                    var now = time.GetUtcNow();
                     var next = await apply(basis);
-                    var written = await store.ReplaceAsync(next, ConnectionStatusEvent.Between(basis, next, reason, now), budget.Token);
+                    var written = await store.ReplaceAsync(next, ConnectionStatusEvent.Between(basis, next, reason, now), CancellationToken.None);
                     if (written.Succeeded)
                     {
+                        lease.Observe(written.Record!);
                         return (PersistStatus.Written, written.Record);
                     }
-                }
 
-                var current = await store.GetAsync(basis.UserId, basis.ConnectionId, budget.Token);
-                if (current is null)
-                {
-                    return (PersistStatus.Deleted, null);
-                }
+                    var current = await store.GetAsync(basis.UserId, basis.ConnectionId, CancellationToken.None);
+                    if (current is null)
+                    {
+                        return (PersistStatus.Deleted, null);
+                    }
 
-                if (receivedRefreshToken is not null && await HoldsRefreshTokenAsync(current, receivedRefreshToken))
-                {
-                    return (PersistStatus.Written, current);
-                }
+                    lease.Observe(current);
+                    if (receivedRefreshToken is not null && await HoldsRefreshTokenAsync(current, receivedRefreshToken))
+                    {
+                        return (PersistStatus.Written, current);
+                    }
 
-                if (!await HoldsRefreshTokenAsync(current, usedRefreshToken))
-                {
-                    return (PersistStatus.Superseded, null);
+                    if (!await HoldsRefreshTokenAsync(current, usedRefreshToken))
+                    {
+                        return (PersistStatus.Superseded, null);
+                    }
                 }
-
-                basis = current;
             }
-            catch (Exception exception) when (attempt < MaxPersistAttempts && IsRetryable(exception, budget))
+            catch (Exception exception) when (IsTransient(exception) && !stopping.IsCancellationRequested)
             {
-                LogPersistRetry(logger, (exception as RequestFailedException)?.Status ?? 0, attempt);
+                var status = (exception as RequestFailedException)?.Status ?? 0;
+                LogPersistRetry(logger, status, attempt);
+                if (attempt % AttemptsBetweenAlerts == 0)
+                {
+                    LogStillNotStored(logger, basis.ProviderId, status, attempt);
+                }
+
                 await Task.Delay(Backoff.Delay(attempt + 1, MaxPersistBackoff), time);
             }
-            catch (Exception exception) when (IsRetryable(exception, budget))
+            catch (Exception exception) when (IsTransient(exception))
             {
-                LogPersistFailed(logger, basis.ProviderId, (exception as RequestFailedException)?.Status ?? 0);
+                LogLostAtShutdown(logger, basis.ProviderId, (exception as RequestFailedException)?.Status ?? 0);
                 throw;
             }
+        }
+    }
+
+    /// <summary>Releases a lease under which nothing was presented to the provider; a failure only leaves it to expire.</summary>
+    public async Task ReleaseQuietlyAsync(RefreshLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        try
+        {
+            using (await lease.ExclusiveAsync())
+            {
+                if (lease.Current is { } current && current.LeaseOwner == lease.Owner
+                    && await store.ReplaceAsync(current.Released(), CancellationToken.None) is { Succeeded: true } released)
+                {
+                    lease.Observe(released.Record!);
+                }
+            }
+        }
+        catch (Exception exception) when (IsTransient(exception))
+        {
+            LogPersistRetry(logger, (exception as RequestFailedException)?.Status ?? 0, 1);
         }
     }
 
@@ -143,19 +163,19 @@ public sealed partial class RefreshOutcomeStore(
             time.GetUtcNow(), reason), CancellationToken.None);
     }
 
-    /// <summary>A storage error, or a write that ran out of its share of the lease.</summary>
-    private static bool IsRetryable(Exception exception, CancellationTokenSource budget) =>
-        exception is RequestFailedException || (exception is OperationCanceledException && budget.IsCancellationRequested);
+    /// <summary>A storage error, or a storage call that timed out or lost its answer (the SDK's own network timeout).</summary>
+    private static bool IsTransient(Exception exception) =>
+        exception is RequestFailedException or TimeoutException or OperationCanceledException or HttpRequestException;
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "A {ProviderId} refresh result was superseded by a newer stored grant and dropped (revocation: {Revocation})")]
     private static partial void LogSuperseded(ILogger logger, string providerId, string revocation);
 
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Information, Message = "Storing a {ProviderId} refresh outcome ran late: the lease was renewed")]
-    private static partial void LogLeaseRenewed(ILogger logger, string providerId);
-
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Storing a refresh outcome failed (HTTP {Status}; 0: out of time), attempt {Attempt}; retrying")]
     private static partial void LogPersistRetry(ILogger logger, int status, int attempt);
 
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Critical, Message = "A refreshed {ProviderId} connection could not be stored (HTTP {Status}); a rotated refresh token may be lost")]
-    private static partial void LogPersistFailed(ILogger logger, string providerId, int status);
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Critical, Message = "A refreshed {ProviderId} connection could not be stored yet (HTTP {Status}; 0: no answer) after {Attempts} attempts; retrying until it is: until then its rotated refresh token exists only in this instance's memory")]
+    private static partial void LogStillNotStored(ILogger logger, string providerId, int status, int attempts);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Critical, Message = "A refreshed {ProviderId} connection could not be stored (HTTP {Status}) before this instance stopped; a rotated refresh token may be lost")]
+    private static partial void LogLostAtShutdown(ILogger logger, string providerId, int status);
 }

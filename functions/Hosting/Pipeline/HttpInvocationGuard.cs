@@ -45,10 +45,12 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
             await AnswerAsync(http, () => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuditUnavailable,
                 "The audit log is not keeping up.", "The request was refused because it could not be audited; retry shortly."), retryAfterSeconds: "1");
         }
-        catch (Azure.RequestFailedException exception) when (exception.Status is 0 or 408 or 429 or >= 500)
+        catch (Exception exception) when (exception is Azure.RequestFailedException { Status: 0 or 408 or 429 or >= 500 } or TimeoutException
+            or OperationCanceledException)
         {
-            // Table Storage failing or out of reach after the SDK's own retries: a retryable outage, not a bug.
-            LogStorageUnavailable(logger, exception.Status, http.Request.Method, http.Request.Path.Value, correlationId);
+            // Table Storage failing, out of reach or out of time after the SDK's own retries (its network timeout surfaces
+            // as a cancellation nobody asked for): a retryable outage, not a bug.
+            LogStorageUnavailable(logger, (exception as Azure.RequestFailedException)?.Status ?? 0, http.Request.Method, http.Request.Path.Value, correlationId);
             await AnswerAsync(http, () => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.StorageUnavailable,
                 "Storage is unavailable.", "The service could not reach its storage; nothing was changed that was not saved. Retry shortly."),
                 retryAfterSeconds: "5");
@@ -83,7 +85,7 @@ public sealed partial class HttpInvocationGuard(ILogger<HttpInvocationGuard> log
     }
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error,
-        Message = "Storage unavailable (HTTP {Status}) in {Method} {Path}; answered 503 with correlation id {CorrelationId}")]
+        Message = "Storage unavailable (HTTP {Status}; 0: no answer or timed out) in {Method} {Path}; answered 503 with correlation id {CorrelationId}")]
     private static partial void LogStorageUnavailable(ILogger logger, int status, string method, string? path, string correlationId);
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Error,

@@ -70,28 +70,6 @@ public sealed class ProviderConfigurationTests
     }
 
     [Fact]
-    public void A_lease_plans_the_provider_call_in_its_first_half_gives_up_a_stalled_write_in_time_to_renew_once()
-    {
-        var t0 = DateTimeOffset.UnixEpoch;
-        var lease = new Credentials.Functions.Refresh.RefreshLease("owner", t0, TimeSpan.FromSeconds(5));
-
-        Assert.Equal(t0.AddSeconds(2.5), lease.ProviderDeadline);
-        // 5 s lease, 0.5 s margin, 1.25 s kept for a renewal: a write started at 0.1 s may take 3.15 s.
-        Assert.Equal(TimeSpan.FromSeconds(3.15), lease.AttemptBudget(t0.AddSeconds(0.1)));
-        Assert.False(lease.ShouldRenew(t0.AddSeconds(3)));
-        Assert.True(lease.ShouldRenew(t0.AddSeconds(3.5)));
-        var renewed = lease.RenewedExpiry(t0.AddSeconds(3.5));
-        Assert.Equal(t0.AddSeconds(8.5), renewed);
-        lease.Renewed(renewed);
-        Assert.True(lease.ShouldRenew(t0.AddSeconds(7)));
-        lease.Renewed(lease.RenewedExpiry(t0.AddSeconds(7)));
-        // Never beyond twice the lease after it was taken: a takeover after a crash stays inside a reuse grace of 3 leases.
-        Assert.Equal(t0.AddSeconds(10), lease.ExpiresAt);
-        Assert.False(lease.ShouldRenew(t0.AddSeconds(9.5)));
-        Assert.Equal(TimeSpan.FromSeconds(1), lease.AttemptBudget(t0.AddSeconds(9.5)));
-    }
-
-    [Fact]
     public void Settings_override_the_preset()
     {
         var provider = Catalog(("sf", new ProviderSettings

@@ -88,10 +88,10 @@ public sealed class ConnectionRecordTransitionsTests
     [Fact]
     public void A_lease_is_taken_renewed_and_released_without_touching_anything_else()
     {
-        var leased = Failing.Released().LeasedTo("instance-b", Now.AddSeconds(30));
-        var renewed = leased.LeaseRenewed(Now.AddSeconds(60));
+        var leased = Failing.Released().LeasedTo("instance-b", Now, Now.AddSeconds(30));
+        var renewed = leased.LeaseRenewed(Now.AddSeconds(30), Now.AddSeconds(60));
 
-        Assert.Equal(("instance-b", Now.AddSeconds(60)), (renewed.LeaseOwner, renewed.LeaseExpiresAt));
+        Assert.Equal(("instance-b", Now.AddSeconds(60), Now, Now.AddSeconds(30)), (renewed.LeaseOwner, renewed.LeaseExpiresAt, renewed.LeaseTakenAt, renewed.LeaseRenewedAt));
         Assert.Equal(Failing with { LeaseOwner = null, LeaseExpiresAt = null }, renewed.Released());
     }
 }
