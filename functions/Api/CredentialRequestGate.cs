@@ -23,17 +23,20 @@ public enum AdmissionFailureReason
 
     /// <summary>No authorization decision could be had (Authress unreachable or throttling).</summary>
     AuthorizationUnavailable,
+
+    /// <summary>The caller made more requests than its share (<see cref="CallerRateLimitOptions"/>).</summary>
+    RateLimited,
 }
 
 /// <summary>Why a caller was not admitted, with a safe description and, when retrying helps, when.</summary>
 public sealed record AdmissionFailure(AdmissionFailureReason Reason, string Description, TimeSpan? RetryAfter = null);
 
 /// <summary>
-/// The checks every credential operation runs first, in this order: authenticate the bearer token, validate the ids,
-/// authorize with Authress or self-service. It returns reasons; the REST routes answer them as problem+json
+/// The checks every credential operation runs first, in this order: authenticate the bearer token, the caller's rate
+/// limit, validate the ids, authorize with Authress or self-service. It returns reasons; the REST routes answer them as problem+json
 /// (<see cref="FailureProblems"/>) and the token-exchange endpoint as OAuth errors (<see cref="OAuthErrors"/>).
 /// </summary>
-public sealed class CredentialRequestGate(CallerAuthenticator authenticator, CredentialAuthorizer authorizer)
+public sealed class CredentialRequestGate(CallerAuthenticator authenticator, CallerRateLimiter rateLimiter, CredentialAuthorizer authorizer)
 {
     public Task<Result<AdmittedCaller, AdmissionFailure>> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId)
     {
@@ -56,6 +59,12 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cre
         {
             return new AdmissionFailure(authentication.Error is null ? AdmissionFailureReason.AuthenticationRequired : AdmissionFailureReason.InvalidToken,
                 authentication.Description ?? "A bearer token is required.");
+        }
+
+        if (rateLimiter.Refusal(caller.Id) is { } retryAfter)
+        {
+            return new AdmissionFailure(AdmissionFailureReason.RateLimited, "This caller made more requests than its share; retry after the indicated time.",
+                retryAfter);
         }
 
         ConnectionKey key = default;

@@ -33,6 +33,9 @@ internal static class FailureProblems
                 return BadRequest(http, ProblemCodes.InvalidIdentifier, "The user or connection id is not valid.", failure.Description);
             case AdmissionFailureReason.Forbidden:
                 return ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "The caller is not allowed to do this.", failure.Description);
+            case AdmissionFailureReason.RateLimited:
+                return ProblemResults.Create(http, StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, "Too many requests from this caller.",
+                    failure.Description);
             default:
                 return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
                     "Authorization is temporarily unavailable.", failure.Description);

@@ -49,6 +49,9 @@ public static class OAuthErrors
                 return BadRequest(http, InvalidRequest, failure.Description, ProblemCodes.InvalidIdentifier);
             case AdmissionFailureReason.Forbidden:
                 return BadRequest(http, UnauthorizedClient, failure.Description, ProblemCodes.Forbidden);
+            case AdmissionFailureReason.RateLimited:
+                RetryAfterHeader.Set(http.Response, failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+                return Create(http, StatusCodes.Status429TooManyRequests, new OAuthError(TemporarilyUnavailable, failure.Description, ProblemCodes.RateLimited));
             default:
                 return Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), failure.Description, ProblemCodes.AuthorizationUnavailable);
         }

@@ -12,6 +12,7 @@ internal static class ProblemCodes
     public const string InvalidToken = "invalid_token";
     public const string Forbidden = "forbidden";
     public const string AuthorizationUnavailable = "authorization_unavailable";
+    public const string RateLimited = "rate_limited";
     public const string ConnectionNotFound = "connection_not_found";
     public const string UnknownProvider = "unknown_provider";
     public const string InvalidScope = "invalid_scope";

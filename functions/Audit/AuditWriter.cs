@@ -20,9 +20,8 @@ internal sealed partial class AuditWriter : BackgroundService
 {
     private const int MaxBatch = 100;
     private const int MaxDrain = 2_000;
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private readonly AuditBuffer _buffer;
-    private readonly StorageTables _tables;
+    private readonly AuditTableWrites _table;
     private readonly IOptions<AuditOptions> _options;
     private readonly ILogger<AuditWriter> _logger;
     private readonly Counter<long> _written;
@@ -35,7 +34,7 @@ internal sealed partial class AuditWriter : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(meters);
         _buffer = buffer;
-        _tables = tables;
+        _table = new AuditTableWrites(tables, logger);
         _options = options;
         _logger = logger;
         _meter = meters.Create(CredentialsTelemetry.MeterName);
@@ -112,7 +111,7 @@ internal sealed partial class AuditWriter : BackgroundService
             .SelectMany(partition => partition.Chunk(MaxBatch).Select(chunk => (Partition: partition.Key, Rows: chunk)))
             .ToList();
         var results = await Task.WhenAll(chunks.Select(chunk =>
-            WriteAsync(chunk.Partition, chunk.Rows.Select(row => row.Event).ToArray(), TableTransactionActionType.UpsertReplace, cancellationToken)));
+            _table.WriteAsync(chunk.Partition, chunk.Rows.Select(row => row.Event).ToArray(), TableTransactionActionType.UpsertReplace, cancellationToken)));
         for (var i = 0; i < chunks.Count; i++)
         {
             if (results[i] is { } written)
@@ -149,7 +148,7 @@ internal sealed partial class AuditWriter : BackgroundService
             var chunks = batch.GroupBy(e => AuditTableLayout.DayOf(e.OccurredAt))
                 .SelectMany(day => day.Chunk(MaxBatch).Select(chunk => (Partition: AuditTableLayout.PartitionFor(day.Key, Interlocked.Increment(ref _nextShard)), Events: chunk)))
                 .ToList();
-            var results = await Task.WhenAll(chunks.Select(chunk => WriteAsync(chunk.Partition, chunk.Events, TableTransactionActionType.Add, cancellationToken)));
+            var results = await Task.WhenAll(chunks.Select(chunk => _table.WriteAsync(chunk.Partition, chunk.Events, TableTransactionActionType.Add, cancellationToken)));
             var unwritten = new List<AuditEvent>();
             for (var i = 0; i < chunks.Count; i++)
             {
@@ -192,75 +191,6 @@ internal sealed partial class AuditWriter : BackgroundService
         _buffer.Settled(queued ? count : 0);
     }
 
-    /// <summary>Writes one partition's chunk; returns how many events were written, or null when cancelled first.</summary>
-    private async Task<int?> WriteAsync(string partition, AuditEvent[] chunk, TableTransactionActionType write, CancellationToken cancellationToken)
-    {
-        var actions = chunk.Select(e => new TableTransactionAction(write, AuditTableLayout.ToEntity(e, partition))).ToList();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var table = await _tables.AuditAsync(cancellationToken);
-                await table.SubmitTransactionAsync(actions, cancellationToken);
-                return chunk.Length;
-            }
-            catch (TableTransactionFailedException exception) when (exception.Status == 409)
-            {
-                // A transaction is all or nothing: an "already exists" on a retry means the first attempt landed and its
-                // response was lost (row keys are unique per event).
-                return chunk.Length;
-            }
-            catch (Exception exception) when (IsPermanent(exception))
-            {
-                LogRefused(_logger, exception, chunk.Length);
-                return await WriteOneByOneAsync(actions, cancellationToken);
-            }
-            catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException
-                && !cancellationToken.IsCancellationRequested)
-            {
-                var backoff = Hosting.Resilience.Backoff.Delay(attempt, MaxBackoff);
-                LogRetrying(_logger, exception, attempt, backoff.TotalMilliseconds);
-                await Task.Delay(backoff, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-        }
-    }
-
-    private async Task<int> WriteOneByOneAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
-    {
-        var written = 0;
-        var table = await _tables.AuditAsync(cancellationToken);
-        foreach (var action in actions)
-        {
-            try
-            {
-                _ = action.ActionType == TableTransactionActionType.UpsertReplace
-                    ? await table.UpsertEntityAsync((TableEntity)action.Entity, TableUpdateMode.Replace, cancellationToken)
-                    : await table.AddEntityAsync((TableEntity)action.Entity, cancellationToken);
-                written++;
-            }
-            catch (RequestFailedException exception) when (exception.Status is >= 400 and < 500)
-            {
-                written += exception.Status == 409 ? 1 : 0;
-            }
-        }
-
-        return written;
-    }
-
-    /// <summary>The table refused the request itself (bad entity, too large): retrying the same batch cannot succeed.</summary>
-    private static bool IsPermanent(Exception exception) =>
-        exception is RequestFailedException { Status: 400 or 413 };
-
     [LoggerMessage(EventId = 2200, Level = LogLevel.Error, Message = "{Count} audit events could not be written and are lost")]
     private static partial void LogDropped(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Writing audit events failed (attempt {Attempt}); retrying in {DelayMs} ms")]
-    private static partial void LogRetrying(ILogger logger, Exception exception, int attempt, double delayMs);
-
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Error, Message = "The audit table refused a batch of {Count} events; writing them one by one")]
-    private static partial void LogRefused(ILogger logger, Exception exception, int count);
 }

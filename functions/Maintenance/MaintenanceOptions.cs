@@ -15,6 +15,13 @@ public sealed class MaintenanceOptions
     /// <summary>No new page is started after this; well inside the Functions timeout, so a run always ends on its own.</summary>
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(4);
 
+    /// <summary>
+    /// When one page of the walk (its scan and its connections) takes longer than this per connection on average,
+    /// storage is struggling: the walk pauses as long as the page took before the next one, leaving storage to the
+    /// requests that serve callers.
+    /// </summary>
+    public TimeSpan SlowStoragePerConnection { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>A recently used connection is refreshed ahead of time when its access token expires within this.</summary>
     public TimeSpan ExpiringWithin { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -14,6 +14,8 @@ internal sealed partial class MaintenanceOptionsValidator : IValidateOptions<Mai
         failures.Require(SixFieldCron().IsMatch(options.Schedule ?? string.Empty), nameof(MaintenanceOptions.Schedule),
             "must be a six-field cron expression (second minute hour day month weekday), e.g. 0 */15 * * * *.");
         failures.Require(options.PageSize is >= 1 and <= ConnectionsPageLimit, nameof(MaintenanceOptions.PageSize), $"must be 1-{ConnectionsPageLimit}.");
+        failures.Require(options.SlowStoragePerConnection > TimeSpan.Zero && options.SlowStoragePerConnection <= TimeSpan.FromMinutes(1),
+            nameof(MaintenanceOptions.SlowStoragePerConnection), "must be positive and at most 00:01:00.");
         failures.Require(options.Concurrency is >= 1 and <= 64, nameof(MaintenanceOptions.Concurrency), "must be 1-64.");
         failures.Require(options.TimeBudget > TimeSpan.Zero && options.TimeBudget <= TimeSpan.FromMinutes(20), nameof(MaintenanceOptions.TimeBudget),
             "must be positive and at most 00:20:00 (below the Functions timeout).");

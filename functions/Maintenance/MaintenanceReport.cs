@@ -21,6 +21,9 @@ public sealed class MaintenanceReport
 
     public int Pages { get; set; }
 
+    /// <summary>Pauses the walk took because storage was slow (<see cref="MaintenanceOptions.SlowStoragePerConnection"/>).</summary>
+    public int StoragePauses { get; set; }
+
     public bool LapCompleted { get; set; }
 
     /// <summary>Another run advanced the cursor first, so this one stopped.</summary>

@@ -47,6 +47,7 @@ public sealed partial class MaintenanceRunner(
         var position = await cursor.ReadAsync(cancellationToken);
         do
         {
+            var pageStarted = Stopwatch.GetTimestamp();
             var page = await store.ScanAsync(settings.PageSize, position.ContinuationToken, cancellationToken);
             await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
                 async (record, _) => await MaintainAsync(record, report, correlationId));
@@ -62,6 +63,12 @@ public sealed partial class MaintenanceRunner(
 
             position = advanced;
             report.LapCompleted = page.ContinuationToken is null;
+            if (!report.LapCompleted && PauseAfter(Stopwatch.GetElapsedTime(pageStarted), page.Items.Count, settings.SlowStoragePerConnection) is { } pause)
+            {
+                report.StoragePauses++;
+                LogStorageSlow(logger, (long)pause.TotalMilliseconds);
+                await Task.Delay(pause, time, cancellationToken);
+            }
         }
         while (!report.LapCompleted && started.Elapsed < settings.TimeBudget && !cancellationToken.IsCancellationRequested);
 
@@ -122,6 +129,14 @@ public sealed partial class MaintenanceRunner(
     /// connection whose cooldown is over. "Unless a newer refresh exists than the one seen" makes a concurrent run's
     /// refresh count, so two runs never refresh one connection twice.
     /// </summary>
+    /// <summary>
+    /// How long to leave storage alone after a page that took <paramref name="took"/> for <paramref name="connections"/>
+    /// connections: as long again when that is slower than <paramref name="slowPerConnection"/> each (at most a minute),
+    /// otherwise not at all.
+    /// </summary>
+    internal static TimeSpan? PauseAfter(TimeSpan took, int connections, TimeSpan slowPerConnection) =>
+        took > slowPerConnection * Math.Max(1, connections) ? (took < TimeSpan.FromMinutes(1) ? took : TimeSpan.FromMinutes(1)) : null;
+
     private RefreshDemand? RefreshDemandFor(ConnectionRecord record)
     {
         var now = time.GetUtcNow();
@@ -147,6 +162,9 @@ public sealed partial class MaintenanceRunner(
                   "expired pending connections discarded {PendingDiscarded}, audit rows deleted {AuditDeleted}, duration {DurationMs} ms")]
     private static partial void LogSummary(ILogger logger, int scanned, int refreshed, int failed, int markedForReauthorization, int reEncrypted,
         int pages, bool lapCompleted, bool yielded, int statesDeleted, int pendingDiscarded, int auditDeleted, double durationMs);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Storage is slow: the maintenance walk pauses {PauseMs} ms before its next page")]
+    private static partial void LogStorageSlow(ILogger logger, long pauseMs);
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Maintenance of a {ProviderId} connection failed ({Failure}); the next lap retries")]
     private static partial void LogConnectionFailed(ILogger logger, string providerId, string failure);

@@ -11,7 +11,8 @@ namespace Credentials.Functions.Refresh;
 /// instance (concurrent callers share one task) and across instances (a lease taken with a conditional write on the
 /// record: one instance refreshes, the others wait and re-read). A rotated refresh token is persisted before anyone is
 /// answered, with retries, and never overwrites a newer grant. See docs/refresh.md. The engine orchestrates; the
-/// provider call is <see cref="ProviderRefresher"/>, storing an outcome is <see cref="RefreshOutcomeStore"/>, and the
+/// provider call is <see cref="ProviderRefresher"/>, storing an outcome is <see cref="RefreshOutcomeStore"/> (a failed
+/// refresh's is <see cref="FailedRefreshOutcomes"/>, a narrower token's <see cref="NarrowedRefreshOutcomes"/>), and the
 /// record's changes are its own transitions (<see cref="ConnectionRecord.Refreshed"/> and the others).
 /// </summary>
 public sealed partial class RefreshEngine(
@@ -21,14 +22,13 @@ public sealed partial class RefreshEngine(
     ProviderRefresher provider,
     RefreshOutcomeStore outcomes,
     NarrowedRefreshOutcomes narrowing,
-    ProviderMisconfiguration misconfiguration,
+    FailedRefreshOutcomes failures,
     IOptions<RefreshOptions> options,
     TimeProvider time,
     ILogger<RefreshEngine> logger)
 {
     private const int MaxRounds = 8;
     private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(150);
-    private static readonly TimeSpan MisconfiguredCooldown = TimeSpan.FromMinutes(1);
     private readonly SingleFlight<(ConnectionKey, ScopeSet?), RefreshResult> _inFlight = new();
     private long _flights;
 
@@ -162,9 +162,9 @@ public sealed partial class RefreshEngine(
 
         return failure.Kind switch
         {
-            TokenFailureKind.InvalidGrant => await GrantLostAsync(lease, leased, demand, usedRefreshToken, failure, now),
-            TokenFailureKind.Misconfigured => await ClientRefusedAsync(lease, leased, usedRefreshToken, demand, failure, now),
-            _ => await RefreshFailedAsync(lease, leased, demand, usedRefreshToken, failure, now),
+            TokenFailureKind.InvalidGrant => await failures.GrantLostAsync(lease, leased, demand, usedRefreshToken, failure, now),
+            TokenFailureKind.Misconfigured => await failures.ClientRefusedAsync(lease, leased, usedRefreshToken, demand, failure, now),
+            _ => await failures.RefreshFailedAsync(lease, leased, demand, usedRefreshToken, failure, now),
         };
     }
 
@@ -187,76 +187,11 @@ public sealed partial class RefreshEngine(
             : new RefreshResult(null, TokenFailureReason.NotFound, false);
     }
 
-    /// <summary>Final only if the stored refresh token is still the one refused: another instance may have rotated it.</summary>
-    private async Task<RefreshResult?> GrantLostAsync(
-        RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
-    {
-        var current = await store.GetAsync(leased.UserId, leased.ConnectionId, CancellationToken.None);
-        if (current is null)
-        {
-            return new RefreshResult(null, TokenFailureReason.NotFound, false);
-        }
-
-        if (!await outcomes.HoldsRefreshTokenAsync(current, usedRefreshToken))
-        {
-            return null;
-        }
-
-        lease.Observe(current);
-        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
-            record => ValueTask.FromResult(record.GrantLost(now, failure.ErrorCode)));
-        await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
-        LogGrantGone(logger, leased.ProviderId);
-        return status == PersistStatus.Superseded ? null : new RefreshResult(written, status == PersistStatus.Deleted
-            ? TokenFailureReason.NotFound : TokenFailureReason.ReauthorizationRequired, false, null, failure.ErrorCode);
-    }
-
-    private async Task<RefreshResult?> RefreshFailedAsync(
-        RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
-    {
-        var assessed = RefreshFailurePolicy.Assess(options.Value, leased, failure.RetryAfter, now);
-        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
-            record => ValueTask.FromResult(record.RefreshFailed(now, failure.ErrorCode, assessed.Status, assessed.Failures, assessed.FailingSince,
-                now + assessed.Cooldown)));
-        await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
-        if (status == PersistStatus.Superseded)
-        {
-            return null;
-        }
-
-        var reason = assessed.Status == ConnectionStatus.ReauthorizationRequired ? TokenFailureReason.ReauthorizationRequired
-            : failure.Kind == TokenFailureKind.Rejected ? TokenFailureReason.ProviderRejected
-            : TokenFailureReason.ProviderUnavailable;
-        return new RefreshResult(written, status == PersistStatus.Deleted ? TokenFailureReason.NotFound : reason, false, assessed.Cooldown, failure.ErrorCode);
-    }
-
-    /// <summary>
-    /// The provider refused the service's own client: the connection keeps its status and failure count (it is not the
-    /// user's grant that failed), pauses for <see cref="MisconfiguredCooldown"/> so that every request does not hit the
-    /// provider again, and the misconfiguration is reported once per provider per interval.
-    /// </summary>
-    private async Task<RefreshResult?> ClientRefusedAsync(
-        RefreshLease lease, ConnectionRecord leased, string usedRefreshToken, RefreshDemand demand, TokenFailure failure, DateTimeOffset now)
-    {
-        misconfiguration.Report(leased.ProviderId, failure.ErrorCode);
-        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
-            record => ValueTask.FromResult(record.ClientRefused(now, failure.ErrorCode, now + MisconfiguredCooldown)));
-        await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
-        return status switch
-        {
-            PersistStatus.Superseded => null,
-            PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
-            _ => new RefreshResult(written, TokenFailureReason.ProviderRejected, false, MisconfiguredCooldown, failure.ErrorCode),
-        };
-    }
-
     [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Refreshed a {ProviderId} connection (refresh token rotated: {Rotated})")]
     private static partial void LogRefreshed(ILogger logger, string providerId, bool rotated);
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Took over a {ProviderId} refresh lease whose holder was silent for {SilentSeconds} s (abandoned, or inside the provider's reuse grace)")]
     private static partial void LogTakenOver(ILogger logger, string providerId, long silentSeconds);
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "A {ProviderId} grant is gone (invalid_grant on the stored refresh token): reauthorization required")]
-    private static partial void LogGrantGone(ILogger logger, string providerId);
 
 }

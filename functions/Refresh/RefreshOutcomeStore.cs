@@ -170,7 +170,7 @@ public sealed partial class RefreshOutcomeStore(
     [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "A {ProviderId} refresh result was superseded by a newer stored grant and dropped (revocation: {Revocation})")]
     private static partial void LogSuperseded(ILogger logger, string providerId, string revocation);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Storing a refresh outcome failed (HTTP {Status}; 0: out of time), attempt {Attempt}; retrying")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Storing a refresh outcome failed (HTTP {Status}; 0: no answer or timed out), attempt {Attempt}; retrying")]
     private static partial void LogPersistRetry(ILogger logger, int status, int attempt);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Critical, Message = "A refreshed {ProviderId} connection could not be stored yet (HTTP {Status}; 0: no answer) after {Attempts} attempts; retrying until it is: until then its rotated refresh token exists only in this instance's memory")]

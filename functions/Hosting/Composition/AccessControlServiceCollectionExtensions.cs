@@ -15,6 +15,8 @@ internal static class AccessControlServiceCollectionExtensions
         services.AddValidatedOptions<CallerAuthenticationOptions, CallerAuthenticationOptionsValidator>(configuration, CallerAuthenticationOptions.SectionName);
         services.AddValidatedOptions<AuthressOptions, AuthressOptionsValidator>(configuration, AuthressOptions.SectionName);
         services.AddValidatedOptions<AuthorizationOptions, AuthorizationOptionsValidator>(configuration, AuthorizationOptions.SectionName);
+        services.AddValidatedOptions<CallerRateLimitOptions, CallerRateLimitOptionsValidator>(configuration, CallerRateLimitOptions.SectionName);
+        services.AddSingleton<CallerRateLimiter>();
 
         services.AddHttpClient(SigningKeyCache.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddHttpClient(AuthressClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);

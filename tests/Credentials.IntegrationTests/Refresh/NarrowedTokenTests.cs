@@ -57,7 +57,8 @@ public sealed class NarrowedTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(AccessToken(narrowed), AccessToken(await TokenAsync("sandbox.read")));
         Assert.Equal(1, _stack.Sandbox.RefreshGrants);
         var audited = await _stack.Host.Services.GetRequiredService<AuditLog>().ReadDayAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
-        Assert.Equal(2, audited.Count(e => e.Action == AuditActions.ReadAccessToken && e.Outcome == "served" && e.Reason!.EndsWith(" scope:sandbox.read", StringComparison.Ordinal)));
+        Assert.Equal(2, audited.Where(e => e.Action == AuditActions.ReadAccessToken && e.Outcome == "served" && e.Reason!.EndsWith(" scope:sandbox.read", StringComparison.Ordinal))
+            .Sum(e => e.Rollup?.Count ?? 1));
 
         // A full refresh presents the stored (rotated) refresh token; had the rotation been lost, reuse detection would end the grant.
         await _stack.EditAsync(User, "files", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddSeconds(5) });
