@@ -18,7 +18,11 @@ public sealed class AuditRollupTests(AzuriteFixture azurite)
     public async Task Ten_thousand_reads_by_two_callers_on_three_connections_are_six_rows_with_exact_counts()
     {
         await WaitOutTheEndOfTheHourAsync();
-        await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Audit:RollupWindow"] = "01:00:00" });
+        await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?>
+        {
+            ["Audit:RollupWindow"] = "01:00:00",
+            ["RateLimit:PermitsPerSecond"] = "0",
+        });
         stack.Authress.Grants.Roles["reader"] = ["credentials:read"];
         stack.Authress.Grants.AccessRecords.Add(new AccessRecord { Users = [SecondReader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users/*"] });
         await stack.ConnectAllAsync("u1", "a", "b", "c");

@@ -20,6 +20,7 @@ public sealed class OverloadSequenceTests(AzuriteFixture azurite)
 {
     private const string User = "u1";
     private static readonly string[] AllowedUnderSlowStorage = ["200", "503 refresh_busy"];
+    private static readonly HttpStatusCode[] AllowedUnderFlood = [HttpStatusCode.OK, HttpStatusCode.TooManyRequests];
 
     [Fact]
     public async Task Table_writes_slower_than_the_lease_on_three_instances_lose_no_grant_and_answer_200_or_refresh_busy()
@@ -114,6 +115,46 @@ public sealed class OverloadSequenceTests(AzuriteFixture azurite)
         Assert.NotNull(response.Headers.RetryAfter);
     }
 
+    [Fact]
+    public async Task A_flooding_caller_gets_429_with_retry_after_while_another_callers_reads_keep_answering_200()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?>
+        {
+            ["RateLimit:PermitsPerSecond"] = "20",
+            ["RateLimit:Burst"] = "20",
+        });
+        stack.Authress.Grants.Roles["reader"] = ["credentials:read"];
+        stack.Authress.Grants.AccessRecords.Add(new AuthressLocal.AccessRecord { Users = ["sc_flood"], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users/*"] });
+        await stack.ConnectAllAsync(User, "mail");
+
+        var flood = Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            var statuses = new List<(HttpStatusCode, string?, TimeSpan?)>();
+            for (var i = 0; i < 40; i++)
+            {
+                using var response = await ReadAsync(stack, stack.Host, "sc_flood");
+                statuses.Add((response.StatusCode, response.IsSuccessStatusCode ? null : await CodeOfAsync(response), response.Headers.RetryAfter?.Delta));
+            }
+
+            return statuses;
+        }));
+        var others = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await ReadAsync(stack, stack.Host);
+            others.Add(response.StatusCode);
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        var flooded = (await flood).SelectMany(s => s).ToList();
+        Assert.All(others, status => Assert.Equal(HttpStatusCode.OK, status));
+        var refused = flooded.Where(s => s.Item1 == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(refused);
+        Assert.All(refused, s => Assert.Equal("rate_limited", s.Item2));
+        Assert.All(refused, s => Assert.True(s.Item3 > TimeSpan.Zero, "Retry-After"));
+        Assert.All(flooded, s => Assert.Contains(s.Item1, AllowedUnderFlood));
+    }
+
     private static async Task<string?> CodeOfAsync(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
@@ -128,10 +169,10 @@ public sealed class OverloadSequenceTests(AzuriteFixture azurite)
         }
     }
 
-    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, RunningDevHost host)
+    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, RunningDevHost host, string caller = ConnectStack.Caller)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.CallerToken());
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.CallerToken(caller));
         return await host.Client.SendAsync(request);
     }
 
