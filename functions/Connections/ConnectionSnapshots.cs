@@ -13,6 +13,9 @@ namespace Credentials.Functions.Connections;
 public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimeProvider time) : IDisposable
 {
     private const int MaxEntries = 50_000;
+
+    /// <summary>How long a read of a record is waited for before an older snapshot serves instead (slow storage).</summary>
+    private static readonly TimeSpan ReadPatience = TimeSpan.FromMilliseconds(250);
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
     private readonly SingleFlight<(string, string), ConnectionRecord?> _reads = new();
 
@@ -21,17 +24,36 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
 
     public TimeSpan Lifetime => options.Value.ConnectionSnapshotLifetime;
 
-    /// <summary>The record as of at most <see cref="Lifetime"/> ago, reading it with <paramref name="read"/> only when needed.</summary>
+    /// <summary>
+    /// The record as of at most <see cref="Lifetime"/> ago, reading it with <paramref name="read"/> only when needed. When
+    /// that read takes longer than <see cref="ReadPatience"/>, a snapshot younger than
+    /// <see cref="StorageOptions.ConnectionSnapshotMaxStaleness"/> serves meanwhile, and the read goes on for the next call.
+    /// </summary>
     public async Task<ConnectionRecord?> GetAsync(string userId, string connectionId, Func<CancellationToken, Task<ConnectionRecord?>> read)
     {
         ArgumentNullException.ThrowIfNull(read);
         var key = (userId, connectionId);
-        if (Lifetime > TimeSpan.Zero && _cache.TryGetValue(key, out Snapshot? snapshot) && time.GetUtcNow() - snapshot!.ReadAt < Lifetime)
+        Snapshot? known = null;
+        if (Lifetime > TimeSpan.Zero && _cache.TryGetValue(key, out known) && time.GetUtcNow() - known!.ReadAt < Lifetime)
         {
-            return snapshot.Record;
+            return known.Record;
         }
 
-        return await _reads.RunAsync(key, () => ReadAndRememberAsync(key, read), CancellationToken.None);
+        var reading = _reads.RunAsync(key, () => ReadAndRememberAsync(key, read), CancellationToken.None);
+        if (known is null || reading.IsCompleted || options.Value.ConnectionSnapshotMaxStaleness <= Lifetime)
+        {
+            return await reading;
+        }
+
+        using var patience = new CancellationTokenSource();
+        var waited = Task.Delay(ReadPatience, time, patience.Token);
+        if (await Task.WhenAny(reading, waited) == reading || time.GetUtcNow() - known.ReadAt >= options.Value.ConnectionSnapshotMaxStaleness)
+        {
+            await patience.CancelAsync();
+            return await reading;
+        }
+
+        return known.Record;
     }
 
     /// <summary>This instance wrote <paramref name="record"/> (or, with null, removed the connection): later reads see it at once.</summary>

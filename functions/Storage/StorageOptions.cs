@@ -38,4 +38,11 @@ public sealed class StorageOptions
     /// seen at once.
     /// </summary>
     public TimeSpan ConnectionSnapshotLifetime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// When reading a record anew takes longer than a quarter of a second (storage under overload), a snapshot up to this
+    /// old keeps serving while the read goes on: slow storage slows the bound on seeing another instance's disconnect, not
+    /// the answers. Zero: always wait for the read.
+    /// </summary>
+    public TimeSpan ConnectionSnapshotMaxStaleness { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -57,6 +57,11 @@ internal sealed partial class StorageOptionsValidator : IValidateOptions<Storage
             failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.ConnectionSnapshotLifetime))} must be from 00:00:00 (read every time) to 00:00:05.");
         }
 
+        if (options.ConnectionSnapshotMaxStaleness < TimeSpan.Zero || options.ConnectionSnapshotMaxStaleness > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.ConnectionSnapshotMaxStaleness))} must be from 00:00:00 (always wait) to 00:01:00.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -51,7 +51,7 @@ internal sealed partial class BenchStack : IAsyncDisposable
 
     public const string TokenPath = $"/api/users/{User}/connections/{ConnectionId}/access-token";
 
-    public static async Task<BenchStack> StartAsync()
+    public static async Task<BenchStack> StartAsync(Action<SandboxProviderOptions>? configureSandbox = null)
     {
         var azurite = LocalAzurite.Start();
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -61,6 +61,7 @@ internal sealed partial class BenchStack : IAsyncDisposable
 
         var sandboxOptions = new SandboxProviderOptions { AutoApproveAs = "bench-person" };
         sandboxOptions.RedirectUris.Add(new Uri($"{publicBase}/api/oauth/callback/{ConnectionId}"));
+        configureSandbox?.Invoke(sandboxOptions);
         var sandbox = await SandboxProviderServer.StartAsync("http://127.0.0.1:0", sandboxOptions);
         var grants = new Grants
         {
@@ -115,7 +116,7 @@ internal sealed partial class BenchStack : IAsyncDisposable
             {
                 var tableOptions = new TableClientOptions();
                 tableOptions.AddPolicy(tableCalls ?? new CountingPolicy(), HttpPipelinePosition.PerCall);
-                services.AddSingleton(new TableServiceClient(Azurite.ConnectionString, tableOptions));
+                services.AddSingleton(new TableServiceClient(settings["Storage:ConnectionString"], tableOptions));
                 configureServices?.Invoke(services);
             },
         });

@@ -16,11 +16,14 @@ internal sealed class LocalAzurite : IDisposable
     {
         _table = table;
         _queue = queue;
+        TablePort = ListeningPort(table);
         ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"TableEndpoint=http://127.0.0.1:{ListeningPort(table)}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ListeningPort(queue)}/devstoreaccount1;";
+            $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{ListeningPort(queue)}/devstoreaccount1;";
     }
 
     public string ConnectionString { get; }
+
+    public int TablePort { get; }
 
     /// <summary>CPU time Azurite's processes have used so far.</summary>
     public TimeSpan CpuTime

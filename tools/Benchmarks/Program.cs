@@ -20,6 +20,16 @@ if (args is ["load", ..])
     return;
 }
 
+// `soak [seconds] [connections]` and `slow-storage [seconds] [connections]`: three instances under load, storage fast or slower than the lease.
+if (args is ["soak" or "slow-storage", ..])
+{
+    await OverloadRuns.RunAsync(
+        TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 120),
+        args[0] == "slow-storage",
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8);
+    return;
+}
+
 // `proxy [seconds] [connections]` compares a proxied call with a direct call to the same local API.
 if (args is ["proxy", ..])
 {
