@@ -31,6 +31,9 @@ public sealed class AccessTokenService(
     /// <summary>The least validity a token handed out while its refresh is busy must still have.</summary>
     private static readonly TimeSpan StillUsable = TimeSpan.FromSeconds(2);
 
+    /// <summary>Even a token about to expire waits this long for its refresh, which usually takes less.</summary>
+    private static readonly TimeSpan MinimumPatience = TimeSpan.FromMilliseconds(500);
+
     public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -51,7 +54,7 @@ public sealed class AccessTokenService(
         }
         else if (request.Renew && !(record.LastRefreshSucceededAt >= now - AccessTokenRequest.RenewWindow))
         {
-            result = await RefreshAndIssueAsync(request, now - AccessTokenRequest.RenewWindow, null, cancellationToken);
+            result = await RefreshAndIssueAsync(request, now - AccessTokenRequest.RenewWindow, null, options.Value.ReadTimeout, cancellationToken);
         }
         else if (TokenFreshness.Satisfies(record, request.MinValidity, now))
         {
@@ -59,7 +62,7 @@ public sealed class AccessTokenService(
         }
         else
         {
-            result = await RefreshAndIssueAsync(request, null, null, cancellationToken);
+            result = await RefreshAndIssueAsync(request, null, null, PatienceFor(record, now), cancellationToken);
             if (result.Failure?.Reason == TokenFailureReason.Busy && TokenFreshness.Satisfies(record, StillUsable, time.GetUtcNow()))
             {
                 // The refresh is slow (storage, the provider, or another instance's lease): the token it would replace is
@@ -97,16 +100,34 @@ public sealed class AccessTokenService(
 
         return !request.Renew && narrowedCache.Find(record, scopes, request.MinValidity, now) is { } cached
             ? cached
-            : await RefreshAndIssueAsync(request, null, scopes, cancellationToken);
+            : await RefreshAndIssueAsync(request, null, scopes, options.Value.ReadTimeout, cancellationToken);
     }
 
-    /// <summary>Waits for the refresh at most <see cref="RefreshOptions.ReadTimeout"/>; the refresh itself is not cut short.</summary>
+    /// <summary>
+    /// How long a read waits for a refresh: <see cref="RefreshOptions.ReadTimeout"/>, but no longer than the stored token
+    /// stays usable, so that a slow refresh (storage under overload, another instance's lease) costs the caller the
+    /// previous token's validity instead of a 503.
+    /// </summary>
+    private TimeSpan PatienceFor(ConnectionRecord record, DateTimeOffset now)
+    {
+        var readTimeout = options.Value.ReadTimeout;
+        if (record.AccessTokenEnvelope is null || record.AccessTokenExpiresAt is not { } expiresAt || expiresAt - StillUsable <= now)
+        {
+            // Nothing to fall back on: the fresh token is worth the whole wait.
+            return readTimeout;
+        }
+
+        var usable = expiresAt - StillUsable - now;
+        return usable < readTimeout ? (usable > MinimumPatience ? usable : MinimumPatience) : readTimeout;
+    }
+
+    /// <summary>Waits for the refresh at most <paramref name="patience"/>; the refresh itself is not cut short.</summary>
     /// <param name="refreshedSince">Refresh unless the last successful refresh is at or after this instant (a renewal).</param>
     /// <param name="narrowTo">Ask the provider for a token of these scopes only, handed out and cached here, never stored.</param>
     private async Task<Result<IssuedAccessToken, AccessTokenFailure>> RefreshAndIssueAsync(AccessTokenRequest request, DateTimeOffset? refreshedSince,
-        ScopeSet? narrowTo, CancellationToken cancellationToken)
+        ScopeSet? narrowTo, TimeSpan patience, CancellationToken cancellationToken)
     {
-        using var budget = new CancellationTokenSource(options.Value.ReadTimeout, time);
+        using var budget = new CancellationTokenSource(patience, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
         RefreshResult refreshed;
         try

@@ -132,7 +132,8 @@ internal static partial class LoadBenchmark
     private static async Task<LoadResult> WrkAsync(string url, string? bearer, TimeSpan duration, int concurrency)
     {
         var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-t1", $"-c{concurrency}", $"-d{(int)duration.TotalSeconds}s", "--latency" })
+        // A 30-s timeout: a read that waits for a refresh (up to Refresh:ReadTimeout) is an answer, not a socket error.
+        foreach (var argument in new[] { "-t1", $"-c{concurrency}", $"-d{(int)duration.TotalSeconds}s", "--latency", "--timeout", "30s" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -148,12 +149,15 @@ internal static partial class LoadBenchmark
         var output = await wrk.StandardOutput.ReadToEndAsync();
         await wrk.WaitForExitAsync();
         var non2xx = NonSuccess().Match(output) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        var socketErrors = SocketErrors().Match(output) is { Success: true } e
+            ? e.Groups.Values.Skip(1).Sum(g => long.Parse(g.Value, CultureInfo.InvariantCulture)) : 0;
         return new LoadResult(
             double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
             long.Parse(TotalRequests().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
             Milliseconds(Percentile().Matches(output).First(p => p.Groups[1].Value == "50")),
             Milliseconds(Percentile().Matches(output).First(p => p.Groups[1].Value == "99")),
-            non2xx);
+            non2xx)
+        { SocketErrors = socketErrors };
     }
 
     private static double Milliseconds(Match percentile)
@@ -192,6 +196,9 @@ internal static partial class LoadBenchmark
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
     private static partial Regex RequestsPerSecond();
 
+    [GeneratedRegex(@"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")]
+    private static partial Regex SocketErrors();
+
     [GeneratedRegex(@"(\d+) requests in")]
     private static partial Regex TotalRequests();
 
@@ -207,6 +214,9 @@ internal static partial class LoadBenchmark
         public long Served => Requests - NonSuccess;
 
         public double ServedPerSecond => Requests == 0 ? 0 : Math.Round(RequestsPerSecond * Served / Requests, 0);
+
+        /// <summary>Requests that got no answer at all (connect, read or write errors, timeouts): not counted in <see cref="Requests"/>.</summary>
+        public long SocketErrors { get; init; }
     }
 
     /// <summary>Bytes the host's logging pipeline lets through at its configured levels, formatted as one console line each.</summary>

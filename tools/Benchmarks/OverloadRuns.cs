@@ -63,8 +63,9 @@ internal static class OverloadRuns
             answers = runs.Sum(r => r.Requests),
             served2xx = runs.Sum(r => r.Served),
             notServed = runs.Sum(r => r.NonSuccess),
+            noAnswer = runs.Sum(r => r.SocketErrors),
             servedPerSecond = Math.Round(runs.Sum(r => r.Served) / duration.TotalSeconds, 0),
-            perInstance = runs.Select(r => new { r.Requests, r.Served, r.NonSuccess, r.P50Ms, r.P99Ms }),
+            perInstance = runs.Select(r => new { r.Requests, r.Served, r.NonSuccess, r.SocketErrors, r.P50Ms, r.P99Ms }),
             delayedTableWrites = slow.DelayedWrites,
             providerRefreshes = refreshes,
             // A token is refreshed when less than half its lifetime is left: one expiry window per half lifetime.
