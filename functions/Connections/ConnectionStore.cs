@@ -131,9 +131,11 @@ public sealed partial class ConnectionStore(
 
         try
         {
+            // Said before the write, so that no later hand-out on this instance writes it again, even if this write fails
+            // (the copy is re-read within its lifetime, and the table's value wins then).
+            snapshots.Touch(userId, connectionId, at);
             var table = await tables.ConnectionsAsync(cancellationToken);
             await table.UpdateEntityAsync(new TableEntity(userId, connectionId) { ["LastUsedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
-            snapshots.Touch(userId, connectionId, at);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {

@@ -28,11 +28,14 @@ public sealed class AccessTokenService(
     /// <summary>How stale <c>LastUsedAt</c> may get before a hand-out records it (one small write per interval, not per call).</summary>
     private static readonly TimeSpan UsageRecordInterval = TimeSpan.FromMinutes(15);
 
-    /// <summary>The least validity a token handed out while its refresh is busy must still have.</summary>
+    /// <summary>The validity a stored token keeps when a read stops waiting for its refresh and hands it out instead.</summary>
     private static readonly TimeSpan StillUsable = TimeSpan.FromSeconds(2);
 
-    /// <summary>Even a token about to expire waits this long for its refresh, which usually takes less.</summary>
-    private static readonly TimeSpan MinimumPatience = TimeSpan.FromMilliseconds(500);
+    /// <summary>The least validity a token handed out while its refresh is busy must have.</summary>
+    private static readonly TimeSpan UsableAtAll = TimeSpan.FromSeconds(1);
+
+    /// <summary>A shorter wait than this is not worth it: a token closer to its end waits for the refresh as usual.</summary>
+    private static readonly TimeSpan MinimumPatience = TimeSpan.FromSeconds(1);
 
     public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
@@ -63,7 +66,7 @@ public sealed class AccessTokenService(
         else
         {
             result = await RefreshAndIssueAsync(request, null, null, PatienceFor(record, now), cancellationToken);
-            if (result.Failure?.Reason == TokenFailureReason.Busy && TokenFreshness.Satisfies(record, StillUsable, time.GetUtcNow()))
+            if (result.Failure?.Reason == TokenFailureReason.Busy && TokenFreshness.Satisfies(record, UsableAtAll, time.GetUtcNow()))
             {
                 // The refresh is slow (storage, the provider, or another instance's lease): the token it would replace is
                 // still valid, so the caller gets that (its expiresAt says how long) instead of a 503.
@@ -105,20 +108,19 @@ public sealed class AccessTokenService(
 
     /// <summary>
     /// How long a read waits for a refresh: <see cref="RefreshOptions.ReadTimeout"/>, but no longer than the stored token
-    /// stays usable, so that a slow refresh (storage under overload, another instance's lease) costs the caller the
-    /// previous token's validity instead of a 503.
+    /// keeps <see cref="StillUsable"/>, so that a slow refresh (storage under overload, another instance's lease) costs
+    /// the caller the previous token's remaining validity instead of a 503. A token about to end waits the whole time.
     /// </summary>
     private TimeSpan PatienceFor(ConnectionRecord record, DateTimeOffset now)
     {
         var readTimeout = options.Value.ReadTimeout;
-        if (record.AccessTokenEnvelope is null || record.AccessTokenExpiresAt is not { } expiresAt || expiresAt - StillUsable <= now)
+        if (record.AccessTokenEnvelope is null || record.AccessTokenExpiresAt is not { } expiresAt)
         {
-            // Nothing to fall back on: the fresh token is worth the whole wait.
             return readTimeout;
         }
 
         var usable = expiresAt - StillUsable - now;
-        return usable < readTimeout ? (usable > MinimumPatience ? usable : MinimumPatience) : readTimeout;
+        return usable >= MinimumPatience && usable < readTimeout ? usable : readTimeout;
     }
 
     /// <summary>Waits for the refresh at most <paramref name="patience"/>; the refresh itself is not cut short.</summary>
