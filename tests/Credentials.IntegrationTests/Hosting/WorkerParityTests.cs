@@ -90,6 +90,12 @@ public sealed class WorkerParityTests(ParityHosts parity) : IClassFixture<Parity
     }
 
     [Fact]
+    public void Both_hosts_connected_the_tables_connections()
+    {
+        Assert.Empty(parity.SeedingFailures);
+    }
+
+    [Fact]
     public async Task The_table_covers_each_status_the_issue_names()
     {
         var statuses = new HashSet<(string, int)>();
