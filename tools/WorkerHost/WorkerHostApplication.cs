@@ -130,15 +130,18 @@ public sealed partial class WorkerHostApplication : IAsyncDisposable
         await _rpc.DisposeAsync();
     }
 
-    /// <summary>Runs until the worker exits or the host is asked to stop.</summary>
+    /// <summary>Runs until the worker exits or the host is asked to stop (the token, or SIGTERM/Ctrl-C through either server's lifetime).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken,
+            _web.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping,
+            _rpc.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
         try
         {
-            await _process.Exited.WaitAsync(cancellationToken);
+            await _process.Exited.WaitAsync(stopping.Token);
             LogWorkerGone(_rpc.Services.GetRequiredService<ILogger<WorkerHostApplication>>(), _process.Id);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
     }
