@@ -116,6 +116,10 @@ public sealed class WorkerParityTests(ParityHosts parity) : IClassFixture<Parity
         Assert.Contains(("the root", 404), statuses);
         Assert.Contains(("the RFC 8693 exchange", 200), statuses);
         Assert.Contains(("a proxied GET", 200), statuses);
+        Assert.Contains(("a token read with an invalid user id", 400), statuses);
+        Assert.Contains(("a token read with a malformed token", 401), statuses);
+        Assert.Contains(("health with a method it does not take", 405), statuses);
+        Assert.Contains(("a proxied path that leaves the API", 400), statuses);
     }
 
     [Fact]
