@@ -5,12 +5,13 @@ namespace Credentials.WorkerHost;
 /// <summary>
 /// The app settings the worker runs with, as environment variable names and values: <c>local.settings.json</c>
 /// <c>Values</c> as written there (Core Tools sets them verbatim), then the given settings with <c>:</c> spelled <c>__</c>.
+/// A null value means the setting is removed, also from the environment the worker would inherit.
 /// </summary>
 internal static class AppSettings
 {
-    public static IReadOnlyDictionary<string, string> Combine(string? localSettingsPath, IReadOnlyDictionary<string, string?> overrides)
+    public static IReadOnlyDictionary<string, string?> Combine(string? localSettingsPath, IReadOnlyDictionary<string, string?> overrides)
     {
-        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         if (localSettingsPath is not null && File.Exists(localSettingsPath))
         {
             using var document = JsonDocument.Parse(File.ReadAllText(localSettingsPath),
@@ -35,15 +36,7 @@ internal static class AppSettings
 
         foreach (var (key, value) in overrides)
         {
-            var name = key.Replace(":", "__", StringComparison.Ordinal);
-            if (value is null)
-            {
-                values.Remove(name);
-            }
-            else
-            {
-                values[name] = value;
-            }
+            values[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         return values;

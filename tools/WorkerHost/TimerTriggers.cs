@@ -11,7 +11,7 @@ namespace Credentials.WorkerHost;
 /// six-field NCRONTAB expression or a TimeSpan), and an invocation whose trigger input is the TimerInfo as JSON
 /// (<c>ScheduleStatus</c>, <c>IsPastDue</c>), which the worker's TimerInfoConverter reads.
 /// </summary>
-internal sealed partial class TimerTriggers(WorkerChannel channel, IReadOnlyList<WorkerFunction> functions, IReadOnlyDictionary<string, string> appSettings, TimeProvider time)
+internal sealed partial class TimerTriggers(WorkerChannel channel, IReadOnlyList<WorkerFunction> functions, IReadOnlyDictionary<string, string?> appSettings, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new();
 
@@ -58,13 +58,15 @@ internal sealed partial class TimerTriggers(WorkerChannel channel, IReadOnlyList
             ?? throw new InvalidOperationException($"Timer schedule '{expression}' has no further occurrence.");
     }
 
-    /// <summary>The host resolves <c>%Name%</c> from app settings, where <c>A:B</c> is spelled <c>A__B</c>.</summary>
+    /// <summary>
+    /// The host resolves <c>%Name%</c> from app settings (which the worker also gets as its environment), where <c>A:B</c>
+    /// is spelled <c>A__B</c>: the given settings first, then this process's environment.
+    /// </summary>
     private string Resolve(string schedule) => SettingReference().Replace(schedule, match =>
     {
-        var name = match.Groups["name"].Value;
-        return appSettings.TryGetValue(name.Replace(":", "__", StringComparison.Ordinal), out var value) || appSettings.TryGetValue(name, out value)
-            ? value
-            : throw new InvalidOperationException($"Timer schedule '{schedule}' refers to app setting '{name}', which is not set.");
+        var name = match.Groups["name"].Value.Replace(":", "__", StringComparison.Ordinal);
+        var value = appSettings.TryGetValue(name, out var given) ? given : Environment.GetEnvironmentVariable(name);
+        return value ?? throw new InvalidOperationException($"Timer schedule '{schedule}' refers to app setting '{match.Groups["name"].Value}', which is not set.");
     });
 
     [GeneratedRegex("%(?<name>[^%]+)%")]

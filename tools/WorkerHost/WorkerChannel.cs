@@ -17,9 +17,6 @@ public sealed record WorkerReady(Uri HttpUri, IReadOnlyList<WorkerFunction> Func
 /// </summary>
 internal sealed partial class WorkerChannel(string workerId, AppDirectory app, Action<string>? output, ILogger<WorkerChannel> logger)
 {
-    // The worker's ASP.NET Core extension announces its own HTTP server under this capability (Constants.HttpUriCapability).
-    private const string HttpUriCapability = "HttpUri";
-
     private readonly Channel<StreamingMessage> _outbound = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<StreamingMessage> _control = Channel.CreateUnbounded<StreamingMessage>();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> _invocations = new(StringComparer.Ordinal);
@@ -75,76 +72,6 @@ internal sealed partial class WorkerChannel(string workerId, AppDirectory app, A
     /// <summary>Asks the worker to stop (WorkerTerminate); it stops its host and exits.</summary>
     public void Terminate(TimeSpan gracePeriod) =>
         _outbound.Writer.TryWrite(new StreamingMessage { RequestId = NewId(), WorkerTerminate = new WorkerTerminate { GracePeriod = Duration.FromTimeSpan(gracePeriod) } });
-
-    /// <summary>
-    /// The host's start-up order: StartStream from the worker → WorkerInitRequest/Response (capabilities, among them
-    /// HttpUri) → FunctionsMetadataRequest/FunctionMetadataResponse (worker indexing: the worker reports its functions)
-    /// → one FunctionLoadRequest per function, each answered by a FunctionLoadResponse.
-    /// </summary>
-    private async Task<WorkerReady> StartUpAsync(CancellationToken cancellationToken)
-    {
-        var start = await NextAsync(StreamingMessage.ContentOneofCase.StartStream, cancellationToken);
-        if (!string.Equals(start.StartStream.WorkerId, workerId, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException($"A worker with id '{start.StartStream.WorkerId}' connected; this host started '{workerId}'.");
-        }
-
-        // GrpcWorkerChannel.SendWorkerInitRequest / GetWorkerInitRequest.
-        Send(new StreamingMessage
-        {
-            WorkerInitRequest = new WorkerInitRequest { HostVersion = HostVersion, WorkerDirectory = app.Path, FunctionAppDirectory = app.Path },
-        });
-        var init = (await NextAsync(StreamingMessage.ContentOneofCase.WorkerInitResponse, cancellationToken)).WorkerInitResponse;
-        ThrowIfFailed(init.Result, "WorkerInitResponse");
-        var capabilities = init.Capabilities.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
-        if (!capabilities.TryGetValue(HttpUriCapability, out var httpUri) || !Uri.TryCreate(httpUri, UriKind.Absolute, out var httpEndpoint))
-        {
-            throw new InvalidOperationException("The worker announced no HttpUri capability: this host invokes HTTP functions only through the " +
-                "ASP.NET Core integration (ConfigureFunctionsWebApplication), as the app is deployed.");
-        }
-
-        var runtimeVersion = init.WorkerMetadata?.RuntimeVersion ?? "?";
-        var workerVersion = init.WorkerMetadata?.WorkerVersion ?? "?";
-        LogInitialized(logger, runtimeVersion, workerVersion, httpEndpoint);
-
-        // GrpcWorkerChannel.SendFunctionMetadataRequest / ProcessFunctionMetadataResponses.
-        Send(new StreamingMessage { FunctionsMetadataRequest = new FunctionsMetadataRequest { FunctionAppDirectory = app.Path } });
-        var metadata = (await NextAsync(StreamingMessage.ContentOneofCase.FunctionMetadataResponse, cancellationToken)).FunctionMetadataResponse;
-        ThrowIfFailed(metadata.Result, "FunctionMetadataResponse");
-        if (metadata.UseDefaultMetadataIndexing)
-        {
-            throw new InvalidOperationException("The worker asked for host indexing (use_default_metadata_indexing); this host supports worker indexing only, as worker.config.json declares.");
-        }
-
-        var functions = metadata.FunctionMetadataResults.Select(WorkerFunction.From).ToList();
-
-        // GrpcWorkerChannel.SendFunctionLoadRequests: one request per function (the worker does not announce
-        // SupportsLoadResponseCollection), then every response.
-        foreach (var function in functions)
-        {
-            Send(new StreamingMessage { FunctionLoadRequest = function.ToLoadRequest() });
-        }
-
-        var failures = new List<string>();
-        for (var loaded = 0; loaded < functions.Count; loaded++)
-        {
-            var response = (await NextAsync(StreamingMessage.ContentOneofCase.FunctionLoadResponse, cancellationToken)).FunctionLoadResponse;
-            if (response.Result?.Status != StatusResult.Types.Status.Success)
-            {
-                failures.Add($"{functions.FirstOrDefault(f => f.FunctionId == response.FunctionId)?.Name ?? response.FunctionId}: {response.Result?.Exception?.Message}");
-            }
-        }
-
-        if (failures.Count > 0)
-        {
-            throw new InvalidOperationException("The worker failed to load: " + string.Join("; ", failures));
-        }
-
-        LogLoaded(logger, functions.Count);
-        return new WorkerReady(httpEndpoint, functions, capabilities);
-    }
-
-    private const string HostVersion = "4.0.0-credentials-worker-host";
 
     private void Send(StreamingMessage message)
     {
@@ -239,21 +166,7 @@ internal sealed partial class WorkerChannel(string workerId, AppDirectory app, A
         LogWorkerLog(logger, log.Level, log.Category, log.Message);
     }
 
-    private static void ThrowIfFailed(StatusResult? result, string step)
-    {
-        if (result?.Status != StatusResult.Types.Status.Success)
-        {
-            throw new InvalidOperationException($"{step} reported {result?.Status.ToString() ?? "no status"}: {result?.Exception?.Message}");
-        }
-    }
-
     private static string NewId() => Guid.NewGuid().ToString();
-
-    [LoggerMessage(EventId = 9200, Level = LogLevel.Information, Message = "Worker initialized (.NET {RuntimeVersion}, worker {WorkerVersion}); its HTTP server is {HttpUri}")]
-    private static partial void LogInitialized(ILogger logger, string runtimeVersion, string workerVersion, Uri httpUri);
-
-    [LoggerMessage(EventId = 9201, Level = LogLevel.Information, Message = "Worker indexed and loaded {Count} functions")]
-    private static partial void LogLoaded(ILogger logger, int count);
 
     [LoggerMessage(EventId = 9202, Level = LogLevel.Debug, Message = "Worker sent {Received} while the host waited for {Expected}; ignored")]
     private static partial void LogUnexpected(ILogger logger, StreamingMessage.ContentOneofCase received, StreamingMessage.ContentOneofCase expected);

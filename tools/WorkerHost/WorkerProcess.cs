@@ -31,7 +31,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>The last lines the worker wrote, for a start-up failure's message.</summary>
     public string RecentOutput => string.Join('\n', _recent);
 
-    public static WorkerProcess Start(AppDirectory app, Uri grpcUri, string workerId, IReadOnlyDictionary<string, string> appSettings, Action<string>? output, ILogger logger)
+    public static WorkerProcess Start(AppDirectory app, Uri grpcUri, string workerId, IReadOnlyDictionary<string, string?> appSettings, Action<string>? output, ILogger logger)
     {
         var requestId = Guid.NewGuid().ToString();
         var length = MaxMessageLength.ToString(CultureInfo.InvariantCulture);
@@ -60,7 +60,14 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         // function load resolves script files against it, falling back to FUNCTIONS_WORKER_DIRECTORY).
         foreach (var (name, value) in appSettings)
         {
-            start.Environment[name] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         start.Environment["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated";
