@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Runs the service locally with no cloud account: Azurite for storage, then the app (`func start` when Azure Functions
 # Core Tools are installed, otherwise the dev host) on http://127.0.0.1:$PORT. Ctrl-C stops everything it started.
+#   ./run.sh --worker   runs the built app as a real Functions worker process under the worker host (tools/WorkerHost)
+#                       instead: the production path (the worker's middleware, routing and logging) on the same port.
 # Works with bash 3.2 (macOS) and later: no `wait -n`, no empty-array expansions under `set -u`.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+HOST_KIND=auto
+for arg in "$@"; do
+  case "$arg" in
+    --worker) HOST_KIND=worker ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument '$arg' (known: --worker)" >&2; exit 2 ;;
+  esac
+done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # A local run is a development run (the log says so); the app behaves the same in every environment.
 export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Development}" ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
@@ -96,7 +107,14 @@ dotnet tools/SandboxProvider/bin/Debug/net10.0/Credentials.SandboxProvider.dll -
 pids+=($!)
 wait_for_port "$SANDBOX_PORT"
 
-if command -v func >/dev/null 2>&1; then
+if [ "$HOST_KIND" = worker ]; then
+  step "building the app and the worker host, then starting the app as a Functions worker under it on port $PORT"
+  dotnet build functions/Credentials.Functions.csproj -c Debug -v quiet -nologo
+  dotnet build tools/WorkerHost/Credentials.WorkerHost.csproj -c Debug -v quiet -nologo
+  dotnet tools/WorkerHost/bin/Debug/net10.0/Credentials.WorkerHost.dll --app functions/bin/Debug/net10.0 \
+    --local-settings local.settings.json --urls "http://127.0.0.1:$PORT" &
+  pids+=($!)
+elif command -v func >/dev/null 2>&1; then
   step "starting the app with func start on port $PORT"
   (cd functions && exec func start --port "$PORT") &
   pids+=($!)

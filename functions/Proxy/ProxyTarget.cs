@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -10,7 +11,7 @@ namespace Credentials.Functions.Proxy;
 /// segments (also encoded), encoded slashes or backslashes, empty segments (<c>//host</c>), a scheme or port in the first
 /// segment (an absolute URL), and characters a URL path cannot hold.
 /// </summary>
-internal static class ProxyTarget
+internal static partial class ProxyTarget
 {
     public const int MaxPathLength = 4096;
 
@@ -123,6 +124,14 @@ internal static class ProxyTarget
             {
                 return "The path has a dot segment, or an encoded slash, backslash or control character.";
             }
+
+            // The Functions host forwards the path to the worker re-encoded: a caller's %2F arrives as %252F (Kestrel keeps
+            // %2F undecoded and the host's forwarder encodes its '%'), so a slash, backslash or dot still encoded after one
+            // decoding is refused as well (docs/architecture.md, "Two hosts").
+            if (StillEncoded().IsMatch(decoded))
+            {
+                return "The path has a doubly encoded slash, backslash or dot.";
+            }
         }
 
         return null;
@@ -151,4 +160,7 @@ internal static class ProxyTarget
         decoded = Uri.UnescapeDataString(segment);
         return true;
     }
+
+    [GeneratedRegex("%(2[fF]|5[cC]|2[eE])")]
+    private static partial Regex StillEncoded();
 }

@@ -54,6 +54,9 @@ internal sealed class ConnectStack : IAsyncDisposable
 
     public RunningDevHost Host { get; }
 
+    /// <summary>The settings the dev host runs with (tests start other hosts from them).</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
+
     /// <summary>Another app instance: its own process state (caches, single-flight, lease id), the same tables.</summary>
     public async Task<RunningDevHost> StartAnotherInstanceAsync(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
