@@ -112,6 +112,13 @@ public sealed record ConnectionRecord
     public ConnectionRecord LeasedTo(string owner, DateTimeOffset now, DateTimeOffset expiresAt) =>
         this with { LeaseOwner = owner, LeaseTakenAt = now, LeaseRenewedAt = now, LeaseExpiresAt = expiresAt };
 
+    /// <summary>
+    /// Taken over from a holder that did not finish: whatever it rotated, it rotated after the first holder of this chain
+    /// took the lease, so <see cref="LeaseTakenAt"/> stays the first one's and a provider's reuse grace is counted from it.
+    /// </summary>
+    public ConnectionRecord TakenOverBy(string owner, DateTimeOffset now, DateTimeOffset expiresAt) =>
+        LeasedTo(owner, now, expiresAt) with { LeaseTakenAt = LeaseTakenAt ?? now };
+
     /// <summary>The holder's heartbeat at <paramref name="now"/>: still alive, the lease runs until <paramref name="expiresAt"/>.</summary>
     public ConnectionRecord LeaseRenewed(DateTimeOffset now, DateTimeOffset expiresAt) => this with { LeaseRenewedAt = now, LeaseExpiresAt = expiresAt };
 

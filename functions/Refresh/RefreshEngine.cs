@@ -83,13 +83,15 @@ public sealed partial class RefreshEngine(
             }
 
             using var lease = new RefreshLease(leaseOwner, now, duration, renewalCapped: grace is not null);
-            var leased = await store.ReplaceAsync(record.LeasedTo(leaseOwner, now, lease.ExpiresAt), CancellationToken.None);
+            var takeover = record.LeaseOwner is { } previous && previous != leaseOwner;
+            var leased = await store.ReplaceAsync(takeover ? record.TakenOverBy(leaseOwner, now, lease.ExpiresAt) : record.LeasedTo(leaseOwner, now, lease.ExpiresAt),
+                CancellationToken.None);
             if (!leased.Succeeded)
             {
                 continue;
             }
 
-            if (record.LeaseOwner is { } previous && previous != leaseOwner)
+            if (takeover)
             {
                 LogTakenOver(logger, record.ProviderId, (long)(now - (record.LeaseRenewedAt ?? record.LeaseExpiresAt ?? now)).TotalSeconds);
             }

@@ -84,7 +84,11 @@ public sealed partial class RefreshOutcomeStore(
                         return (PersistStatus.Written, current);
                     }
 
-                    if (!await HoldsRefreshTokenAsync(current, usedRefreshToken))
+                    // Another flight holds the lease now: this flight's own earlier write landed (its answer was lost) and
+                    // released it, and the other may be presenting the stored refresh token right now. An outcome without
+                    // a rotation must not clear its lease, or a third flight would present that token again.
+                    if (!await HoldsRefreshTokenAsync(current, usedRefreshToken)
+                        || (receivedRefreshToken is null && current.LeaseOwner is { } other && other != lease.Owner))
                     {
                         return (PersistStatus.Superseded, null);
                     }

@@ -53,7 +53,8 @@ internal sealed partial class SimInstance
         }
 
         var lease = new Lease(owner, now, duration, grace is not null);
-        store.Replace(record.LeasedTo(owner, now, lease.ExpiresAt), Guard<WriteStatus?, ConnectionRecord?>((status, leased) =>
+        var takeover = record.LeaseOwner is { } previous && previous != owner;
+        store.Replace(takeover ? record.TakenOverBy(owner, now, lease.ExpiresAt) : record.LeasedTo(owner, now, lease.ExpiresAt), Guard<WriteStatus?, ConnectionRecord?>((status, leased) =>
         {
             if (status is null)
             {

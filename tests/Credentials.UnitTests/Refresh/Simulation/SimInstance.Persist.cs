@@ -62,7 +62,7 @@ internal sealed partial class SimInstance
 
                 PersistStatus? final = current is null ? PersistStatus.Deleted
                     : received is not null && Holds(current, received) ? PersistStatus.Written
-                    : !Holds(current, used) ? PersistStatus.Superseded
+                    : !Holds(current, used) || (received is null && current.LeaseOwner is { } other && other != lease.Owner) ? PersistStatus.Superseded
                     : null;
                 if (final is null)
                 {
