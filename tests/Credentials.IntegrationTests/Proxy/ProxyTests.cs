@@ -300,7 +300,8 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         var events = await _stack.Host.Services.GetRequiredService<AuditLog>().ReadDayAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
         var proxied = events.Where(e => e.Action == AuditActions.Proxy).ToList();
-        Assert.Equal(2, proxied.Count);
+        Assert.Equal(3, proxied.Count);
+        Assert.Contains(proxied, e => e.Outcome == "attempted" && e.Reason!.StartsWith("GET api /echo/calendar authorized:", StringComparison.Ordinal));
         Assert.Contains(proxied, e => e.Outcome == "forwarded" && e.Caller == ConnectStack.ProxyCaller && e.ConnectionId == "mail"
             && e.Reason!.StartsWith("GET api /echo/calendar 200", StringComparison.Ordinal));
         Assert.Contains(proxied, e => e.Outcome == "refused" && e.Reason!.Contains("InvalidPath", StringComparison.Ordinal));
@@ -358,6 +359,82 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
             await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
             Assert.DoesNotContain("sandbox-user-1", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Nothing_is_sent_when_the_attempt_cannot_be_audited()
+    {
+        // Audit before acting: an instance whose audit is never written and whose rolled-up rows fill up (each path is a
+        // tuple of its own). The call that finds the audit full is refused before the provider sees it.
+        var unaudited = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Audit:RollupCapacity"] = "100" }, services =>
+        {
+            foreach (var writer in services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(AuditWriter)).ToList())
+            {
+                services.Remove(writer);
+            }
+        });
+
+        HttpResponseMessage? refused = null;
+        var sentBefore = 0;
+        for (var i = 0; i < 250 && refused is null; i++)
+        {
+            sentBefore = _api.Requests;
+            using var request = ProxyRequest(HttpMethod.Post, $"echo/side-effect-{i}", api: "api", host: unaudited);
+            request.Content = JsonContent.Create(new { i });
+            var response = await unaudited.Client.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                response.Dispose();
+                continue;
+            }
+
+            refused = response;
+        }
+
+        using (refused)
+        {
+            Assert.NotNull(refused);
+            await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
+            Assert.Equal(sentBefore, _api.Requests);
+        }
+    }
+
+    [Fact]
+    public async Task Method_override_headers_are_stripped_and_the_override_parameter_is_refused_unsent()
+    {
+        using var request = ProxyRequest(HttpMethod.Get, "echo/records", api: "api");
+        request.Headers.Add("X-HTTP-Method-Override", "DELETE");
+        request.Headers.Add("X-HTTP-Method", "DELETE");
+        request.Headers.Add("X-Method-Override", "DELETE");
+        using var stripped = await _stack.Host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, stripped.StatusCode);
+        var echo = await stripped.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("GET", echo.GetProperty("method").GetString());
+        foreach (var header in new[] { "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override" })
+        {
+            Assert.False(echo.GetProperty("headers").TryGetProperty(header, out _), header);
+        }
+
+        var sent = _api.Requests;
+        foreach (var query in new[] { "?_HttpMethod=DELETE", "?a=1&_httpmethod=PATCH", "?%5FHttpMethod=DELETE" })
+        {
+            using var overridden = await ProxyAsync(HttpMethod.Post, "echo/records" + query, api: "api");
+            await ProblemAssert.IsAsync(overridden, HttpStatusCode.BadRequest, "proxy_method_override");
+        }
+
+        Assert.Equal(sent, _api.Requests);
+    }
+
+    [Fact]
+    public async Task A_proxied_answer_is_never_sniffed_run_or_shared_with_other_origins()
+    {
+        using var response = await ProxyAsync(HttpMethod.Get, "cors", api: "api");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+        Assert.Equal(["sandbox"], response.Headers.GetValues("Content-Security-Policy"));
+        Assert.DoesNotContain(response.Headers, header => header.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
