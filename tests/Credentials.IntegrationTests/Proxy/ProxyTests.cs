@@ -107,6 +107,27 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
         Assert.Equal(0, _api.Requests);
     }
 
+    [Fact]
+    public async Task A_read_only_proxy_caller_can_read_but_never_write_and_nothing_is_sent_for_a_write()
+    {
+        using var read = await ProxyAsync(HttpMethod.Get, "echo/events", api: "api", caller: ConnectStack.ProxyReader);
+        using var head = await ProxyAsync(HttpMethod.Head, "echo/events", api: "api", caller: ConnectStack.ProxyReader);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        var sent = _api.Requests;
+
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Patch, HttpMethod.Delete })
+        {
+            using var write = await ProxyAsync(method, "echo/events", api: "api", caller: ConnectStack.ProxyReader, body: JsonContent.Create(new { title = "x" }));
+            await ProblemAssert.IsAsync(write, HttpStatusCode.Forbidden, "forbidden");
+        }
+
+        Assert.Equal(sent, _api.Requests);
+        // credentials:proxy (the stack's ProxyCaller) keeps meaning both classes.
+        using var legacy = await ProxyAsync(HttpMethod.Delete, "echo/events", api: "api");
+        Assert.Equal(HttpStatusCode.OK, legacy.StatusCode);
+    }
+
     [Theory]
     [InlineData("echo/../../admin", HttpStatusCode.BadRequest, "proxy_invalid_path")]
     [InlineData("echo/a/../../../../../../admin", HttpStatusCode.NotFound, "not_found")] // leaves the route itself
