@@ -33,4 +33,5 @@ internal static class ProblemCodes
     public const string ProxyTimeout = "proxy_timeout";
     public const string ProxyUnreachable = "proxy_unreachable";
     public const string ProxyMethodOverride = "proxy_method_override";
+    public const string ProxyPathDenied = "proxy_path_denied";
 }

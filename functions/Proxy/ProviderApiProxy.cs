@@ -82,6 +82,11 @@ public sealed partial class ProviderApiProxy(
             {
                 result = new ProxyFailure(ProxyFailureReason.InvalidPath, refusal!);
             }
+            else if (provider!.ApiPathPolicy.Refusal(request.Method, path) is { } rule)
+            {
+                result = new ProxyFailure(ProxyFailureReason.PathDenied,
+                    $"The provider's path policy never proxies this path ('{rule}'): its OAuth, session and credential endpoints could take the grant.");
+            }
             else
             {
                 // Audit before acting: the attempt is counted before anything is sent, so a full audit throws here

@@ -11,6 +11,9 @@ public enum ProxyFailureReason
     /// <summary>The query names a method override (Salesforce's <c>_HttpMethod</c>): the executed method would not be the audited one.</summary>
     MethodOverride,
 
+    /// <summary>The provider's path policy refuses the path (<see cref="Providers.ApiPathPolicy"/>): an OAuth, session or credential endpoint.</summary>
+    PathDenied,
+
     /// <summary>The provider has no API of the requested name or position (or none at all).</summary>
     UnknownApi,
 

@@ -40,6 +40,9 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
             [$"Providers:{ConnectStack.ProviderId}:InstanceUrlHosts:0"] = "127.0.0.1",
             [$"Providers:{ConnectStack.ProviderId}:ApiBaseUrls:down"] = $"http://127.0.0.1:{_down.Port}",
             ["Proxy:MaxRequestBytes"] = "2097152",
+            // As a preset's path policy: the API's own token endpoints, and its key writes.
+            [$"Providers:{ConnectStack.ProviderId}:ApiPathDeny:0"] = "echo/oauth2",
+            [$"Providers:{ConnectStack.ProviderId}:ApiPathDeny:1"] = "POST echo/*/keys",
         });
         _api.Sandbox = _elsewhere.Sandbox = _stack.Sandbox.BaseAddress;
         await _stack.ConnectAllAsync(User, "mail");
@@ -105,6 +108,31 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
         await ProblemAssert.IsAsync(reader, HttpStatusCode.Forbidden, "forbidden");
         await ProblemAssert.IsAsync(proxier, HttpStatusCode.Forbidden, "forbidden");
         Assert.Equal(0, _api.Requests);
+    }
+
+    [Theory]
+    [InlineData("GET", "echo/oauth2/token")]
+    [InlineData("POST", "echo/oauth2")]
+    [InlineData("GET", "echo/OAuth2/userinfo")]
+    [InlineData("GET", "echo/%6Fauth2/token")]
+    [InlineData("POST", "echo/user/keys")]
+    [InlineData("POST", "echo/user/KEYS/1")]
+    public async Task A_path_the_policy_denies_is_refused_before_anything_is_sent(string method, string path)
+    {
+        using var response = await ProxyAsync(new HttpMethod(method), path, api: "api");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Forbidden, "proxy_path_denied");
+        Assert.Equal(0, _api.Requests);
+    }
+
+    [Fact]
+    public async Task A_path_beside_a_denied_one_or_another_method_on_it_is_proxied()
+    {
+        using var read = await ProxyAsync(HttpMethod.Get, "echo/user/keys", api: "api");
+        using var beside = await ProxyAsync(HttpMethod.Get, "echo/oauth2x/token", api: "api");
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, beside.StatusCode);
     }
 
     [Fact]
