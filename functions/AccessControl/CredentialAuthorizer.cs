@@ -29,6 +29,16 @@ public sealed class CredentialAuthorizer(
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(access);
         var outcome = await DecideAsync(caller, access, cancellationToken);
+        if (outcome.Verdict == AuthorizationVerdict.Denied && CredentialPermissions.IsProxyClass(access.Permission))
+        {
+            // credentials:proxy predates the method classes and still means both: existing grants keep working.
+            var both = await DecideAsync(caller, access with { Permission = CredentialPermissions.Proxy }, cancellationToken);
+            if (both.Verdict != AuthorizationVerdict.Denied)
+            {
+                outcome = both with { Reason = "proxy_" + both.Reason };
+            }
+        }
+
         if (outcome.Verdict == AuthorizationVerdict.Allowed && access.Permission == CredentialPermissions.Read)
         {
             // Every allowed token read is followed by its own audit event, which records this decision's reason: one

@@ -12,6 +12,21 @@ internal static class CredentialPermissions
     /// </summary>
     public const string Proxy = "credentials:proxy";
 
+    /// <summary>Proxy reading calls only (<c>GET</c>, <c>HEAD</c>); <see cref="Proxy"/> still allows them too.</summary>
+    public const string ProxyRead = "credentials:proxy.read";
+
+    /// <summary>Proxy every other method (writes, deletes, any method that is not a read); <see cref="Proxy"/> still allows them too.</summary>
+    public const string ProxyWrite = "credentials:proxy.write";
+
+    /// <summary>The method class a proxied request is checked for: <see cref="ProxyRead"/> for GET and HEAD, <see cref="ProxyWrite"/> otherwise.</summary>
+    public static string ProxyFor(string method) =>
+        string.Equals(method, "GET", StringComparison.OrdinalIgnoreCase) || string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase)
+            ? ProxyRead
+            : ProxyWrite;
+
+    /// <summary>True for a method-class proxy permission, which <see cref="Proxy"/> (both classes, kept for existing grants) also satisfies.</summary>
+    public static bool IsProxyClass(string permission) => permission is ProxyRead or ProxyWrite;
+
     /// <summary>Start (or redo) a connection.</summary>
     public const string Create = "credentials:create";
 

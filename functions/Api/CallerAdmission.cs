@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using Credentials.Functions.AccessControl;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
@@ -29,7 +30,9 @@ public sealed class CallerAdmission(CredentialRequestGate gate)
         }
 
         http.Response.Headers.CacheControl = "no-store";
-        var admitted = await gate.AdmitAsync(http.Request, requirement.Permission, routeValue("userId") ?? string.Empty, routeValue("connectionId"));
+        // The proxy is checked per method class, so a role can be read-only (docs/authorization.md).
+        var permission = requirement.Permission == CredentialPermissions.Proxy ? CredentialPermissions.ProxyFor(http.Request.Method) : requirement.Permission;
+        var admitted = await gate.AdmitAsync(http.Request, permission, routeValue("userId") ?? string.Empty, routeValue("connectionId"));
         if (admitted.Succeeded)
         {
             http.Features.Set(admitted.Value);

@@ -79,7 +79,9 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cal
             AuthorizationVerdict.Allowed => new AdmittedCaller(caller, outcome.Reason, userId, connectionId is null ? null : key),
             AuthorizationVerdict.Denied => new AdmissionFailure(AdmissionFailureReason.Forbidden, permission == CredentialPermissions.CompleteOwn
                 ? "Only the user a connection is for may complete it, signed in as that user."
-                : $"Missing permission {permission} on this user's credentials."),
+                : CredentialPermissions.IsProxyClass(permission)
+                    ? $"Missing permission {permission} (or {CredentialPermissions.Proxy}) on this user's credentials."
+                    : $"Missing permission {permission} on this user's credentials."),
             _ => new AdmissionFailure(AdmissionFailureReason.AuthorizationUnavailable,
                 "The request was refused because no authorization decision could be made; retry later.", outcome.RetryAfter ?? TimeSpan.FromSeconds(5)),
         };

@@ -75,6 +75,9 @@ internal static class FailureProblems
         {
             ProxyFailureReason.TokenUnavailable => For(http, failure.Token!),
             ProxyFailureReason.InvalidPath => BadRequest(http, ProblemCodes.ProxyInvalidPath, "The path cannot be proxied.", failure.Detail),
+            ProxyFailureReason.MethodOverride => BadRequest(http, ProblemCodes.ProxyMethodOverride, "Method overrides cannot be proxied.", failure.Detail),
+            ProxyFailureReason.PathDenied => ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.ProxyPathDenied,
+                "The path is never proxied.", failure.Detail),
             ProxyFailureReason.UnknownApi => BadRequest(http, ProblemCodes.ProxyUnknownApi, "No such provider API.", failure.Detail),
             ProxyFailureReason.RedirectRefused => BadRequest(http, ProblemCodes.ProxyRedirectRefused, "The provider redirected outside its API.", failure.Detail),
             ProxyFailureReason.RequestTooLarge => ProblemResults.Create(http, StatusCodes.Status413PayloadTooLarge, ProblemCodes.ProxyRequestTooLarge,

@@ -32,4 +32,6 @@ internal static class ProblemCodes
     public const string ProxyResponseTooLarge = "proxy_response_too_large";
     public const string ProxyTimeout = "proxy_timeout";
     public const string ProxyUnreachable = "proxy_unreachable";
+    public const string ProxyMethodOverride = "proxy_method_override";
+    public const string ProxyPathDenied = "proxy_path_denied";
 }

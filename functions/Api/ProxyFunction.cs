@@ -7,8 +7,9 @@ using Microsoft.Azure.Functions.Worker;
 namespace Credentials.Functions.Api;
 
 /// <summary>
-/// Calls the connection's provider API as the user, for a caller with <c>credentials:proxy</c>, which never sees the
-/// token (docs/proxy.md). Any method; the path after the connection goes to the API named in <c>X-Credentials-Api</c>.
+/// Calls the connection's provider API as the user, for a caller with <c>credentials:proxy.read</c> (GET, HEAD) or
+/// <c>credentials:proxy.write</c> (other methods), or <c>credentials:proxy</c> for both; it never sees the token
+/// (docs/proxy.md). <see cref="CallerAdmission"/> picks the method class. Any method; the path after the connection goes to the API named in <c>X-Credentials-Api</c>.
 /// </summary>
 public sealed class ProxyFunction(ProviderApiProxy proxy)
 {

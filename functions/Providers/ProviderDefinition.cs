@@ -66,5 +66,8 @@ public sealed record ProviderDefinition
     /// <summary>The APIs the proxy may call with this provider's tokens; the first is the default.</summary>
     public IReadOnlyList<ProviderApi> Apis { get; init; } = [];
 
+    /// <summary>Paths of <see cref="Apis"/> the proxy never calls: the preset's and the settings' rules.</summary>
+    public ApiPathPolicy ApiPathPolicy { get; init; } = ApiPathPolicy.None;
+
     public bool AllowsScope(string scope) => Scopes.Contains(scope, StringComparer.Ordinal) || AllowedScopes.Contains(scope, StringComparer.Ordinal);
 }

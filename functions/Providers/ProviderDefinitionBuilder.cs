@@ -120,6 +120,9 @@ internal static class ProviderDefinitionBuilder
             apis = [new ProviderApi(ProviderApi.InstanceName, null), .. apis.Where(api => api.Name != ProviderApi.InstanceName)];
         }
 
+        var presetRules = preset.ApiPathDeny.Count;
+        var pathPolicy = ApiPathPolicy.Build([.. preset.ApiPathDeny, .. settings.ApiPathDeny ?? []],
+            index => index < presetRules ? $"The {preset.Name} preset's path rule {index}" : Setting($"{nameof(ProviderSettings.ApiPathDeny)}:{index - presetRules}"), failures);
         if (failures.Count > before)
         {
             return null;
@@ -151,6 +154,7 @@ internal static class ProviderDefinitionBuilder
             InvalidGrantErrors = preset.InvalidGrantErrors,
             ScopeNarrowing = settings.ScopeNarrowing ?? preset.ScopeNarrowing,
             Apis = apis,
+            ApiPathPolicy = pathPolicy,
             InstanceUrlParameter = instanceParameter,
             InstanceUrlHosts = settings.InstanceUrlHosts?.ToList() ?? [.. preset.InstanceUrlHosts],
         };

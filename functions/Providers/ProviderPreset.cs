@@ -50,4 +50,7 @@ internal sealed record ProviderPreset
 
     /// <summary>The provider's APIs the proxy may call, by name (see <see cref="ProviderApi"/>).</summary>
     public Func<ProviderSettings, IReadOnlyDictionary<string, string>> ApiBaseUrls { get; init; } = _ => new Dictionary<string, string>();
+
+    /// <summary>Paths of the provider's APIs the proxy always refuses (its OAuth, session and credential-minting endpoints; see <see cref="ApiPathPolicy"/>).</summary>
+    public IReadOnlyList<string> ApiPathDeny { get; init; } = [];
 }

@@ -33,6 +33,8 @@ internal static class ProviderPresets
             // Revoking any Google token removes the app's access for that account, including newer refresh tokens.
             RevocationEndsGrant = true,
             ApiBaseUrls = _ => Apis(("default", "https://www.googleapis.com"), ("gmail", "https://gmail.googleapis.com")),
+            // Token introspection and exchange endpoints under the API host.
+            ApiPathDeny = ["oauth2", "identitytoolkit"],
         },
         new()
         {
@@ -45,6 +47,12 @@ internal static class ProviderPresets
             // Entra's refresh tokens are multi-resource: the same grant yields tokens for another consented resource.
             ScopeNarrowing = ScopeNarrowing.MultiResource,
             ApiBaseUrls = _ => Apis(("graph", "https://graph.microsoft.com")),
+            // Credentials of apps and service principals: a proxy caller must not mint its own way in.
+            ApiPathDeny =
+            [
+                "*/applications/*/addPassword", "*/applications/*/addKey", "*/applications/*/federatedIdentityCredentials",
+                "*/servicePrincipals/*/addPassword", "*/servicePrincipals/*/addKey", "*/servicePrincipals/*/addTokenSigningCertificate",
+            ],
         },
         new()
         {
@@ -55,6 +63,8 @@ internal static class ProviderPresets
             InvalidGrantErrors = ["bad_refresh_token"],
             DefaultAccessTokenLifetime = TimeSpan.FromHours(8),
             ApiBaseUrls = _ => Apis(("default", "https://api.github.com")),
+            // Adding keys or tokens to the user's account would outlive the grant; token management of the app itself.
+            ApiPathDeny = ["POST user/keys", "POST user/gpg_keys", "POST user/ssh_signing_keys", "authorizations", "applications"],
         },
         new()
         {
@@ -66,6 +76,8 @@ internal static class ProviderPresets
             InvalidGrantErrors = ["invalid_refresh_token", "token_revoked", "token_expired"],
             DefaultAccessTokenLifetime = TimeSpan.FromHours(12),
             ApiBaseUrls = _ => Apis(("default", "https://slack.com/api")),
+            // Revoking or exchanging the token ends or copies the grant.
+            ApiPathDeny = ["auth.revoke", "oauth.access", "oauth.v2.access", "oauth.v2.exchange", "openid.connect.token"],
         },
         new()
         {
@@ -80,6 +92,9 @@ internal static class ProviderPresets
             // Each org's REST API lives on its own instance, named in every token response.
             InstanceUrlParameter = "instance_url",
             InstanceUrlHosts = [".salesforce.com", ".force.com", ".cloudforce.com", ".salesforce.mil"],
+            // The instance is the whole org origin: its OAuth endpoints (incl. the single-access bridge that trades the bearer
+            // for a browser session) and its session pages are never proxied.
+            ApiPathDeny = ["services/oauth2", "services/auth", "secur", "frontdoor.jsp"],
         },
         new()
         {

@@ -88,6 +88,12 @@ public sealed class ProviderSettings
 
     /// <summary>Hosts an instance URL may have: exact hosts, or suffixes starting with a dot (<c>.my.salesforce.com</c>).</summary>
     public IList<string>? InstanceUrlHosts { get; set; }
+
+    /// <summary>
+    /// More paths the proxy refuses on this provider's APIs (<c>ApiPathDeny:0</c> = <c>POST v1/admin/*</c>), added to
+    /// the preset's, which always apply (<see cref="ApiPathPolicy"/>, docs/proxy.md).
+    /// </summary>
+    public IList<string>? ApiPathDeny { get; set; }
 }
 
 /// <summary>Every configured provider, keyed by provider id (the <c>{id}</c> of <c>Providers:{id}:…</c>).</summary>

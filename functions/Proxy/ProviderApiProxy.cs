@@ -17,8 +17,9 @@ namespace Credentials.Functions.Proxy;
 /// Calls a provider's API as the user, for an admitted caller with <c>credentials:proxy</c>: the connection's token comes
 /// from the same <see cref="AccessTokenService"/> (cache, single flight, refresh) and never leaves the service. The target
 /// is checked before anything is sent (<see cref="ProxyTarget"/>); a 401 renews the token once and sends once more; a
-/// redirect out of the API is refused; the answer streams back (<see cref="ProxiedAnswer"/>). Every call is audited
-/// without its query or body, and counted by provider and status class. See docs/proxy.md.
+/// redirect out of the API is refused; the answer streams back (<see cref="ProxiedAnswer"/>). A call is audited as
+/// attempted before it is sent (nothing is sent when that fails) and with its result after, never with its query or body,
+/// and counted by provider and status class. A method override in the query is refused. See docs/proxy.md.
 /// </summary>
 public sealed partial class ProviderApiProxy(
     ConnectionStore store,
@@ -49,6 +50,7 @@ public sealed partial class ProviderApiProxy(
         var record = raw is null ? null : await store.GetRecentAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
         var provider = record is null ? null : providers.Find(record.ProviderId);
         Result<ProxiedAnswer, ProxyFailure> result;
+        var attempted = false;
         if (raw is null)
         {
             // Kestrel removed dot segments that reached back into the route: what is left names something else.
@@ -71,20 +73,45 @@ public sealed partial class ProviderApiProxy(
         {
             var (path, query) = raw.Value;
             call = call with { Api = api.Name, Path = Shorten("/" + path) };
-            result = ProxyTarget.Resolve(baseUrl, path, query, out var refusal) is { } target
-                ? await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
-                    allowedBecause, HandedOut: false), provider!, api with { BaseUrl = baseUrl }, target, prefix)
-                : new ProxyFailure(ProxyFailureReason.InvalidPath, refusal!);
+            if (ProxyHeaders.HasMethodOverride(query.TrimStart('?')))
+            {
+                result = new ProxyFailure(ProxyFailureReason.MethodOverride,
+                    $"The query names '{ProxyHeaders.MethodOverrideParameter}': the method the provider executes must be the one sent (and audited).");
+            }
+            else if (ProxyTarget.Resolve(baseUrl, path, query, out var refusal) is not { } target)
+            {
+                result = new ProxyFailure(ProxyFailureReason.InvalidPath, refusal!);
+            }
+            else if (provider!.ApiPathPolicy.Refusal(request.Method, path) is { } rule)
+            {
+                result = new ProxyFailure(ProxyFailureReason.PathDenied,
+                    $"The provider's path policy never proxies this path ('{rule}'): its OAuth, session and credential endpoints could take the grant.");
+            }
+            else
+            {
+                // Audit before acting: the attempt is counted before anything is sent, so a full audit throws here
+                // (503 audit_unavailable) and the provider never sees the request.
+                await audit.CountAsync(ProxyEvent(request, connection, callerId, "attempted", $"{call.Method} {call.Api} {call.Path}", allowedBecause),
+                    RollupClass.Access, CancellationToken.None);
+                attempted = true;
+                result = await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
+                    allowedBecause, HandedOut: false), provider!, api with { BaseUrl = baseUrl }, target, prefix);
+            }
         }
 
         var outcome = result.Succeeded ? $"{result.Value.StatusCode / 100}xx" : "refused:" + result.Failure.Reason;
         metrics.Proxied(record?.ProviderId ?? "unknown", outcome, time.GetElapsedTime(started));
         try
         {
-            await audit.CountAsync(new AuditEvent(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy,
-                result.Succeeded ? "forwarded" : "refused", CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
-                $"{call.Method} {call.Api} {call.Path} {(result.Succeeded ? result.Value.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : result.Failure.Reason.ToString())}"
-                + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause)), RollupClass.Access, CancellationToken.None);
+            await audit.CountAsync(ProxyEvent(request, connection, callerId, result.Succeeded ? "forwarded" : "refused",
+                $"{call.Method} {call.Api} {call.Path} {(result.Succeeded ? result.Value.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : result.Failure.Reason.ToString())}",
+                allowedBecause), RollupClass.Access, CancellationToken.None);
+        }
+        catch (AuditUnavailableException) when (attempted)
+        {
+            // The call is audited already (its attempt, before it was sent); only its result could not be counted. The
+            // provider has acted, so its answer is passed on: a 503 now would invite a retry of a call that took effect.
+            LogResultUnaudited(logger, record?.ProviderId ?? "unknown", call.Api);
         }
         catch
         {
@@ -180,6 +207,10 @@ public sealed partial class ProviderApiProxy(
         return await httpClients.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
+    private AuditEvent ProxyEvent(HttpRequest request, ConnectionKey connection, string callerId, string outcome, string reason, string? allowedBecause) =>
+        new(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy, outcome, CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
+            reason + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause));
+
     private static string UnknownApiDetail(ProviderDefinition? provider, string requested) =>
         provider is null || provider.Apis.Count == 0
             ? "The connection's provider has no API configured for the proxy (Providers:<id>:ApiBaseUrls)."
@@ -191,4 +222,7 @@ public sealed partial class ProviderApiProxy(
 
     [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "Proxying to {ProviderId} API {Api} failed: {Failure}")]
     private static partial void LogFailed(ILogger logger, string providerId, string api, string failure);
+
+    [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "A proxied call to {ProviderId} API {Api} was audited as attempted but its result could not be counted (audit capacity full)")]
+    private static partial void LogResultUnaudited(ILogger logger, string providerId, string api);
 }

@@ -8,6 +8,12 @@ public enum ProxyFailureReason
     /// <summary>The path could leave the API's base URL (traversal, encoded slash, absolute URL) or is malformed.</summary>
     InvalidPath,
 
+    /// <summary>The query names a method override (Salesforce's <c>_HttpMethod</c>): the executed method would not be the audited one.</summary>
+    MethodOverride,
+
+    /// <summary>The provider's path policy refuses the path (<see cref="Providers.ApiPathPolicy"/>): an OAuth, session or credential endpoint.</summary>
+    PathDenied,
+
     /// <summary>The provider has no API of the requested name or position (or none at all).</summary>
     UnknownApi,
 

@@ -40,6 +40,9 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
             [$"Providers:{ConnectStack.ProviderId}:InstanceUrlHosts:0"] = "127.0.0.1",
             [$"Providers:{ConnectStack.ProviderId}:ApiBaseUrls:down"] = $"http://127.0.0.1:{_down.Port}",
             ["Proxy:MaxRequestBytes"] = "2097152",
+            // As a preset's path policy: the API's own token endpoints, and its key writes.
+            [$"Providers:{ConnectStack.ProviderId}:ApiPathDeny:0"] = "echo/oauth2",
+            [$"Providers:{ConnectStack.ProviderId}:ApiPathDeny:1"] = "POST echo/*/keys",
         });
         _api.Sandbox = _elsewhere.Sandbox = _stack.Sandbox.BaseAddress;
         await _stack.ConnectAllAsync(User, "mail");
@@ -105,6 +108,52 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
         await ProblemAssert.IsAsync(reader, HttpStatusCode.Forbidden, "forbidden");
         await ProblemAssert.IsAsync(proxier, HttpStatusCode.Forbidden, "forbidden");
         Assert.Equal(0, _api.Requests);
+    }
+
+    [Theory]
+    [InlineData("GET", "echo/oauth2/token")]
+    [InlineData("POST", "echo/oauth2")]
+    [InlineData("GET", "echo/OAuth2/userinfo")]
+    [InlineData("GET", "echo/%6Fauth2/token")]
+    [InlineData("POST", "echo/user/keys")]
+    [InlineData("POST", "echo/user/KEYS/1")]
+    public async Task A_path_the_policy_denies_is_refused_before_anything_is_sent(string method, string path)
+    {
+        using var response = await ProxyAsync(new HttpMethod(method), path, api: "api");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Forbidden, "proxy_path_denied");
+        Assert.Equal(0, _api.Requests);
+    }
+
+    [Fact]
+    public async Task A_path_beside_a_denied_one_or_another_method_on_it_is_proxied()
+    {
+        using var read = await ProxyAsync(HttpMethod.Get, "echo/user/keys", api: "api");
+        using var beside = await ProxyAsync(HttpMethod.Get, "echo/oauth2x/token", api: "api");
+
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, beside.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_read_only_proxy_caller_can_read_but_never_write_and_nothing_is_sent_for_a_write()
+    {
+        using var read = await ProxyAsync(HttpMethod.Get, "echo/events", api: "api", caller: ConnectStack.ProxyReader);
+        using var head = await ProxyAsync(HttpMethod.Head, "echo/events", api: "api", caller: ConnectStack.ProxyReader);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        var sent = _api.Requests;
+
+        foreach (var method in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Patch, HttpMethod.Delete })
+        {
+            using var write = await ProxyAsync(method, "echo/events", api: "api", caller: ConnectStack.ProxyReader, body: JsonContent.Create(new { title = "x" }));
+            await ProblemAssert.IsAsync(write, HttpStatusCode.Forbidden, "forbidden");
+        }
+
+        Assert.Equal(sent, _api.Requests);
+        // credentials:proxy (the stack's ProxyCaller) keeps meaning both classes.
+        using var legacy = await ProxyAsync(HttpMethod.Delete, "echo/events", api: "api");
+        Assert.Equal(HttpStatusCode.OK, legacy.StatusCode);
     }
 
     [Theory]
@@ -300,7 +349,8 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
 
         var events = await _stack.Host.Services.GetRequiredService<AuditLog>().ReadDayAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
         var proxied = events.Where(e => e.Action == AuditActions.Proxy).ToList();
-        Assert.Equal(2, proxied.Count);
+        Assert.Equal(3, proxied.Count);
+        Assert.Contains(proxied, e => e.Outcome == "attempted" && e.Reason!.StartsWith("GET api /echo/calendar authorized:", StringComparison.Ordinal));
         Assert.Contains(proxied, e => e.Outcome == "forwarded" && e.Caller == ConnectStack.ProxyCaller && e.ConnectionId == "mail"
             && e.Reason!.StartsWith("GET api /echo/calendar 200", StringComparison.Ordinal));
         Assert.Contains(proxied, e => e.Outcome == "refused" && e.Reason!.Contains("InvalidPath", StringComparison.Ordinal));
@@ -358,6 +408,82 @@ public sealed class ProxyTests(AzuriteFixture azurite, ITestOutputHelper output)
             await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
             Assert.DoesNotContain("sandbox-user-1", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Nothing_is_sent_when_the_attempt_cannot_be_audited()
+    {
+        // Audit before acting: an instance whose audit is never written and whose rolled-up rows fill up (each path is a
+        // tuple of its own). The call that finds the audit full is refused before the provider sees it.
+        var unaudited = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Audit:RollupCapacity"] = "100" }, services =>
+        {
+            foreach (var writer in services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(AuditWriter)).ToList())
+            {
+                services.Remove(writer);
+            }
+        });
+
+        HttpResponseMessage? refused = null;
+        var sentBefore = 0;
+        for (var i = 0; i < 250 && refused is null; i++)
+        {
+            sentBefore = _api.Requests;
+            using var request = ProxyRequest(HttpMethod.Post, $"echo/side-effect-{i}", api: "api", host: unaudited);
+            request.Content = JsonContent.Create(new { i });
+            var response = await unaudited.Client.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                response.Dispose();
+                continue;
+            }
+
+            refused = response;
+        }
+
+        using (refused)
+        {
+            Assert.NotNull(refused);
+            await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
+            Assert.Equal(sentBefore, _api.Requests);
+        }
+    }
+
+    [Fact]
+    public async Task Method_override_headers_are_stripped_and_the_override_parameter_is_refused_unsent()
+    {
+        using var request = ProxyRequest(HttpMethod.Get, "echo/records", api: "api");
+        request.Headers.Add("X-HTTP-Method-Override", "DELETE");
+        request.Headers.Add("X-HTTP-Method", "DELETE");
+        request.Headers.Add("X-Method-Override", "DELETE");
+        using var stripped = await _stack.Host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, stripped.StatusCode);
+        var echo = await stripped.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("GET", echo.GetProperty("method").GetString());
+        foreach (var header in new[] { "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override" })
+        {
+            Assert.False(echo.GetProperty("headers").TryGetProperty(header, out _), header);
+        }
+
+        var sent = _api.Requests;
+        foreach (var query in new[] { "?_HttpMethod=DELETE", "?a=1&_httpmethod=PATCH", "?%5FHttpMethod=DELETE" })
+        {
+            using var overridden = await ProxyAsync(HttpMethod.Post, "echo/records" + query, api: "api");
+            await ProblemAssert.IsAsync(overridden, HttpStatusCode.BadRequest, "proxy_method_override");
+        }
+
+        Assert.Equal(sent, _api.Requests);
+    }
+
+    [Fact]
+    public async Task A_proxied_answer_is_never_sniffed_run_or_shared_with_other_origins()
+    {
+        using var response = await ProxyAsync(HttpMethod.Get, "cors", api: "api");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+        Assert.Equal(["sandbox"], response.Headers.GetValues("Content-Security-Policy"));
+        Assert.DoesNotContain(response.Headers, header => header.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

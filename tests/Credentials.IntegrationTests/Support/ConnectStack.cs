@@ -27,6 +27,9 @@ internal sealed class ConnectStack : IAsyncDisposable
 
     /// <summary>A service that may call providers' APIs through the proxy (<c>credentials:proxy</c>) and nothing else.</summary>
     public const string ProxyCaller = "sc_proxy";
+
+    /// <summary>A service that may only read providers' APIs through the proxy (<c>credentials:proxy.read</c>).</summary>
+    public const string ProxyReader = "sc_proxy_reader";
     public const string ReturnBase = "https://app.example.com/settings/";
 
     private readonly Dictionary<string, string?> _settings;
@@ -120,11 +123,13 @@ internal sealed class ConnectStack : IAsyncDisposable
             {
                 ["connector"] = ["credentials:create", "credentials:read", "credentials:list", "credentials:delete"],
                 ["proxy"] = ["credentials:proxy"],
+                ["proxy-reader"] = ["credentials:proxy.read"],
             },
             AccessRecords =
             {
                 new AccessRecord { Users = [Caller], Roles = ["connector"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
                 new AccessRecord { Users = [ProxyCaller], Roles = ["proxy"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
+                new AccessRecord { Users = [ProxyReader], Roles = ["proxy-reader"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
             },
         };
         var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");

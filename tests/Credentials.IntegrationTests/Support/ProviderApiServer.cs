@@ -15,7 +15,7 @@ namespace Credentials.Tests.Support;
 /// <summary>
 /// A third-party API on loopback, as the proxy meets one: every request must carry a token the sandbox provider's own API
 /// accepts (so a wrong, revoked or missing token is a real 401), and it counts what reaches it. Besides echoing a request
-/// it can stream a large body, redirect, throttle and stall.
+/// it can stream a large body, answer with CORS headers, redirect, throttle and stall.
 /// </summary>
 internal sealed class ProviderApiServer : IAsyncDisposable
 {
@@ -81,6 +81,15 @@ internal sealed class ProviderApiServer : IAsyncDisposable
             {
                 await http.Response.Body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, bytes - sent)));
             }
+        });
+        app.MapGet("/v1/cors", (HttpContext http) =>
+        {
+            // A provider answering for browsers: its CORS and content headers are about its own origin.
+            http.Response.Headers.AccessControlAllowOrigin = "*";
+            http.Response.Headers.AccessControlAllowCredentials = "true";
+            http.Response.Headers.AccessControlExposeHeaders = "X-Total";
+            http.Response.Headers.ContentSecurityPolicy = "default-src *";
+            return Results.Content("<script>alert(1)</script>", "text/html");
         });
         app.MapGet("/v1/redirect", (string to) => Results.Redirect(to));
         app.MapGet("/v1/throttled", (HttpContext http) =>
