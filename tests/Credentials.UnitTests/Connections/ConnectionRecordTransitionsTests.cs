@@ -94,4 +94,15 @@ public sealed class ConnectionRecordTransitionsTests
         Assert.Equal(("instance-b", Now.AddSeconds(60), Now, Now.AddSeconds(30)), (renewed.LeaseOwner, renewed.LeaseExpiresAt, renewed.LeaseTakenAt, renewed.LeaseRenewedAt));
         Assert.Equal(Failing with { LeaseOwner = null, LeaseExpiresAt = null }, renewed.Released());
     }
+
+    [Fact]
+    public void A_takeover_keeps_the_first_holders_lease_start_so_a_reuse_grace_is_counted_from_it()
+    {
+        var first = Failing.Released().LeasedTo("instance-a/1", Now, Now.AddSeconds(5));
+        var second = first.TakenOverBy("instance-b/1", Now.AddSeconds(6), Now.AddSeconds(11));
+        var third = second.TakenOverBy("instance-c/1", Now.AddSeconds(12), Now.AddSeconds(17));
+
+        Assert.Equal(("instance-c/1", Now, Now.AddSeconds(12)), (third.LeaseOwner, third.LeaseTakenAt, third.LeaseRenewedAt));
+        Assert.Equal(Now.AddSeconds(20), third.Released().LeasedTo("instance-d/1", Now.AddSeconds(20), Now.AddSeconds(25)).LeaseTakenAt);
+    }
 }
