@@ -63,6 +63,14 @@ public sealed partial class RefreshOutcomeStore(
                 using (await lease.ExclusiveAsync())
                 {
                     basis = lease.Current!;
+                    // Another flight holds the lease (this flight's own earlier write landed and released it, its answer
+                    // lost): that flight may be presenting the stored refresh token now. An outcome without a rotation must
+                    // not clear its lease, or a third flight would present that token again.
+                    if (receivedRefreshToken is null && basis.LeaseOwner is { } holder && holder != lease.Owner)
+                    {
+                        return (PersistStatus.Superseded, null);
+                    }
+
                     var now = time.GetUtcNow();
                     var next = await apply(basis);
                     var written = await store.ReplaceAsync(next, ConnectionStatusEvent.Between(basis, next, reason, now), CancellationToken.None);
@@ -84,9 +92,6 @@ public sealed partial class RefreshOutcomeStore(
                         return (PersistStatus.Written, current);
                     }
 
-                    // Another flight holds the lease now: this flight's own earlier write landed (its answer was lost) and
-                    // released it, and the other may be presenting the stored refresh token right now. An outcome without
-                    // a rotation must not clear its lease, or a third flight would present that token again.
                     if (!await HoldsRefreshTokenAsync(current, usedRefreshToken)
                         || (receivedRefreshToken is null && current.LeaseOwner is { } other && other != lease.Owner))
                     {

@@ -24,7 +24,19 @@ internal sealed partial class SimInstance
             world.After(Backoff.Delay(attempt + 1, MaxPersistBackoff), Guard(() => Persist(lease, used, received, apply, attempt + 1, done)));
         }
 
-        Turn(lease, release => store.Replace(apply(lease.Current!), Guard<WriteStatus?, ConnectionRecord?>((status, written) =>
+        Turn(lease, release =>
+        {
+            if (received is null && lease.Current!.LeaseOwner is { } holder && holder != lease.Owner)
+            {
+                release();
+                done(PersistStatus.Superseded, null);
+                return;
+            }
+
+            Write(release);
+        });
+
+        void Write(Action release) => store.Replace(apply(lease.Current!), Guard<WriteStatus?, ConnectionRecord?>((status, written) =>
         {
             if (world.Mutation.HasFlag(SimMutation.PersistGivesUp) && world.Now >= lease.LeasedAt + lease.Duration)
             {
@@ -79,7 +91,7 @@ internal sealed partial class SimInstance
                 release();
                 done(final, current);
             }));
-        })));
+        }));
     }
 
     // ---- RefreshLease: the heartbeat and the turn it shares with the flight's writes ----
