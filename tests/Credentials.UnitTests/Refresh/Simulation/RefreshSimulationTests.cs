@@ -70,6 +70,7 @@ public sealed class RefreshSimulationTests(ITestOutputHelper output)
     [Theory]
     [InlineData(35219)] // a failure outcome retried after an ambiguous write released another flight's lease
     [InlineData(47459)] // chained takeovers inside the reuse grace each restarted LeaseTakenAt, outrunning the grace
+    [InlineData(195147)] // the same as 35219, with the other flight's lease brought in by a heartbeat's re-read
     public void Seeds_of_fixed_defects_stay_clean(int seed)
     {
         var run = RefreshSimulation.Run(seed, SimMutation.None);
