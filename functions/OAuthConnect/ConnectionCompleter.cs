@@ -84,9 +84,12 @@ public sealed partial class ConnectionCompleter(
         return discarded;
     }
 
-    /// <summary>The row is already gone; what is left is to make the provider forget the grant too.</summary>
+    /// <summary>
+    /// The row is already gone; what is left is to make the provider forget the grant too, unless revoking it would end
+    /// the user's live connection to that provider as well (<see cref="GrantRevoker.RevokeDroppedAsync(string, Func{CancellationToken, ValueTask{string}}, CancellationToken)"/>).
+    /// </summary>
     private Task<string> DiscardAsync(PendingConnection pending, CancellationToken cancellationToken) =>
-        revoker.RevokeAsync(pending.ProviderId, token => cipher.DecryptAsync(pending.RefreshTokenEnvelope, pending.ContextFor(SecretField.RefreshToken), token), cancellationToken);
+        revoker.RevokeDroppedAsync(pending.ProviderId, token => cipher.DecryptAsync(pending.RefreshTokenEnvelope, pending.ContextFor(SecretField.RefreshToken), token), cancellationToken);
 
     [LoggerMessage(EventId = 3120, Level = LogLevel.Information, Message = "Pending connection to provider {ProviderId} completed by its user")]
     private static partial void LogCompleted(ILogger logger, string providerId);

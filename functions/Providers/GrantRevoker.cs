@@ -49,9 +49,17 @@ public sealed partial class GrantRevoker(
     /// one token ends the whole grant (<see cref="ProviderDefinition.RevocationEndsGrant"/>), which would end the kept one.
     /// </summary>
     public Task<string> RevokeDroppedAsync(string providerId, string refreshToken, CancellationToken cancellationToken) =>
+        RevokeDroppedAsync(providerId, _ => ValueTask.FromResult(refreshToken), cancellationToken);
+
+    /// <summary>
+    /// The same for a token read on demand: a pending connection discarded (never completed, or completed by someone else)
+    /// must not end the grant of the user's live connection to the same provider, which an attacker could otherwise
+    /// trigger by having the user consent to the attacker's flow.
+    /// </summary>
+    public Task<string> RevokeDroppedAsync(string providerId, Func<CancellationToken, ValueTask<string>> readRefreshToken, CancellationToken cancellationToken) =>
         providers.Find(providerId) is { RevocationEndsGrant: true }
             ? Task.FromResult("not_revoked:revocation_ends_grant")
-            : RevokeAsync(providerId, _ => ValueTask.FromResult(refreshToken), cancellationToken);
+            : RevokeAsync(providerId, readRefreshToken, cancellationToken);
 
     [LoggerMessage(EventId = 5100, Level = LogLevel.Warning, Message = "Could not revoke a {ProviderId} token: provider metadata unavailable; discarding it anyway")]
     private static partial void LogRevocationSkipped(ILogger logger, string providerId);

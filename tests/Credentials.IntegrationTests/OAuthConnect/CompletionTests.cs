@@ -198,6 +198,31 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_discarded_pending_connection_at_a_provider_whose_revocation_ends_the_grant_is_forgotten_not_revoked()
+    {
+        // The victim's live connection; then the victim consents to a flow and the code is presented on a wrong route.
+        await _stack.ConnectAllAsync("u5", "mail");
+        var (_, completion) = await ConsentAsync("u5", "mail2");
+        var endsGrant = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Providers:sandbox:RevocationEndsGrant"] = "true" },
+            services => services.AddSingleton<TimeProvider>(_time));
+        var revocationsBefore = _stack.Sandbox.Revocations;
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/users/u5/connections/not-mail2/complete")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { completion }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _stack.UserToken("u5"));
+        using var rejected = await endsGrant.Client.SendAsync(request);
+
+        await ProblemAssert.IsAsync(rejected, HttpStatusCode.BadRequest, "invalid_completion");
+        Assert.Equal(revocationsBefore, _stack.Sandbox.Revocations);
+        await endsGrant.Services.GetRequiredService<Functions.Audit.AuditLog>().FlushAsync(CancellationToken.None);
+        Assert.Contains(await _stack.RowsAsync(_stack.AuditTable), row => row.GetString("Outcome") == "completion_rejected"
+            && row.GetString("Reason") == "not_revoked:revocation_ends_grant");
+        Assert.Equal(ConnectionStatus.Active, (await RecordAsync("u5", "mail"))!.Status);
+    }
+
+    [Fact]
     public async Task In_callback_mode_the_callback_connects_at_once_and_start_up_warns()
     {
         var logs = new CapturedLogs();
