@@ -8,6 +8,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Credentials.Tests.OAuthConnect;
 
+// Longer than 250 lines on purpose: every way a completion can be accepted, rejected or discarded, on one stack, so that
+// the rules of docs/providers.md "Completing a connection" are read and changed together.
+
 /// <summary>
 /// The completion step that binds a connection to the user who consented: the callback stores tokens as pending, and
 /// only the user the connection is for, signed in as themselves, activates them with the one-time code.
