@@ -125,6 +125,24 @@ public sealed record ConnectionRecord
     public ConnectionRecord Released() => this with { LeaseOwner = null, LeaseExpiresAt = null, LeaseTakenAt = null, LeaseRenewedAt = null };
 
     /// <summary>
+    /// Whether <paramref name="basis"/> is a lease its holder took over from another holder (it started before
+    /// <paramref name="leasedAt"/>, this holder's own start): that other holder may still be alive with a rotated refresh
+    /// token it has not stored yet.
+    /// </summary>
+    public static bool IsTakenOverLease(ConnectionRecord basis, DateTimeOffset leasedAt) =>
+        basis is { LeaseOwner: not null, LeaseTakenAt: { } takenAt } && takenAt < leasedAt;
+
+    /// <summary>
+    /// An outcome without a new refresh token, written under a lease taken over from another holder: the lease stays as
+    /// <paramref name="basis"/> has it (silent from now on), so the chain's first start and the silence rule keep guarding
+    /// the stored token, which the earlier holder may have rotated. Released, the next flight would present it at once.
+    /// </summary>
+    public ConnectionRecord KeepingTakenOverLease(ConnectionRecord basis, DateTimeOffset leasedAt) =>
+        IsTakenOverLease(basis, leasedAt)
+            ? this with { LeaseOwner = basis.LeaseOwner, LeaseTakenAt = basis.LeaseTakenAt, LeaseRenewedAt = basis.LeaseRenewedAt, LeaseExpiresAt = basis.LeaseExpiresAt }
+            : this;
+
+    /// <summary>
     /// The provider refused the stored refresh token (<c>invalid_grant</c>): only the user can restore the connection, and
     /// the cached access token is dropped with the grant.
     /// </summary>

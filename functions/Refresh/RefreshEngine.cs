@@ -98,7 +98,7 @@ public sealed partial class RefreshEngine(
 
             lease.Observe(leased.Record!);
             lease.StartHeartbeat(store, time, logger);
-            var result = await RefreshUnderLeaseAsync(leased.Record!, demand, lease);
+            var result = await RefreshUnderLeaseAsync(leased.Record!, demand, lease, record, grace);
             if (result is not null)
             {
                 return result;
@@ -133,7 +133,8 @@ public sealed partial class RefreshEngine(
     }
 
     /// <summary>Null when the round must start over (the grant changed under us); otherwise the answer.</summary>
-    private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, RefreshLease lease)
+    private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, RefreshLease lease, ConnectionRecord takenFrom,
+        TimeSpan? grace)
     {
         string usedRefreshToken;
         try
@@ -147,7 +148,17 @@ public sealed partial class RefreshEngine(
             throw;
         }
 
-        var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline(time.GetUtcNow()), demand.NarrowTo?.Scopes);
+        var presentAt = time.GetUtcNow();
+        if (!RefreshLease.MayTakeOver(takenFrom, lease.Owner, grace, lease.Duration, options.Value.AbandonedLeaseTimeout, presentAt))
+        {
+            // A takeover inside the reuse grace whose lease write (or key read) took so long that the old token would now
+            // reach the provider after the grace. The lease stays ours and silent: releasing it, or leasing anew, would
+            // forget the chain's first lease start and let the next flight present the old token at once.
+            LogTooLateToPresent(logger, leased.ProviderId);
+            return new RefreshResult(null, TokenFailureReason.Busy, false, TimeSpan.FromSeconds(1));
+        }
+
+        var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline(presentAt), demand.NarrowTo?.Scopes);
         var now = time.GetUtcNow();
         if (response.Succeeded)
         {
@@ -194,6 +205,9 @@ public sealed partial class RefreshEngine(
 
     [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Took over a {ProviderId} refresh lease whose holder was silent for {SilentSeconds} s (abandoned, or inside the provider's reuse grace)")]
     private static partial void LogTakenOver(ILogger logger, string providerId, long silentSeconds);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Warning, Message = "A {ProviderId} lease taken over inside the reuse grace was stored too late to present the old refresh token inside it; the flight ends without calling the provider")]
+    private static partial void LogTooLateToPresent(ILogger logger, string providerId);
 
 
 }

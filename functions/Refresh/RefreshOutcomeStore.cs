@@ -73,6 +73,11 @@ public sealed partial class RefreshOutcomeStore(
 
                     var now = time.GetUtcNow();
                     var next = await apply(basis);
+                    if (receivedRefreshToken is null)
+                    {
+                        next = next.KeepingTakenOverLease(basis, lease.LeasedAt);
+                    }
+
                     var written = await store.ReplaceAsync(next, ConnectionStatusEvent.Between(basis, next, reason, now), CancellationToken.None);
                     if (written.Succeeded)
                     {
@@ -118,7 +123,10 @@ public sealed partial class RefreshOutcomeStore(
         }
     }
 
-    /// <summary>Releases a lease under which nothing was presented to the provider; a failure only leaves it to expire.</summary>
+    /// <summary>
+    /// Releases a lease under which nothing was presented to the provider (a lease taken over stays, see
+    /// <see cref="ConnectionRecord.KeepingTakenOverLease"/>); a failure only leaves it to expire.
+    /// </summary>
     public async Task ReleaseQuietlyAsync(RefreshLease lease)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -126,7 +134,7 @@ public sealed partial class RefreshOutcomeStore(
         {
             using (await lease.ExclusiveAsync())
             {
-                if (lease.Current is { } current && current.LeaseOwner == lease.Owner
+                if (lease.Current is { } current && current.LeaseOwner == lease.Owner && !ConnectionRecord.IsTakenOverLease(current, lease.LeasedAt)
                     && await store.ReplaceAsync(current.Released(), CancellationToken.None) is { Succeeded: true } released)
                 {
                     lease.Observe(released.Record!);

@@ -105,4 +105,19 @@ public sealed class ConnectionRecordTransitionsTests
         Assert.Equal(("instance-c/1", Now, Now.AddSeconds(12)), (third.LeaseOwner, third.LeaseTakenAt, third.LeaseRenewedAt));
         Assert.Equal(Now.AddSeconds(20), third.Released().LeasedTo("instance-d/1", Now.AddSeconds(20), Now.AddSeconds(25)).LeaseTakenAt);
     }
+
+    [Fact]
+    public void An_outcome_without_a_new_token_keeps_a_taken_over_lease_and_releases_a_lease_of_its_own()
+    {
+        var first = Failing.Released().LeasedTo("instance-a/1", Now, Now.AddSeconds(5));
+        var takenOver = first.TakenOverBy("instance-b/1", Now.AddSeconds(6), Now.AddSeconds(11));
+        var failed = takenOver.RefreshFailed(Now.AddSeconds(8), "provider_unavailable", ConnectionStatus.Active, 1, Now.AddSeconds(8), Now.AddSeconds(38));
+
+        var kept = failed.KeepingTakenOverLease(takenOver, leasedAt: Now.AddSeconds(6));
+        Assert.Equal(("instance-b/1", Now, Now.AddSeconds(6), Now.AddSeconds(11)), (kept.LeaseOwner, kept.LeaseTakenAt, kept.LeaseRenewedAt, kept.LeaseExpiresAt));
+        Assert.Equal(Now.AddSeconds(38), kept.NextRefreshAllowedAt);
+
+        var own = first.RefreshFailed(Now.AddSeconds(2), "provider_unavailable", ConnectionStatus.Active, 1, Now.AddSeconds(2), Now.AddSeconds(32));
+        Assert.Null(own.KeepingTakenOverLease(first, leasedAt: Now).LeaseOwner);
+    }
 }

@@ -71,10 +71,28 @@ public sealed class RefreshSimulationTests(ITestOutputHelper output)
     [InlineData(35219)] // a failure outcome retried after an ambiguous write released another flight's lease
     [InlineData(47459)] // chained takeovers inside the reuse grace each restarted LeaseTakenAt, outrunning the grace
     [InlineData(195147)] // the same as 35219, with the other flight's lease brought in by a heartbeat's re-read
+    [InlineData(71704)] // a takeover decided inside the reuse grace whose lease write landed after it: the old token was presented late
+    [InlineData(544881)]
+    [InlineData(745192)]
+    [InlineData(850666)]
+    [InlineData(802605)] // a failure under a lease taken over inside the grace released it, and the next flight presented at once
+    [InlineData(551987)]
+    [InlineData(826820)]
     public void Seeds_of_fixed_defects_stay_clean(int seed)
     {
         var run = RefreshSimulation.Run(seed, SimMutation.None);
         Assert.True(run.Violation is null, run.Violation);
+    }
+
+    /// <summary>The seeds of the two grace-path defects fail again with their fixes mutated back: the replays test the fixes.</summary>
+    [Theory]
+    [InlineData(71704, SimMutation.PresentLate)] // a takeover inside the grace presented the old token after its lease write landed late
+    [InlineData(544881, SimMutation.PresentLate)]
+    [InlineData(802605, SimMutation.ReleaseTakenOver)] // a failure under a taken-over lease released it; the next flight presented at once
+    internal void A_grace_path_defect_returns_with_its_fix_mutated_back(int seed, SimMutation mutation)
+    {
+        Assert.Null(RefreshSimulation.Run(seed, SimMutation.None).Violation);
+        Assert.Equal(1, RefreshSimulation.Run(seed, mutation).ViolatedInvariant);
     }
 
     [Fact]

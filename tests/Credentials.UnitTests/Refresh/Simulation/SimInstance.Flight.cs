@@ -68,6 +68,14 @@ internal sealed partial class SimInstance
                 return;
             }
 
+            if (!world.Mutation.HasFlag(SimMutation.PresentLate) && !MayTakeOver(record, owner, duration, world.Now))
+            {
+                // RefreshEngine: the lease write landed too late to present inside the grace; the lease stays, silent.
+                world.Note($"{owner} took the lease too late to present inside the grace; ends without calling the provider");
+                Finish(null);
+                return;
+            }
+
             world.Note($"{owner} took the lease (record {record.LeaseOwner ?? "free"}, taken {record.LeaseTakenAt:HH:mm:ss.fff}, renewed {record.LeaseRenewedAt:HH:mm:ss.fff}); presents {Token(leased!.RefreshTokenEnvelope)}");
             lease.Current = leased;
             _leases.Add(lease);

@@ -24,6 +24,10 @@ internal sealed partial class SimInstance
             world.After(Backoff.Delay(attempt + 1, MaxPersistBackoff), Guard(() => Persist(lease, used, received, apply, attempt + 1, done)));
         }
 
+        ConnectionRecord Next(ConnectionRecord basis) => received is null && !world.Mutation.HasFlag(SimMutation.ReleaseTakenOver)
+            ? apply(basis).KeepingTakenOverLease(basis, lease.LeasedAt)
+            : apply(basis);
+
         Turn(lease, release =>
         {
             if (received is null && lease.Current!.LeaseOwner is { } holder && holder != lease.Owner)
@@ -36,7 +40,7 @@ internal sealed partial class SimInstance
             Write(release);
         });
 
-        void Write(Action release) => store.Replace(apply(lease.Current!), Guard<WriteStatus?, ConnectionRecord?>((status, written) =>
+        void Write(Action release) => store.Replace(Next(lease.Current!), Guard<WriteStatus?, ConnectionRecord?>((status, written) =>
         {
             if (world.Mutation.HasFlag(SimMutation.PersistGivesUp) && world.Now >= lease.LeasedAt + lease.Duration)
             {

@@ -14,6 +14,12 @@ internal enum SimMutation
 
     /// <summary>An expired lease is taken over at once, without waiting for the holder's silence (the old takeover rule).</summary>
     TakeOverExpired = 2,
+
+    /// <summary>A flight that took over inside the reuse grace presents the old token however late its lease write landed.</summary>
+    PresentLate = 4,
+
+    /// <summary>A failed refresh under a lease taken over releases it, forgetting the chain's first start.</summary>
+    ReleaseTakenOver = 8,
 }
 
 /// <summary>
