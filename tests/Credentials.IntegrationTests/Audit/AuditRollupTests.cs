@@ -83,6 +83,48 @@ public sealed class AuditRollupTests(AzuriteFixture azurite)
         Assert.All(reads, e => Assert.True(e.Rollup!.WindowStart <= e.Rollup.FirstAt && e.Rollup.FirstAt >= before.AddSeconds(-1)));
     }
 
+    /// <summary>
+    /// A read that cannot be counted is not served: a new (caller, connection) tuple beyond the hand-out rollup's capacity
+    /// gets 503 audit_unavailable with Retry-After and no token, while the tuples already counted are still served.
+    /// </summary>
+    [Fact]
+    public async Task A_token_read_beyond_the_rollup_capacity_is_refused_with_audit_unavailable_and_no_token()
+    {
+        await WaitOutTheEndOfTheHourAsync();
+        await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?>
+        {
+            ["Audit:RollupWindow"] = "01:00:00",
+            ["Audit:RollupCapacity"] = "100",
+            ["RateLimit:PermitsPerSecond"] = "0",
+        });
+        // User tokens: they share one key set (a service client has its own, and new key sets are fetched at most 10 a minute).
+        var readers = Enumerable.Range(0, 101).Select(i => $"reader_{i:D3}").ToList();
+        stack.Authress.Grants.Roles["reader"] = ["credentials:read"];
+        stack.Authress.Grants.AccessRecords.Add(new AccessRecord { Users = readers, Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users/*"] });
+        await stack.ConnectAllAsync("u1", "a");
+
+        for (var i = 0; i < 100; i++)
+        {
+            using var served = await ReadAsync(stack, readers[i]);
+            Assert.True(served.StatusCode == HttpStatusCode.OK, $"read {i}: {(int)served.StatusCode} {await served.Content.ReadAsStringAsync()}");
+        }
+
+        using var refused = await ReadAsync(stack, readers[100]);
+        var body = await refused.Content.ReadAsStringAsync();
+        await ProblemAssert.IsAsync(refused, HttpStatusCode.ServiceUnavailable, "audit_unavailable");
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.DoesNotContain("access_token", body, StringComparison.Ordinal);
+        using var counted = await ReadAsync(stack, readers[0]);
+        Assert.Equal(HttpStatusCode.OK, counted.StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, string caller)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/users/u1/connections/a/access-token");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.UserToken(caller));
+        return await stack.Host.Client.SendAsync(request);
+    }
+
     private static async Task WaitOutTheEndOfTheHourAsync()
     {
         var now = DateTimeOffset.UtcNow;
