@@ -81,6 +81,10 @@ wait_for_port "$QUEUE_PORT"
 if [ "$AUTHRESS_PORT" != 7072 ]; then
   export Authress__ApiBaseUrl="http://127.0.0.1:$AUTHRESS_PORT/" Authentication__Issuers__0__Issuer="http://127.0.0.1:$AUTHRESS_PORT/"
 fi
+# Local user tokens carry aud app_credentials_local; a local.settings.json from before audiences were required has none.
+if [ -z "$(node -e "process.stdout.write(process.env.Authentication__Issuers__0__Audiences__0 || require('./local.settings.json').Values.Authentication__Issuers__0__Audiences__0 || require('./local.settings.json').Values.Authentication__Issuers__0__Audience || '')")" ]; then
+  export Authentication__Issuers__0__Audiences__0=app_credentials_local
+fi
 authress_key=$(node -e "process.stdout.write(process.env.Authress__AccessKey || require('./local.settings.json').Values.Authress__AccessKey || '')")
 step "building and starting the local Authress endpoint on port $AUTHRESS_PORT"
 dotnet build tools/AuthressLocal/Credentials.AuthressLocal.csproj -c Debug -v quiet -nologo

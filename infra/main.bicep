@@ -14,7 +14,10 @@ param location string
 @description('Authress account API host or custom domain, e.g. https://login.example.com. Also the trusted issuer of caller tokens.')
 param authressDomain string
 
-@description('Further trusted caller issuers: [{ issuer, kind?: "Oidc" | "Authress", audience? }], e.g. an Entra ID tenant.')
+@description('Accepted aud of Authress user tokens calling the service: your Authress application id(s) (app_…). Empty: the service\'s base URL.')
+param authressAudiences array = []
+
+@description('Further trusted caller issuers: [{ issuer, kind?: "Oidc" | "Authress", audiences: [], subjectPrefix }], e.g. an Entra ID tenant with subjectPrefix "entra|".')
 param trustedCallerIssuers array = []
 
 @description('URLs the OAuth callback may redirect to (scheme, host, port and path prefix).')
@@ -217,6 +220,7 @@ module functionApp 'app/function-app.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     publicBaseUrl: empty(publicBaseUrl) ? 'https://${appName}.azurewebsites.net' : publicBaseUrl
     authressDomain: authressDomain
+    authressAudiences: empty(authressAudiences) ? [empty(publicBaseUrl) ? 'https://${appName}.azurewebsites.net' : publicBaseUrl] : authressAudiences
     trustedCallerIssuers: trustedCallerIssuers
     allowedReturnUrls: allowedReturnUrls
     providers: providers

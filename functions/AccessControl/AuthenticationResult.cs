@@ -1,7 +1,7 @@
 namespace Credentials.Functions.AccessControl;
 
 /// <summary>Outcome of authenticating a request, as a value. A failure carries an RFC 6750 error and a safe description.</summary>
-public readonly record struct AuthenticationResult(Caller? Caller, string? Error, string? Description)
+public readonly record struct AuthenticationResult(Caller? Caller, string? Error, string? Description, bool AudienceRejected = false)
 {
     public const string KeysUnavailableError = "temporarily_unavailable";
 
@@ -13,6 +13,9 @@ public readonly record struct AuthenticationResult(Caller? Caller, string? Error
     public static AuthenticationResult Missing() => new(null, null, "A bearer token is required.");
 
     public static AuthenticationResult Invalid(string description) => new(null, "invalid_token", description);
+
+    /// <summary>A well-signed token made out to another audience, or to none: still <c>invalid_token</c>, told apart for the caller.</summary>
+    public static AuthenticationResult WrongAudience(string description) => new(null, "invalid_token", description, AudienceRejected: true);
 
     /// <summary>The issuer's signing keys could not be had: the token may be fine, so this is not a 401 but a 503.</summary>
     public static AuthenticationResult KeysUnavailable() =>

@@ -3,20 +3,23 @@ using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.AccessControl;
 
-/// <summary>Short-lived reuse of Authress allows and denies, per caller, resource and permission. Failures are never cached.</summary>
+/// <summary>
+/// Short-lived reuse of Authress allows and denies, per caller (<see cref="Caller.Key"/>: issuer and subject), resource and
+/// permission. Failures are never cached.
+/// </summary>
 public sealed class AuthorizationDecisionCache(IOptions<AuthorizationOptions> options, TimeProvider time) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 50_000 });
 
-    public AuthorizationOutcome? Find(string callerId, string resourceUri, string permission) =>
-        _cache.TryGetValue(KeyOf(callerId, resourceUri, permission), out Entry? entry) && entry!.ExpiresAt > time.GetUtcNow() ? entry.Outcome : null;
+    public AuthorizationOutcome? Find(string callerKey, string resourceUri, string permission) =>
+        _cache.TryGetValue(KeyOf(callerKey, resourceUri, permission), out Entry? entry) && entry!.ExpiresAt > time.GetUtcNow() ? entry.Outcome : null;
 
-    /// <param name="callerId">Who asked.</param>
+    /// <param name="callerKey">Who asked: <see cref="Caller.Key"/>, issuer and subject.</param>
     /// <param name="resourceUri">What about.</param>
     /// <param name="permission">For what.</param>
     /// <param name="outcome">Authress' answer.</param>
     /// <param name="denialMeansFallBack">A denial that only leads to a finer check (never to a 403): kept as long as an allow.</param>
-    public void Remember(string callerId, string resourceUri, string permission, AuthorizationOutcome outcome, bool denialMeansFallBack = false)
+    public void Remember(string callerKey, string resourceUri, string permission, AuthorizationOutcome outcome, bool denialMeansFallBack = false)
     {
         var lifetime = outcome.Verdict switch
         {
@@ -28,14 +31,14 @@ public sealed class AuthorizationDecisionCache(IOptions<AuthorizationOptions> op
         if (lifetime > TimeSpan.Zero)
         {
             var expiresAt = time.GetUtcNow() + lifetime;
-            _cache.Set(KeyOf(callerId, resourceUri, permission), new Entry(outcome, expiresAt),
+            _cache.Set(KeyOf(callerKey, resourceUri, permission), new Entry(outcome, expiresAt),
                 new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = lifetime });
         }
     }
 
     public void Dispose() => _cache.Dispose();
 
-    private static string KeyOf(string callerId, string resourceUri, string permission) => $"{callerId}\n{resourceUri}\n{permission}";
+    private static string KeyOf(string callerKey, string resourceUri, string permission) => $"{callerKey}\n{resourceUri}\n{permission}";
 
     private sealed record Entry(AuthorizationOutcome Outcome, DateTimeOffset ExpiresAt);
 }

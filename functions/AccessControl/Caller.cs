@@ -9,5 +9,13 @@ public enum CallerKind
     User,
 }
 
-/// <summary>An authenticated caller. <see cref="Id"/> is the token's <c>sub</c>, the identity Authress is asked about.</summary>
-public sealed record Caller(string Id, CallerKind Kind, string Issuer);
+/// <summary>
+/// An authenticated caller. <see cref="Id"/> is its principal: the issuer's <see cref="TrustedIssuer.SubjectPrefix"/>
+/// followed by the token's <see cref="Subject"/>; it is the user id Authress is asked about, the caller in audit rows,
+/// and, for a user, its own user id here. <see cref="Issuer"/> is the trusted issuer the token matched.
+/// </summary>
+public sealed record Caller(string Id, CallerKind Kind, string Issuer, string Subject)
+{
+    /// <summary>Issuer and subject: caches and rate limits are keyed by it, so equal subjects of two issuers never share an entry.</summary>
+    public string Key { get; } = Issuer + "\n" + Subject;
+}

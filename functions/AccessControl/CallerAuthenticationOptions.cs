@@ -17,10 +17,27 @@ public sealed class TrustedIssuer
     public IssuerKind Kind { get; set; } = IssuerKind.Authress;
 
     /// <summary>
-    /// Required <c>aud</c>. OIDC issuers must set it (start-up fails otherwise). For Authress it is optional: service-client
-    /// tokens carry <c>{accountId}.accounts.authress.io</c>, and the issuer path already binds them to the account.
+    /// Accepted <c>aud</c> values; a token must carry one. Required, since an issuer signs tokens for other applications
+    /// too. Checked on every OIDC token and on Authress user tokens; Authress service-client tokens carry the account's
+    /// <c>{accountId}.accounts.authress.io</c> whatever they are for, and are bound to the account by their issuer path.
     /// </summary>
+    public List<string> Audiences { get; init; } = [];
+
+    /// <summary>One accepted <c>aud</c>, as configured before <see cref="Audiences"/>; still read, and added to them.</summary>
     public string? Audience { get; set; }
+
+    /// <summary>
+    /// Authress only: accept this domain's service-client tokens and refuse its user tokens. Such an issuer needs no
+    /// <see cref="Audiences"/>.
+    /// </summary>
+    public bool ServiceClientsOnly { get; set; }
+
+    /// <summary>
+    /// Put before the token's <c>sub</c> to name the caller: its Authress user id and its user id here. Required for
+    /// OIDC issuers (their subjects are not Authress user ids) and for all but one issuer, so equal subjects from two
+    /// issuers are two callers; e.g. <c>entra|</c>.
+    /// </summary>
+    public string? SubjectPrefix { get; set; }
 
     /// <summary>Accepted signature algorithms; defaults to EdDSA for Authress, RS256 and ES256 for OIDC. HS* is never accepted.</summary>
     public List<string> Algorithms { get; init; } = [];
@@ -30,6 +47,10 @@ public sealed class TrustedIssuer
 
     public IReadOnlyList<string> EffectiveAlgorithms =>
         Algorithms.Count > 0 ? Algorithms : Kind == IssuerKind.Authress ? ["EdDSA"] : ["RS256", "ES256"];
+
+    /// <summary><see cref="Audiences"/> and the older single <see cref="Audience"/>, blanks left out.</summary>
+    public IReadOnlyList<string> EffectiveAudiences =>
+        [.. Audiences.Append(Audience ?? string.Empty).Where(a => !string.IsNullOrWhiteSpace(a)).Distinct(StringComparer.Ordinal)];
 }
 
 public sealed class CallerAuthenticationOptions

@@ -58,6 +58,11 @@ public sealed partial class CallerAuthenticator(
             return AuthenticationResult.Invalid("The token's issuer is not trusted.");
         }
 
+        if (match.Trusted.ServiceClientsOnly && match.ServiceClientId is null)
+        {
+            return AuthenticationResult.Invalid("This issuer's user tokens are not accepted here, only its service clients' tokens.");
+        }
+
         var jwksUri = match.Trusted.Kind == IssuerKind.Authress
             ? new Uri(parsed.Issuer.TrimEnd('/') + "/.well-known/openid-configuration/jwks")
             : await signingKeys.DiscoverJwksUriAsync(match.Trusted.Issuer!, cancellationToken);
@@ -77,8 +82,9 @@ public sealed partial class CallerAuthenticator(
         {
             ValidIssuer = parsed.Issuer,
             ValidateIssuer = true,
-            ValidAudience = match.Trusted.Audience,
-            ValidateAudience = match.Trusted.Audience is not null,
+            ValidAudiences = match.Trusted.EffectiveAudiences,
+            // An Authress service-client token's aud is its account's, whatever it is for: its issuer path binds it instead.
+            ValidateAudience = match.ServiceClientId is null,
             ValidateLifetime = true,
             RequireExpirationTime = true,
             ClockSkew = options.Value.ClockSkew,
@@ -92,7 +98,9 @@ public sealed partial class CallerAuthenticator(
         {
             var description = Describe(validation.Exception);
             LogRejected(logger, description, match.Trusted.Issuer!);
-            return AuthenticationResult.Invalid(description);
+            return validation.Exception is SecurityTokenInvalidAudienceException
+                ? AuthenticationResult.WrongAudience(description)
+                : AuthenticationResult.Invalid(description);
         }
 
         var subject = validation.Claims.TryGetValue("sub", out var sub) ? sub as string : null;
@@ -106,15 +114,28 @@ public sealed partial class CallerAuthenticator(
             return AuthenticationResult.Invalid("A service-client token's subject must be the client it was issued to.");
         }
 
+        if (string.IsNullOrEmpty(match.Trusted.SubjectPrefix) && IsReservedForAnotherIssuer(subject))
+        {
+            LogRejected(logger, "subject reserved for another issuer", match.Trusted.Issuer!);
+            return AuthenticationResult.Invalid("The token's subject starts with another trusted issuer's subject prefix.");
+        }
+
         var kind = match.Trusted.Kind switch
         {
             IssuerKind.Authress => match.ServiceClientId is null ? CallerKind.User : CallerKind.Service,
             _ => match.Trusted.IssuesUserTokens ? CallerKind.User : CallerKind.Service,
         };
-        var caller = new Caller(subject, kind, parsed.Issuer);
+        var caller = new Caller(match.Trusted.SubjectPrefix + subject, kind, match.Trusted.Issuer!.AbsoluteUri, subject);
         validatedTokens.Add(token, caller, new DateTimeOffset(parsed.ValidTo, TimeSpan.Zero), options.Value.SigningKeyLifetime);
         return AuthenticationResult.Success(caller);
     }
+
+    /// <summary>
+    /// The bare subjects of the one issuer without a prefix must not look like another issuer's prefixed ones, or two
+    /// callers would share one Authress user id.
+    /// </summary>
+    private bool IsReservedForAnotherIssuer(string subject) =>
+        options.Value.Issuers.Any(i => !string.IsNullOrEmpty(i.SubjectPrefix) && subject.StartsWith(i.SubjectPrefix, StringComparison.Ordinal));
 
     private IssuerMatch? Match(string? issuer)
     {
@@ -163,7 +184,7 @@ public sealed partial class CallerAuthenticator(
         SecurityTokenExpiredException => "The token has expired.",
         SecurityTokenNotYetValidException => "The token is not valid yet.",
         SecurityTokenNoExpirationException => "The token has no expiry.",
-        SecurityTokenInvalidAudienceException => "The token's audience is not accepted.",
+        SecurityTokenInvalidAudienceException => "The token's audience (aud) is missing or not one this service accepts.",
         SecurityTokenInvalidAlgorithmException => "The token's signing algorithm is not accepted.",
         SecurityTokenSignatureKeyNotFoundException => "The token's signing key is not known.",
         SecurityTokenInvalidSignatureException => "The token's signature is not valid.",

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Credentials.Functions.AccessControl;
 
 /// <summary>
-/// A token bucket per authenticated caller (<see cref="CallerRateLimitOptions"/>), refilled ten times a second. Asked
+/// A token bucket per authenticated caller (<see cref="Caller.Key"/>: issuer and subject; <see cref="CallerRateLimitOptions"/>), refilled ten times a second. Asked
 /// after authentication and before authorization: a refused request costs no Authress call, no audit row and no
 /// storage request. Idle callers' buckets are dropped by the limiter itself, so memory follows active callers.
 /// </summary>
@@ -33,15 +33,15 @@ public sealed class CallerRateLimiter : IDisposable
         _limiter = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetTokenBucketLimiter(caller, _ => bucket), StringComparer.Ordinal);
     }
 
-    /// <summary>Null when <paramref name="callerId"/> may proceed; otherwise how long it should wait.</summary>
-    public TimeSpan? Refusal(string callerId)
+    /// <summary>Null when <paramref name="callerKey"/> (<see cref="Caller.Key"/>) may proceed; otherwise how long it should wait.</summary>
+    public TimeSpan? Refusal(string callerKey)
     {
         if (_limiter is null)
         {
             return null;
         }
 
-        using var lease = _limiter.AttemptAcquire(callerId);
+        using var lease = _limiter.AttemptAcquire(callerKey);
         if (lease.IsAcquired)
         {
             return null;

@@ -72,37 +72,38 @@ public sealed class CredentialAuthorizer(
         // With allows not cached, asking about the collection first would only double the calls.
         if (options.Value.AllowCacheDuration > TimeSpan.Zero)
         {
-            var collection = await AskAsync(caller.Id, CredentialAccess.UsersRoot, access.Permission, isCollection: true, cancellationToken);
+            var collection = await AskAsync(caller, CredentialAccess.UsersRoot, access.Permission, isCollection: true, cancellationToken);
             if (collection.Verdict != AuthorizationVerdict.Denied)
             {
                 return collection with { Reason = "collection_" + collection.Reason };
             }
         }
 
-        return await AskAsync(caller.Id, access.ResourceUri, access.Permission, isCollection: false, cancellationToken);
+        return await AskAsync(caller, access.ResourceUri, access.Permission, isCollection: false, cancellationToken);
     }
 
-    private async Task<AuthorizationOutcome> AskAsync(string callerId, string resourceUri, string permission, bool isCollection, CancellationToken cancellationToken)
+    private async Task<AuthorizationOutcome> AskAsync(Caller caller, string resourceUri, string permission, bool isCollection, CancellationToken cancellationToken)
     {
-        if (decisions.Find(callerId, resourceUri, permission) is { } cached)
+        if (decisions.Find(caller.Key, resourceUri, permission) is { } cached)
         {
             return cached;
         }
 
-        return await _inFlight.RunAsync($"{callerId}\n{resourceUri}\n{permission}",
-            () => AskAuthressAsync(callerId, resourceUri, permission, isCollection), cancellationToken);
+        return await _inFlight.RunAsync($"{caller.Key}\n{resourceUri}\n{permission}",
+            () => AskAuthressAsync(caller, resourceUri, permission, isCollection), cancellationToken);
     }
 
-    private async Task<AuthorizationOutcome> AskAuthressAsync(string callerId, string resourceUri, string permission, bool isCollection)
+    private async Task<AuthorizationOutcome> AskAuthressAsync(Caller caller, string resourceUri, string permission, bool isCollection)
     {
         await Task.Yield();
         // A request that missed the cache just before another call's answer was remembered must not ask again.
-        if (decisions.Find(callerId, resourceUri, permission) is { } answered)
+        if (decisions.Find(caller.Key, resourceUri, permission) is { } answered)
         {
             return answered;
         }
 
-        var decision = await authress.AuthorizeUserAsync(callerId, resourceUri, permission, CancellationToken.None);
+        // Authress knows the caller by its principal: the issuer's subject prefix and the sub (docs/authorization.md).
+        var decision = await authress.AuthorizeUserAsync(caller.Id, resourceUri, permission, CancellationToken.None);
         var outcome = decision.Verdict switch
         {
             AuthressVerdict.Allowed => new AuthorizationOutcome(AuthorizationVerdict.Allowed, decision.Reason),
@@ -112,7 +113,7 @@ public sealed class CredentialAuthorizer(
 
         // "Not granted on the whole collection" only sends the caller to the finer check, so it may be remembered as long
         // as an allow: a broad grant added meanwhile is noticed within the allow cache duration.
-        decisions.Remember(callerId, resourceUri, permission, outcome, denialMeansFallBack: isCollection);
+        decisions.Remember(caller.Key, resourceUri, permission, outcome, denialMeansFallBack: isCollection);
         return outcome;
     }
 }

@@ -13,6 +13,9 @@ public enum AdmissionFailureReason
     /// <summary>The bearer token is not valid (RFC 6750 <c>invalid_token</c>).</summary>
     InvalidToken,
 
+    /// <summary>The bearer token is well signed but not made out to this service (its <c>aud</c>): still RFC 6750 <c>invalid_token</c>.</summary>
+    InvalidAudience,
+
     /// <summary>The token's issuer's signing keys cannot be fetched: the token may be fine.</summary>
     KeysUnavailable,
 
@@ -57,11 +60,14 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cal
 
         if (authentication.Caller is not { } caller)
         {
-            return new AdmissionFailure(authentication.Error is null ? AdmissionFailureReason.AuthenticationRequired : AdmissionFailureReason.InvalidToken,
+            return new AdmissionFailure(
+                authentication.Error is null ? AdmissionFailureReason.AuthenticationRequired
+                : authentication.AudienceRejected ? AdmissionFailureReason.InvalidAudience
+                : AdmissionFailureReason.InvalidToken,
                 authentication.Description ?? "A bearer token is required.");
         }
 
-        if (rateLimiter.Refusal(caller.Id) is { } retryAfter)
+        if (rateLimiter.Refusal(caller.Key) is { } retryAfter)
         {
             return new AdmissionFailure(AdmissionFailureReason.RateLimited, "This caller made more requests than its share; retry after the indicated time.",
                 retryAfter);

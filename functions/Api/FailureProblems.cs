@@ -24,11 +24,10 @@ internal static class FailureProblems
 
         switch (failure.Reason)
         {
-            case AdmissionFailureReason.AuthenticationRequired or AdmissionFailureReason.InvalidToken:
-                var invalid = failure.Reason == AdmissionFailureReason.InvalidToken;
+            case AdmissionFailureReason.AuthenticationRequired or AdmissionFailureReason.InvalidToken or AdmissionFailureReason.InvalidAudience:
+                var invalid = failure.Reason != AdmissionFailureReason.AuthenticationRequired;
                 http.Response.Headers.WWWAuthenticate = invalid ? $"Bearer error=\"invalid_token\", error_description=\"{failure.Description}\"" : "Bearer";
-                return ProblemResults.Create(http, StatusCodes.Status401Unauthorized,
-                    invalid ? ProblemCodes.InvalidToken : ProblemCodes.AuthenticationRequired, "Authentication failed.", failure.Description);
+                return ProblemResults.Create(http, StatusCodes.Status401Unauthorized, AuthenticationCode(failure.Reason), "Authentication failed.", failure.Description);
             case AdmissionFailureReason.InvalidIdentifier:
                 return BadRequest(http, ProblemCodes.InvalidIdentifier, "The user or connection id is not valid.", failure.Description);
             case AdmissionFailureReason.Forbidden:
@@ -117,6 +116,14 @@ internal static class FailureProblems
             "The completion code has expired.", "Nothing was connected and the provider's grant was revoked; start connecting again."),
         _ => BadRequest(http, ProblemCodes.InvalidCompletion,
             "The completion code is not valid.", "It is unknown, already used, or was issued for another user or connection; nothing was connected."),
+    };
+
+    /// <summary>The problem code of a 401: the token-exchange endpoint repeats it in its OAuth errors.</summary>
+    public static string AuthenticationCode(AdmissionFailureReason reason) => reason switch
+    {
+        AdmissionFailureReason.InvalidAudience => ProblemCodes.InvalidTokenAudience,
+        AdmissionFailureReason.InvalidToken => ProblemCodes.InvalidToken,
+        _ => ProblemCodes.AuthenticationRequired,
     };
 
     private static ObjectResult BadRequest(HttpContext http, string code, string title, string detail) =>

@@ -38,13 +38,13 @@ public static class OAuthErrors
         ArgumentNullException.ThrowIfNull(failure);
         switch (failure.Reason)
         {
-            case AdmissionFailureReason.AuthenticationRequired or AdmissionFailureReason.InvalidToken:
+            case AdmissionFailureReason.AuthenticationRequired or AdmissionFailureReason.InvalidToken or AdmissionFailureReason.InvalidAudience:
                 // RFC 6749 §5.2: a client that tried to authenticate through the Authorization header gets 401 and a challenge.
-                http.Response.Headers.WWWAuthenticate = failure.Reason == AdmissionFailureReason.InvalidToken
+                http.Response.Headers.WWWAuthenticate = failure.Reason != AdmissionFailureReason.AuthenticationRequired
                     ? $"Bearer error=\"invalid_token\", error_description=\"{failure.Description}\""
                     : "Bearer";
                 return Create(http, StatusCodes.Status401Unauthorized, new OAuthError(InvalidClient, failure.Description,
-                    failure.Reason == AdmissionFailureReason.InvalidToken ? ProblemCodes.InvalidToken : ProblemCodes.AuthenticationRequired));
+                    FailureProblems.AuthenticationCode(failure.Reason)));
             case AdmissionFailureReason.InvalidIdentifier:
                 return BadRequest(http, InvalidRequest, failure.Description, ProblemCodes.InvalidIdentifier);
             case AdmissionFailureReason.Forbidden:

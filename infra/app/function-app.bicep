@@ -15,6 +15,11 @@ param keyVaultUri string
 param applicationInsightsConnectionString string
 param publicBaseUrl string
 param authressDomain string
+
+@minLength(1)
+@description('Accepted aud of user tokens from the Authress domain; never empty, so no audience is ever accepted unchecked.')
+param authressAudiences array
+
 param trustedCallerIssuers array
 param allowedReturnUrls array
 param providers array
@@ -45,18 +50,26 @@ var baseAppSettings = {
   Encryption__KeyVaultUri: keyVaultUri
   Authentication__Issuers__0__Issuer: authressDomain
   Authentication__Issuers__0__Kind: 'Authress'
+  Authentication__Issuers__0__Audiences__0: authressAudiences[0]
   Authress__ApiBaseUrl: authressDomain
   Authress__AccessKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=authress-access-key)'
   Maintenance__Schedule: maintenanceSchedule
 }
 
-// Further trusted caller issuers (e.g. Entra ID) follow the Authress one.
+// The Authress domain's further audiences, after the first in baseAppSettings.
+var authressAudienceSettings = toObject(range(1, length(authressAudiences) - 1), i => 'Authentication__Issuers__0__Audiences__${i}', i => authressAudiences[i])
+
+// Further trusted caller issuers (e.g. Entra ID) follow the Authress one, each with its audiences and subject prefix.
 var issuerSettings = reduce(range(0, length(trustedCallerIssuers)), {}, (settings, i) => union(settings, {
   'Authentication__Issuers__${i + 1}__Issuer': trustedCallerIssuers[i].issuer
   'Authentication__Issuers__${i + 1}__Kind': trustedCallerIssuers[i].?kind ?? 'Oidc'
 }, empty(trustedCallerIssuers[i].?audience ?? '') ? {} : {
   'Authentication__Issuers__${i + 1}__Audience': trustedCallerIssuers[i].audience
-}))
+}, empty(trustedCallerIssuers[i].?subjectPrefix ?? '') ? {} : {
+  'Authentication__Issuers__${i + 1}__SubjectPrefix': trustedCallerIssuers[i].subjectPrefix
+}, reduce(range(0, length(trustedCallerIssuers[i].?audiences ?? [])), {}, (audiences, j) => union(audiences, {
+  'Authentication__Issuers__${i + 1}__Audiences__${j}': trustedCallerIssuers[i].audiences[j]
+}))))
 
 var returnUrlSettings = toObject(range(0, length(allowedReturnUrls)), i => 'Connect__AllowedReturnUrls__${i}', i => allowedReturnUrls[i])
 
@@ -125,7 +138,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(baseAppSettings, issuerSettings, returnUrlSettings, providerSettings)
+    properties: union(baseAppSettings, authressAudienceSettings, issuerSettings, returnUrlSettings, providerSettings)
   }
 
   resource basicPublishing 'basicPublishingCredentialsPolicies' = {

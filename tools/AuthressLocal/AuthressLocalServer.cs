@@ -21,6 +21,12 @@ public enum CallerTokenKind
 /// </summary>
 public sealed class AuthressLocalServer : IAsyncDisposable
 {
+    /// <summary>The <c>aud</c> of local user tokens: the app id an Authress application's sign-in would put there.</summary>
+    public const string DefaultUserAudience = "app_credentials_local";
+
+    /// <summary>The <c>aud</c> of local service-client tokens, as Authress sets it: <c>{accountId}.accounts.authress.io</c>.</summary>
+    public const string ServiceClientAudience = "local.accounts.authress.io";
+
     private const string KeyId = "authress-local-1";
     private readonly WebApplication _app;
     private readonly Key _issuerKey;
@@ -66,7 +72,8 @@ public sealed class AuthressLocalServer : IAsyncDisposable
     public void AddServiceClient(string clientId, ReadOnlySpan<byte> publicKey) =>
         _serviceClients[clientId] = PublicKey.Import(SignatureAlgorithm.Ed25519, publicKey, KeyBlobFormat.RawPublicKey);
 
-    public string MintCallerToken(string subject, CallerTokenKind kind, TimeSpan? lifetime = null, DateTimeOffset? notBefore = null)
+    /// <param name="audience">The <c>aud</c>; by default <see cref="DefaultUserAudience"/> or <see cref="ServiceClientAudience"/>, as the kind has it.</param>
+    public string MintCallerToken(string subject, CallerTokenKind kind, TimeSpan? lifetime = null, DateTimeOffset? notBefore = null, string? audience = null)
     {
         var now = DateTimeOffset.UtcNow;
         var origin = BaseAddress.GetLeftPart(UriPartial.Authority);
@@ -74,6 +81,7 @@ public sealed class AuthressLocalServer : IAsyncDisposable
         {
             ["iss"] = kind == CallerTokenKind.ServiceClient ? $"{origin}/v1/clients/{Uri.EscapeDataString(subject)}" : origin,
             ["sub"] = subject,
+            ["aud"] = audience ?? (kind == CallerTokenKind.ServiceClient ? ServiceClientAudience : DefaultUserAudience),
             ["iat"] = now.ToUnixTimeSeconds(),
             ["exp"] = (now + (lifetime ?? TimeSpan.FromHours(1))).ToUnixTimeSeconds(),
             ["scope"] = "openid",
@@ -126,7 +134,8 @@ public sealed class AuthressLocalServer : IAsyncDisposable
         }
 
         var kind = body.TryGetProperty("kind", out var k) && k.GetString() == "user" ? CallerTokenKind.User : CallerTokenKind.ServiceClient;
-        return Results.Json(new { access_token = MintCallerToken(sub.GetString()!, kind), token_type = "Bearer" });
+        var audience = body.TryGetProperty("aud", out var aud) && !string.IsNullOrWhiteSpace(aud.GetString()) ? aud.GetString() : null;
+        return Results.Json(new { access_token = MintCallerToken(sub.GetString()!, kind, audience: audience), token_type = "Bearer" });
     }
 
     /// <summary>Roles and access records written through the API, by id, as stored (GET returns what was written).</summary>

@@ -81,6 +81,7 @@ internal sealed partial class BenchStack : IAsyncDisposable
             ["Encryption:LocalKeys:bench-0001"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Authentication:Issuers:0:Issuer"] = authress.BaseAddress.ToString(),
             ["Authentication:Issuers:0:Kind"] = "Authress",
+            ["Authentication:Issuers:0:Audiences:0"] = AuthressLocalServer.DefaultUserAudience,
             ["Authress:ApiBaseUrl"] = authress.BaseAddress.ToString(),
             ["Authress:AccessKey"] = accessKey,
             [$"Providers:{ConnectionId}:Preset"] = "oidc",

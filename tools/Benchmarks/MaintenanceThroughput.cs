@@ -43,6 +43,7 @@ internal static class MaintenanceThroughput
             ["Encryption:KeySource"] = "Local",
             ["Encryption:LocalKeys:bench-0001"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Authentication:Issuers:0:Issuer"] = "http://127.0.0.1:9/",
+            ["Authentication:Issuers:0:ServiceClientsOnly"] = "true",
             ["Authress:ApiBaseUrl"] = "http://127.0.0.1:9/",
             ["Authress:AccessKey"] = BenchAccessKey(),
             ["Providers:sandbox:Preset"] = "oidc",

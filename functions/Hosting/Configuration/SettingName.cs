@@ -10,4 +10,7 @@ internal static class SettingName
 
     public static string Of(string section, string subsection, string index, string key) =>
         $"{section}:{subsection}:{index}:{key} (app setting {section}__{subsection}__{index}__{key})";
+
+    public static string Of(string section, string subsection, string index, string key, string item) =>
+        $"{section}:{subsection}:{index}:{key}:{item} (app setting {section}__{subsection}__{index}__{key}__{item})";
 }

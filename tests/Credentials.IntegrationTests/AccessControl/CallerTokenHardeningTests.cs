@@ -134,6 +134,7 @@ public sealed class CallerTokenHardeningTests(AzuriteFixture azurite) : IAsyncLi
             ["Authentication:Issuers:0:Issuer"] = issuer,
             ["Authentication:Issuers:0:Kind"] = "Oidc",
             ["Authentication:Issuers:0:Audience"] = "api://credentials-service",
+            ["Authentication:Issuers:0:SubjectPrefix"] = "workload|",
             ["Authentication:Issuers:0:Algorithms:0"] = "EdDSA",
         });
         var now = DateTimeOffset.UtcNow;

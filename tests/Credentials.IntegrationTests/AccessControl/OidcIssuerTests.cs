@@ -45,6 +45,7 @@ public sealed class OidcIssuerTests(AzuriteFixture azurite) : IAsyncLifetime
             ["Authentication:Issuers:1:Kind"] = "Oidc",
             ["Authentication:Issuers:1:Audience"] = Audience,
             ["Authentication:Issuers:1:IssuesUserTokens"] = "true",
+            ["Authentication:Issuers:1:SubjectPrefix"] = "entra|",
         });
     }
 
@@ -57,9 +58,9 @@ public sealed class OidcIssuerTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_rs256_token_from_a_discovered_oidc_issuer_authenticates()
+    public async Task An_rs256_token_from_a_discovered_oidc_issuer_authenticates_as_its_prefixed_subject()
     {
-        using var response = await ListAsync("person-7", Mint("person-7", Audience, SecurityAlgorithms.RsaSha256));
+        using var response = await ListAsync("entra|person-7", Mint("person-7", Audience, SecurityAlgorithms.RsaSha256));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -67,11 +68,11 @@ public sealed class OidcIssuerTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_wrong_audience_or_an_algorithm_outside_the_list_is_401()
     {
-        using var wrongAudience = await ListAsync("person-7", Mint("person-7", "api://someone-else", SecurityAlgorithms.RsaSha256));
-        using var rs512 = await ListAsync("person-7", Mint("person-7", Audience, SecurityAlgorithms.RsaSha512));
+        using var wrongAudience = await ListAsync("entra|person-7", Mint("person-7", "api://someone-else", SecurityAlgorithms.RsaSha256));
+        using var rs512 = await ListAsync("entra|person-7", Mint("person-7", Audience, SecurityAlgorithms.RsaSha512));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, wrongAudience.StatusCode);
         Assert.Contains("audience", wrongAudience.Headers.WwwAuthenticate.Single().Parameter, StringComparison.Ordinal);
+        await ProblemAssert.IsAsync(wrongAudience, HttpStatusCode.Unauthorized, "invalid_token_audience");
         Assert.Equal(HttpStatusCode.Unauthorized, rs512.StatusCode);
         Assert.Contains("error=\"invalid_token\"", rs512.Headers.WwwAuthenticate.Single().Parameter, StringComparison.Ordinal);
     }

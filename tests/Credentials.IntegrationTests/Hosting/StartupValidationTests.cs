@@ -56,6 +56,36 @@ public sealed class StartupValidationTests
         Assert.Contains("Authentication__Issuers__1__Audience", exception.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_authress_issuer_without_audiences_stops_start_up_unless_it_takes_only_service_clients()
+    {
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningDevHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Authentication:Issuers:0:Audiences:0"] = null,
+        }));
+        await using var serviceClientsOnly = await RunningDevHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Authentication:Issuers:0:Audiences:0"] = null,
+            ["Authentication:Issuers:0:ServiceClientsOnly"] = "true",
+        });
+
+        Assert.Contains("Authentication:Issuers:0:Audiences:0", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Authentication__Issuers__0__Audiences__0", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_issuer_without_a_subject_prefix_stops_start_up_naming_the_setting()
+    {
+        var exception = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningDevHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Authentication:Issuers:1:Issuer"] = "https://partner.example.test",
+            ["Authentication:Issuers:1:Audiences:0"] = "app_partner",
+        }));
+
+        Assert.Contains("Authentication:Issuers:1:SubjectPrefix", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Authentication__Issuers__1__SubjectPrefix", exception.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Authress:AccessKey", "Authress__AccessKey")]
     [InlineData("Providers:google:ClientSecret", "Providers__google__ClientSecret")]

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Reflection;
+using Credentials.AuthressLocal;
 using Credentials.DevHost;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,7 @@ internal sealed class RunningDevHost : IAsyncDisposable
         ["Encryption:KeySource"] = "Local",
         ["Encryption:LocalKeys:test-0001"] = TestKeys.NewBase64Key(),
         ["Authentication:Issuers:0:Issuer"] = "http://127.0.0.1:9/",
+        ["Authentication:Issuers:0:Audiences:0"] = AuthressLocalServer.DefaultUserAudience,
         ["Authress:ApiBaseUrl"] = "http://127.0.0.1:9/",
         ["Authress:AccessKey"] = TestAccessKeys.Create("sc_baseline").AccessKey,
         // Once a year: hosts that run timers never start a maintenance walk during a test by themselves.

@@ -10,7 +10,7 @@ public sealed class ValidatedTokenCacheTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var cache = new ValidatedTokenCache(time);
-        var caller = new Caller("sc_reader", CallerKind.Service, "https://auth.example.test/v1/clients/sc_reader");
+        var caller = new Caller("sc_reader", CallerKind.Service, "https://auth.example.test/", "sc_reader");
 
         cache.Add("token", caller, tokenExpiresAt: time.GetUtcNow().AddHours(24), maxAge: TimeSpan.FromHours(1));
 
@@ -25,7 +25,7 @@ public sealed class ValidatedTokenCacheTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var cache = new ValidatedTokenCache(time);
-        var caller = new Caller("sc_reader", CallerKind.Service, "https://auth.example.test/v1/clients/sc_reader");
+        var caller = new Caller("sc_reader", CallerKind.Service, "https://auth.example.test/", "sc_reader");
 
         cache.Add("token", caller, tokenExpiresAt: time.GetUtcNow().AddMinutes(5), maxAge: TimeSpan.FromHours(1));
 
