@@ -86,6 +86,8 @@ internal static class FailureProblems
                 "The provider's answer is too large.", failure.Detail),
             ProxyFailureReason.ProviderTimeout => ProblemResults.Create(http, StatusCodes.Status504GatewayTimeout, ProblemCodes.ProxyTimeout,
                 "The provider's API did not answer in time.", failure.Detail),
+            ProxyFailureReason.InstanceUrlRefused => ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ProxyInstanceUrlRefused,
+                "The connection's instance URL is not allowed.", failure.Detail),
             _ => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProxyUnreachable, "The provider's API could not be reached.", failure.Detail),
         };
     }

@@ -51,52 +51,21 @@ public sealed partial class ProviderApiProxy(
         var provider = record is null ? null : providers.Find(record.ProviderId);
         Result<ProxiedAnswer, ProxyFailure> result;
         var attempted = false;
-        if (raw is null)
+        var (failure, checkedCall, api, target) = Check(request.Method, raw, record, provider, call);
+        call = checkedCall;
+        if (failure is not null)
         {
-            // Kestrel removed dot segments that reached back into the route: what is left names something else.
-            result = new ProxyFailure(ProxyFailureReason.InvalidPath, "The path reaches back into the proxy route (dot segments), or its ids are percent-encoded.");
-        }
-        else if (record is null)
-        {
-            result = new ProxyFailure(ProxyFailureReason.TokenUnavailable, "No such connection.", new AccessTokenFailure(TokenFailureReason.NotFound));
-        }
-        else if (ProviderApi.Select(provider?.Apis ?? [], call.Api) is not { } api)
-        {
-            result = new ProxyFailure(ProxyFailureReason.UnknownApi, UnknownApiDetail(provider, call.Api));
-        }
-        else if ((api.BaseUrl ?? record.InstanceUrl) is not { } baseUrl)
-        {
-            result = new ProxyFailure(ProxyFailureReason.UnknownApi,
-                "The provider named no instance URL for this connection (or one outside its allowed hosts); connecting again records it.");
+            result = failure;
         }
         else
         {
-            var (path, query) = raw.Value;
-            call = call with { Api = api.Name, Path = Shorten("/" + path) };
-            if (ProxyHeaders.HasMethodOverride(query.TrimStart('?')))
-            {
-                result = new ProxyFailure(ProxyFailureReason.MethodOverride,
-                    $"The query names '{ProxyHeaders.MethodOverrideParameter}': the method the provider executes must be the one sent (and audited).");
-            }
-            else if (ProxyTarget.Resolve(baseUrl, path, query, out var refusal) is not { } target)
-            {
-                result = new ProxyFailure(ProxyFailureReason.InvalidPath, refusal!);
-            }
-            else if (provider!.ApiPathPolicy.Refusal(request.Method, path) is { } rule)
-            {
-                result = new ProxyFailure(ProxyFailureReason.PathDenied,
-                    $"The provider's path policy never proxies this path ('{rule}'): its OAuth, session and credential endpoints could take the grant.");
-            }
-            else
-            {
-                // Audit before acting: the attempt is counted before anything is sent, so a full audit throws here
-                // (503 audit_unavailable) and the provider never sees the request.
-                await audit.CountAsync(ProxyEvent(request, connection, callerId, "attempted", $"{call.Method} {call.Api} {call.Path}", allowedBecause),
-                    RollupClass.Access, CancellationToken.None);
-                attempted = true;
-                result = await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
-                    allowedBecause, HandedOut: false), provider!, api with { BaseUrl = baseUrl }, target, prefix);
-            }
+            // Audit before acting: the attempt is counted before anything is sent, so a full audit throws here
+            // (503 audit_unavailable) and the provider never sees the request.
+            await audit.CountAsync(ProxyEvent(request, connection, callerId, "attempted", $"{call.Method} {call.Api} {call.Path}", allowedBecause),
+                RollupClass.Access, CancellationToken.None);
+            attempted = true;
+            result = await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
+                allowedBecause, HandedOut: false), provider!, api!, target!, prefix);
         }
 
         var outcome = result.Succeeded ? $"{result.Value.StatusCode / 100}xx" : "refused:" + result.Failure.Reason;
@@ -210,11 +179,6 @@ public sealed partial class ProviderApiProxy(
     private AuditEvent ProxyEvent(HttpRequest request, ConnectionKey connection, string callerId, string outcome, string reason, string? allowedBecause) =>
         new(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy, outcome, CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
             reason + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause));
-
-    private static string UnknownApiDetail(ProviderDefinition? provider, string requested) =>
-        provider is null || provider.Apis.Count == 0
-            ? "The connection's provider has no API configured for the proxy (Providers:<id>:ApiBaseUrls)."
-            : $"Name one of the provider's APIs in {ProxyHeaders.ApiHeader} ({string.Join(", ", provider.Apis.Select(a => a.Name))}), or a position from 0; '{Shorten(requested, 64)}' is none of them.";
 
     private static string Shorten(string value, int max = MaxAuditedPathLength) => value.Length <= max ? value : value[..max] + "…";
 

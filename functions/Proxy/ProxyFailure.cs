@@ -17,6 +17,9 @@ public enum ProxyFailureReason
     /// <summary>The provider has no API of the requested name or position (or none at all).</summary>
     UnknownApi,
 
+    /// <summary>The connection's stored instance URL is no longer on the provider's allowed hosts (settings changed, or the row was altered).</summary>
+    InstanceUrlRefused,
+
     RequestTooLarge,
 
     /// <summary>The provider redirected outside the API's base URL; the redirect is not followed or passed on.</summary>

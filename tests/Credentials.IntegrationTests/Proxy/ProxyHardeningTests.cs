@@ -53,6 +53,34 @@ public sealed class ProxyHardeningTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(0, _api.Requests);
     }
 
+    [Fact]
+    public async Task A_stored_instance_url_off_the_allowed_hosts_is_refused_on_every_use()
+    {
+        // A row altered in the table: the instance now names another host (of this machine, on another API's port).
+        await _stack.EditAsync(User, "mail", record => record with { InstanceUrl = new Uri($"http://localhost:{_elsewhere.BaseAddress.Port}/") });
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the instance's snapshot of the record may be 2 s old
+
+        using var tampered = await ProxyAsync(_stack.Host, HttpMethod.Get, "v1/echo/instance", "instance");
+
+        await ProblemAssert.IsAsync(tampered, HttpStatusCode.Conflict, "proxy_instance_url_refused");
+        Assert.Equal(0, _elsewhere.Requests);
+
+        // Settings changed since the URL was stored: an instance that allows other hosts refuses the stored one.
+        await _stack.EditAsync(User, "mail", record => record with { InstanceUrl = new Uri(_api.BaseAddress.GetLeftPart(UriPartial.Authority)) });
+        var narrowed = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?>
+        {
+            [$"Providers:{ConnectStack.ProviderId}:InstanceUrlHosts:0"] = ".salesforce.com",
+        });
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // this instance's snapshot may still hold the altered row
+
+        using var unlisted = await ProxyAsync(narrowed, HttpMethod.Get, "v1/echo/instance", "instance");
+        using var listed = await ProxyAsync(_stack.Host, HttpMethod.Get, "v1/echo/instance", "instance");
+
+        await ProblemAssert.IsAsync(unlisted, HttpStatusCode.Conflict, "proxy_instance_url_refused");
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal(1, _api.Requests);
+    }
+
     private async Task<HttpResponseMessage> ProxyAsync(RunningDevHost host, HttpMethod method, string path, string? api, string caller = ConnectStack.ProxyCaller)
     {
         // The path goes on the wire exactly as written: no dot-segment removal or unescaping by Uri.
