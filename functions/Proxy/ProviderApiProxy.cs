@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Outbound;
 using Credentials.Functions.Hosting.Pipeline;
 using Credentials.Functions.Hosting.Telemetry;
 using Credentials.Functions.Providers;
@@ -139,6 +140,11 @@ public sealed partial class ProviderApiProxy(
         {
             LogFailed(logger, provider.Id, api.Name, "timeout");
             return new ProxyFailure(ProxyFailureReason.ProviderTimeout, $"No answer within {limits.Timeout.TotalSeconds:0} s (Proxy:Timeout).");
+        }
+        catch (HttpRequestException exception) when (OutboundAddressRefusedException.IsCauseOf(exception))
+        {
+            return new ProxyFailure(ProxyFailureReason.AddressRefused,
+                "The API's host resolves to a loopback, private, link-local or metadata address, which the service never connects to; nothing was sent.");
         }
         catch (HttpRequestException exception)
         {

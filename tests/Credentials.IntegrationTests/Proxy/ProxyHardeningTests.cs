@@ -81,6 +81,31 @@ public sealed class ProxyHardeningTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, _api.Requests);
     }
 
+    [Fact]
+    public async Task Without_the_development_switch_a_loopback_API_is_refused_and_never_reached()
+    {
+        var production = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworkTargets"] = "false" });
+
+        using var response = await ProxyAsync(production, HttpMethod.Get, "echo/x", "api");
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.BadGateway, "proxy_address_refused");
+        Assert.Equal(0, _api.Requests);
+    }
+
+    [Fact]
+    public async Task Without_the_development_switch_a_providers_token_endpoint_on_loopback_is_never_reached()
+    {
+        var production = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Outbound:AllowPrivateNetworkTargets"] = "false" });
+        await _stack.EditAsync(User, "mail", record => record with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
+        using var response = await production.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(0, _stack.Sandbox.RefreshGrants);
+    }
+
     private async Task<HttpResponseMessage> ProxyAsync(RunningDevHost host, HttpMethod method, string path, string? api, string caller = ConnectStack.ProxyCaller)
     {
         // The path goes on the wire exactly as written: no dot-segment removal or unescaping by Uri.
