@@ -1,6 +1,7 @@
 using Credentials.Functions.Connections;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Refresh;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Proxy;
@@ -8,10 +9,21 @@ namespace Credentials.Functions.Proxy;
 /// <summary>The checks a proxied call passes before it is audited as attempted and anything is sent, in order.</summary>
 public sealed partial class ProviderApiProxy
 {
+    /// <summary>
+    /// The configured name of the API a request to <paramref name="connection"/> goes to (its <c>X-Credentials-Api</c>
+    /// resolved as <see cref="ForwardAsync"/> does), or null when there is none; admission asks Authress on its resource.
+    /// </summary>
+    public async Task<string?> ApiNameAsync(HttpRequest request, ConnectionKey connection)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var record = await store.GetRecentAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
+        return record is null ? null : ProviderApi.Select(providers.Find(record.ProviderId)?.Apis ?? [], request.Headers[ProxyHeaders.ApiHeader].ToString())?.Name;
+    }
+
     /// <param name="raw">The caller's path and query after the connection, as sent; null when it reached back into the route.</param>
     /// <returns>Why the call is refused, or the API and URL it goes to; and the call as audited (its API and path once known).</returns>
     private (ProxyFailure? Failure, Call Call, ProviderApi? Api, Uri? Target) Check(
-        string method, (string Path, string Query)? raw, ConnectionRecord? record, ProviderDefinition? provider, Call call)
+        string method, (string Path, string Query)? raw, ConnectionRecord? record, ProviderDefinition? provider, Call call, string? authorizedApi)
     {
         if (raw is null)
         {
@@ -27,6 +39,12 @@ public sealed partial class ProviderApiProxy
         if (ProviderApi.Select(provider?.Apis ?? [], call.Api) is not { } api)
         {
             return (new ProxyFailure(ProxyFailureReason.UnknownApi, UnknownApiDetail(provider, call.Api)), call, null, null);
+        }
+
+        if (authorizedApi is not null && !string.Equals(api.Name, authorizedApi, StringComparison.Ordinal))
+        {
+            // The connection changed between admission and now (another provider, other APIs): the grant was for another API.
+            return (new ProxyFailure(ProxyFailureReason.UnknownApi, $"The connection changed while the call was admitted for API '{authorizedApi}'; retry."), call, null, null);
         }
 
         if (api.BaseUrl is null && record.InstanceUrl is null)

@@ -41,7 +41,9 @@ public sealed partial class ProviderApiProxy(
     private const int MaxAuditedPathLength = 512;
 
     /// <param name="allowedBecause">The authorization decision's reason, recorded in the audit event.</param>
-    public async Task<Result<ProxiedAnswer, ProxyFailure>> ForwardAsync(HttpRequest request, ConnectionKey connection, string callerId, string? allowedBecause)
+    /// <param name="authorizedApi">The API the permission was granted on (<see cref="ApiNameAsync"/>); null: granted on the connection or above.</param>
+    public async Task<Result<ProxiedAnswer, ProxyFailure>> ForwardAsync(
+        HttpRequest request, ConnectionKey connection, string callerId, string? allowedBecause, string? authorizedApi = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
@@ -52,7 +54,7 @@ public sealed partial class ProviderApiProxy(
         var provider = record is null ? null : providers.Find(record.ProviderId);
         Result<ProxiedAnswer, ProxyFailure> result;
         var attempted = false;
-        var (failure, checkedCall, api, target) = Check(request.Method, raw, record, provider, call);
+        var (failure, checkedCall, api, target) = Check(request.Method, raw, record, provider, call, authorizedApi);
         call = checkedCall;
         if (failure is not null)
         {

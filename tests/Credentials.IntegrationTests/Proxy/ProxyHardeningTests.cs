@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Credentials.AuthressLocal;
 using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Proxy;
@@ -13,6 +14,7 @@ namespace Credentials.Tests.Proxy;
 public sealed class ProxyHardeningTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const string User = "u1";
+    private const string ApiReader = "sc_api_reader";
     private ProviderApiServer _api = null!;
     private ProviderApiServer _elsewhere = null!;
     private ConnectStack _stack = null!;
@@ -28,6 +30,14 @@ public sealed class ProxyHardeningTests(AzuriteFixture azurite) : IAsyncLifetime
             [$"Providers:{ConnectStack.ProviderId}:InstanceUrlHosts:0"] = "127.0.0.1",
         });
         _api.Sandbox = _elsewhere.Sandbox = _stack.Sandbox.BaseAddress;
+        // A caller that may read through the proxy on one API of one connection only.
+        _stack.Authress.Grants.Roles["proxy-reader"] = ["credentials:proxy.read"];
+        _stack.Authress.Grants.AccessRecords.Add(new AccessRecord
+        {
+            Users = [ApiReader],
+            Roles = ["proxy-reader"],
+            Resources = [$"/user-credentials/refresh-tokens/users/{User}/connections/mail/apis/api"],
+        });
         await _stack.ConnectAllAsync(User, "mail");
     }
 
@@ -104,6 +114,29 @@ public sealed class ProxyHardeningTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(0, _stack.Sandbox.RefreshGrants);
+    }
+
+    [Fact]
+    public async Task A_grant_on_one_API_of_a_connection_allows_that_API_only()
+    {
+        using var granted = await ProxyAsync(_stack.Host, HttpMethod.Get, "echo/events", "api", ApiReader);
+        using var byPosition = await ProxyAsync(_stack.Host, HttpMethod.Get, "echo/events", "1", ApiReader); // 0 is the instance
+        var sent = _api.Requests;
+        using var otherApi = await ProxyAsync(_stack.Host, HttpMethod.Get, "api/me", "default", ApiReader);
+        using var defaultApi = await ProxyAsync(_stack.Host, HttpMethod.Get, "api/me", null, ApiReader);
+        using var instance = await ProxyAsync(_stack.Host, HttpMethod.Get, "v1/echo/events", "instance", ApiReader);
+        using var write = await ProxyAsync(_stack.Host, HttpMethod.Delete, "echo/events", "api", ApiReader);
+
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, byPosition.StatusCode);
+        await ProblemAssert.IsAsync(otherApi, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(defaultApi, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(instance, HttpStatusCode.Forbidden, "forbidden");
+        await ProblemAssert.IsAsync(write, HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(sent, _api.Requests);
+        // A grant on the connection or above still covers every API (ProxyCaller holds credentials:proxy on every user).
+        using var connectionWide = await ProxyAsync(_stack.Host, HttpMethod.Get, "api/me", "default", ConnectStack.ProxyCaller);
+        Assert.Equal(HttpStatusCode.OK, connectionWide.StatusCode);
     }
 
     private async Task<HttpResponseMessage> ProxyAsync(RunningDevHost host, HttpMethod method, string path, string? api, string caller = ConnectStack.ProxyCaller)
