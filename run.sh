@@ -101,6 +101,9 @@ fi
 if [ "$PORT" != 7071 ]; then
   export Service__PublicBaseUrl="http://127.0.0.1:$PORT"
 fi
+# The sandbox provider is on loopback, which the app never connects to unless told (docs/providers.md); set here too so
+# that a local.settings.json made before the setting existed keeps working.
+export Outbound__AllowPrivateNetworkTargets="${Outbound__AllowPrivateNetworkTargets:-true}"
 public_base=$(node -e "process.stdout.write(process.env.Service__PublicBaseUrl || require('./local.settings.json').Values.Service__PublicBaseUrl)")
 SANDBOX_CLIENT_SECRET=$(node -e "process.stdout.write(process.env.Providers__sandbox__ClientSecret || require('./local.settings.json').Values.Providers__sandbox__ClientSecret || '')")
 export SANDBOX_CLIENT_SECRET

@@ -38,13 +38,32 @@ internal sealed class CredentialsProxy(IHttpClientFactory clients, IOptions<Cred
     }
 }
 
-/// <summary>Puts this service's own bearer token (<see cref="CredentialsClientOptions.CallerToken"/>) on each proxied request.</summary>
+/// <summary>
+/// Puts this service's own bearer token (<see cref="CredentialsClientOptions.CallerToken"/>) on each proxied request, and
+/// refuses, unsent, a request that is not under <see cref="CredentialsClientOptions.BaseAddress"/> (another scheme, host or
+/// port, or a path outside its path): an absolute URL from a provider's answer (a <c>nextLink</c>) must never receive it.
+/// </summary>
 internal sealed class CallerTokenHandler(IOptions<CredentialsClientOptions> options) : DelegatingHandler
 {
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!IsUnder(options.Value.BaseAddress!, request.RequestUri))
+        {
+            throw new InvalidOperationException(
+                $"A proxy client sends requests only under the Credentials service's BaseAddress, not to {request.RequestUri?.GetLeftPart(UriPartial.Authority)}: " +
+                "pass a provider's absolute URL (e.g. a nextLink) as a path relative to the API instead. Nothing was sent.");
+        }
+
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await options.Value.CallerToken!(cancellationToken));
         return await base.SendAsync(request, cancellationToken);
     }
+
+    /// <summary>Same scheme, host and port, and a path (dot segments already resolved by <see cref="Uri"/>) at or under the base's.</summary>
+    internal static bool IsUnder(Uri baseAddress, Uri? uri) =>
+        uri is { IsAbsoluteUri: true }
+        && string.Equals(uri.Scheme, baseAddress.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(uri.IdnHost, baseAddress.IdnHost, StringComparison.OrdinalIgnoreCase)
+        && uri.Port == baseAddress.Port
+        && uri.AbsolutePath.StartsWith(baseAddress.AbsolutePath.EndsWith('/') ? baseAddress.AbsolutePath : baseAddress.AbsolutePath + "/", StringComparison.Ordinal);
 }

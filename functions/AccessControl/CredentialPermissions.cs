@@ -46,11 +46,22 @@ internal static class CredentialPermissions
     public static bool IsSelfServicePermission(string permission) => permission is Create or List or Delete;
 }
 
-/// <summary>One requested access: a permission on a user's credentials, or on one connection of theirs.</summary>
+/// <summary>One requested access: a permission on a user's credentials, on one connection of theirs, or on one provider API of a connection.</summary>
 public sealed record CredentialAccess(string Permission, string UserId, string? ConnectionId)
 {
     public const string UsersRoot = "/user-credentials/refresh-tokens/users";
 
-    /// <summary><c>/user-credentials/refresh-tokens/users/{userId}</c>, plus <c>/connections/{connectionId}</c> for one connection.</summary>
-    public string ResourceUri => ConnectionId is null ? $"{UsersRoot}/{UserId}" : $"{UsersRoot}/{UserId}/connections/{ConnectionId}";
+    /// <summary>
+    /// The proxy's target API (its configured name, which fits an Authress segment), so a grant can be limited to one
+    /// API of a connection; a grant on the connection or above still covers it, as Authress grants cascade.
+    /// </summary>
+    public string? Api { get; init; }
+
+    /// <summary>
+    /// <c>/user-credentials/refresh-tokens/users/{userId}</c>, plus <c>/connections/{connectionId}</c> for one connection,
+    /// plus <c>/apis/{api}</c> for one of its provider APIs.
+    /// </summary>
+    public string ResourceUri => ConnectionId is null ? $"{UsersRoot}/{UserId}"
+        : Api is null ? $"{UsersRoot}/{UserId}/connections/{ConnectionId}"
+        : $"{UsersRoot}/{UserId}/connections/{ConnectionId}/apis/{Api}";
 }

@@ -14,6 +14,9 @@ public sealed record AdmittedCaller(Caller Caller, string? AllowedBecause, strin
     public ConnectionKey RequiredConnection =>
         Connection ?? throw new InvalidOperationException("This route names no connection.");
 
+    /// <summary>The provider API whose resource the permission was asked on (the proxy); null when it was asked on the connection or above.</summary>
+    public string? Api { get; init; }
+
     /// <summary>
     /// The admitted caller of this request. A function marked <see cref="RequiresPermissionAttribute"/> that runs without
     /// admission (a host that skipped the step) fails closed here instead of serving anyone.

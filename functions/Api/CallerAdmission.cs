@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Credentials.Functions.AccessControl;
+using Credentials.Functions.Proxy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
@@ -13,7 +14,7 @@ namespace Credentials.Functions.Api;
 /// <see cref="CredentialRequestGate"/> (401, 400, 403 or 503 answered here), then the caller handed to the function as
 /// <see cref="AdmittedCaller"/>. Functions without <see cref="RequiresPermissionAttribute"/> pass straight through.
 /// </summary>
-public sealed class CallerAdmission(CredentialRequestGate gate)
+public sealed class CallerAdmission(CredentialRequestGate gate, ProviderApiProxy proxy)
 {
     private static readonly ConcurrentDictionary<MethodInfo, RequiresPermissionAttribute?> Requirements = new();
 
@@ -30,9 +31,12 @@ public sealed class CallerAdmission(CredentialRequestGate gate)
         }
 
         http.Response.Headers.CacheControl = "no-store";
-        // The proxy is checked per method class, so a role can be read-only (docs/authorization.md).
-        var permission = requirement.Permission == CredentialPermissions.Proxy ? CredentialPermissions.ProxyFor(http.Request.Method) : requirement.Permission;
-        var admitted = await gate.AdmitAsync(http.Request, permission, routeValue("userId") ?? string.Empty, routeValue("connectionId"));
+        // The proxy is checked per method class and on the target API's resource, so a role can be read-only, or limited
+        // to one API of a connection (docs/authorization.md).
+        var proxied = requirement.Permission == CredentialPermissions.Proxy;
+        var permission = proxied ? CredentialPermissions.ProxyFor(http.Request.Method) : requirement.Permission;
+        var admitted = await gate.AdmitAsync(http.Request, permission, routeValue("userId") ?? string.Empty, routeValue("connectionId"),
+            proxied ? connection => proxy.ApiNameAsync(http.Request, connection) : null);
         if (admitted.Succeeded)
         {
             http.Features.Set(admitted.Value);

@@ -41,14 +41,18 @@ public sealed record AdmissionFailure(AdmissionFailureReason Reason, string Desc
 /// </summary>
 public sealed class CredentialRequestGate(CallerAuthenticator authenticator, CallerRateLimiter rateLimiter, CredentialAuthorizer authorizer)
 {
-    public Task<Result<AdmittedCaller, AdmissionFailure>> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId)
+    /// <param name="apiOf">For the proxy: the provider API the request goes to, once the ids are valid (null: none), so the
+    /// permission is asked on that API's resource under the connection.</param>
+    public Task<Result<AdmittedCaller, AdmissionFailure>> AdmitAsync(HttpRequest request, string permission, string userId, string? connectionId,
+        Func<ConnectionKey, Task<string?>>? apiOf = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return AdmitAsync(request.HttpContext, request.Headers.Authorization.ToString(), permission, userId, connectionId);
+        return AdmitAsync(request.HttpContext, request.Headers.Authorization.ToString(), permission, userId, connectionId, apiOf);
     }
 
     /// <param name="authorization">The caller's credentials as an <c>Authorization</c> header value (<c>Bearer …</c>).</param>
-    public async Task<Result<AdmittedCaller, AdmissionFailure>> AdmitAsync(HttpContext http, string? authorization, string permission, string userId, string? connectionId)
+    public async Task<Result<AdmittedCaller, AdmissionFailure>> AdmitAsync(HttpContext http, string? authorization, string permission, string userId, string? connectionId,
+        Func<ConnectionKey, Task<string?>>? apiOf = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         var authentication = await authenticator.AuthenticateAsync(authorization, http.RequestAborted);
@@ -79,10 +83,11 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cal
             return new AdmissionFailure(AdmissionFailureReason.InvalidIdentifier, $"Ids are 1-{Identifiers.MaxLength} characters of A-Z a-z 0-9 - _ . + = ~ | @.");
         }
 
-        var outcome = await authorizer.AuthorizeAsync(caller, new CredentialAccess(permission, userId, connectionId), CorrelationId.Establish(http), http.RequestAborted);
+        var access = new CredentialAccess(permission, userId, connectionId) { Api = connectionId is null || apiOf is null ? null : await apiOf(key) };
+        var outcome = await authorizer.AuthorizeAsync(caller, access, CorrelationId.Establish(http), http.RequestAborted);
         return outcome.Verdict switch
         {
-            AuthorizationVerdict.Allowed => new AdmittedCaller(caller, outcome.Reason, userId, connectionId is null ? null : key),
+            AuthorizationVerdict.Allowed => new AdmittedCaller(caller, outcome.Reason, userId, connectionId is null ? null : key) { Api = access.Api },
             AuthorizationVerdict.Denied => new AdmissionFailure(AdmissionFailureReason.Forbidden, permission == CredentialPermissions.CompleteOwn
                 ? "Only the user a connection is for may complete it, signed in as that user."
                 : CredentialPermissions.IsProxyClass(permission)

@@ -85,6 +85,10 @@ internal static class FailureProblems
                 "The provider's answer is too large.", failure.Detail),
             ProxyFailureReason.ProviderTimeout => ProblemResults.Create(http, StatusCodes.Status504GatewayTimeout, ProblemCodes.ProxyTimeout,
                 "The provider's API did not answer in time.", failure.Detail),
+            ProxyFailureReason.InstanceUrlRefused => ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ProxyInstanceUrlRefused,
+                "The connection's instance URL is not allowed.", failure.Detail),
+            ProxyFailureReason.AddressRefused => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProxyAddressRefused,
+                "The provider's API is at an address the service never connects to.", failure.Detail),
             _ => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProxyUnreachable, "The provider's API could not be reached.", failure.Detail),
         };
     }

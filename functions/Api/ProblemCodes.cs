@@ -35,4 +35,6 @@ internal static class ProblemCodes
     public const string ProxyMethodOverride = "proxy_method_override";
     public const string ProxyPathDenied = "proxy_path_denied";
     public const string InvalidTokenAudience = "invalid_token_audience";
+    public const string ProxyInstanceUrlRefused = "proxy_instance_url_refused";
+    public const string ProxyAddressRefused = "proxy_address_refused";
 }

@@ -21,7 +21,7 @@ public sealed class ProxyFunction(ProviderApiProxy proxy)
     {
         ArgumentNullException.ThrowIfNull(request);
         var admitted = AdmittedCaller.Of(request);
-        var result = await proxy.ForwardAsync(request, admitted.RequiredConnection, admitted.Caller.Id, admitted.AllowedBecause);
+        var result = await proxy.ForwardAsync(request, admitted.RequiredConnection, admitted.Caller.Id, admitted.AllowedBecause, admitted.Api);
         return result.Succeeded ? result.Value : FailureProblems.For(request.HttpContext, result.Failure);
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Hosting.Outbound;
 using Credentials.Functions.Hosting.Pipeline;
 using Credentials.Functions.Hosting.Telemetry;
 using Credentials.Functions.Providers;
@@ -40,7 +41,9 @@ public sealed partial class ProviderApiProxy(
     private const int MaxAuditedPathLength = 512;
 
     /// <param name="allowedBecause">The authorization decision's reason, recorded in the audit event.</param>
-    public async Task<Result<ProxiedAnswer, ProxyFailure>> ForwardAsync(HttpRequest request, ConnectionKey connection, string callerId, string? allowedBecause)
+    /// <param name="authorizedApi">The API the permission was granted on (<see cref="ApiNameAsync"/>); null: granted on the connection or above.</param>
+    public async Task<Result<ProxiedAnswer, ProxyFailure>> ForwardAsync(
+        HttpRequest request, ConnectionKey connection, string callerId, string? allowedBecause, string? authorizedApi = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var started = time.GetTimestamp();
@@ -51,52 +54,21 @@ public sealed partial class ProviderApiProxy(
         var provider = record is null ? null : providers.Find(record.ProviderId);
         Result<ProxiedAnswer, ProxyFailure> result;
         var attempted = false;
-        if (raw is null)
+        var (failure, checkedCall, api, target) = Check(request.Method, raw, record, provider, call, authorizedApi);
+        call = checkedCall;
+        if (failure is not null)
         {
-            // Kestrel removed dot segments that reached back into the route: what is left names something else.
-            result = new ProxyFailure(ProxyFailureReason.InvalidPath, "The path reaches back into the proxy route (dot segments), or its ids are percent-encoded.");
-        }
-        else if (record is null)
-        {
-            result = new ProxyFailure(ProxyFailureReason.TokenUnavailable, "No such connection.", new AccessTokenFailure(TokenFailureReason.NotFound));
-        }
-        else if (ProviderApi.Select(provider?.Apis ?? [], call.Api) is not { } api)
-        {
-            result = new ProxyFailure(ProxyFailureReason.UnknownApi, UnknownApiDetail(provider, call.Api));
-        }
-        else if ((api.BaseUrl ?? record.InstanceUrl) is not { } baseUrl)
-        {
-            result = new ProxyFailure(ProxyFailureReason.UnknownApi,
-                "The provider named no instance URL for this connection (or one outside its allowed hosts); connecting again records it.");
+            result = failure;
         }
         else
         {
-            var (path, query) = raw.Value;
-            call = call with { Api = api.Name, Path = Shorten("/" + path) };
-            if (ProxyHeaders.HasMethodOverride(query.TrimStart('?')))
-            {
-                result = new ProxyFailure(ProxyFailureReason.MethodOverride,
-                    $"The query names '{ProxyHeaders.MethodOverrideParameter}': the method the provider executes must be the one sent (and audited).");
-            }
-            else if (ProxyTarget.Resolve(baseUrl, path, query, out var refusal) is not { } target)
-            {
-                result = new ProxyFailure(ProxyFailureReason.InvalidPath, refusal!);
-            }
-            else if (provider!.ApiPathPolicy.Refusal(request.Method, path) is { } rule)
-            {
-                result = new ProxyFailure(ProxyFailureReason.PathDenied,
-                    $"The provider's path policy never proxies this path ('{rule}'): its OAuth, session and credential endpoints could take the grant.");
-            }
-            else
-            {
-                // Audit before acting: the attempt is counted before anything is sent, so a full audit throws here
-                // (503 audit_unavailable) and the provider never sees the request.
-                await audit.CountAsync(ProxyEvent(request, connection, callerId, "attempted", $"{call.Method} {call.Api} {call.Path}", allowedBecause),
-                    RollupClass.Access, CancellationToken.None);
-                attempted = true;
-                result = await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
-                    allowedBecause, HandedOut: false), provider!, api with { BaseUrl = baseUrl }, target, prefix);
-            }
+            // Audit before acting: the attempt is counted before anything is sent, so a full audit throws here
+            // (503 audit_unavailable) and the provider never sees the request.
+            await audit.CountAsync(ProxyEvent(request, connection, callerId, "attempted", $"{call.Method} {call.Api} {call.Path}", allowedBecause),
+                RollupClass.Access, CancellationToken.None);
+            attempted = true;
+            result = await SendAsync(request, new AccessTokenRequest(connection, TokenMinValidity, callerId, CorrelationId.Establish(request.HttpContext),
+                allowedBecause, HandedOut: false), provider!, api!, target!, prefix);
         }
 
         var outcome = result.Succeeded ? $"{result.Value.StatusCode / 100}xx" : "refused:" + result.Failure.Reason;
@@ -171,6 +143,11 @@ public sealed partial class ProviderApiProxy(
             LogFailed(logger, provider.Id, api.Name, "timeout");
             return new ProxyFailure(ProxyFailureReason.ProviderTimeout, $"No answer within {limits.Timeout.TotalSeconds:0} s (Proxy:Timeout).");
         }
+        catch (HttpRequestException exception) when (OutboundAddressRefusedException.IsCauseOf(exception))
+        {
+            return new ProxyFailure(ProxyFailureReason.AddressRefused,
+                "The API's host resolves to a loopback, private, link-local or metadata address, which the service never connects to; nothing was sent.");
+        }
         catch (HttpRequestException exception)
         {
             LogFailed(logger, provider.Id, api.Name, exception.HttpRequestError.ToString());
@@ -210,11 +187,6 @@ public sealed partial class ProviderApiProxy(
     private AuditEvent ProxyEvent(HttpRequest request, ConnectionKey connection, string callerId, string outcome, string reason, string? allowedBecause) =>
         new(callerId, connection.UserId, connection.ConnectionId, AuditActions.Proxy, outcome, CorrelationId.Establish(request.HttpContext), time.GetUtcNow(),
             reason + (allowedBecause is null ? string.Empty : " authorized:" + allowedBecause));
-
-    private static string UnknownApiDetail(ProviderDefinition? provider, string requested) =>
-        provider is null || provider.Apis.Count == 0
-            ? "The connection's provider has no API configured for the proxy (Providers:<id>:ApiBaseUrls)."
-            : $"Name one of the provider's APIs in {ProxyHeaders.ApiHeader} ({string.Join(", ", provider.Apis.Select(a => a.Name))}), or a position from 0; '{Shorten(requested, 64)}' is none of them.";
 
     private static string Shorten(string value, int max = MaxAuditedPathLength) => value.Length <= max ? value : value[..max] + "…";
 

@@ -17,6 +17,12 @@ public enum ProxyFailureReason
     /// <summary>The provider has no API of the requested name or position (or none at all).</summary>
     UnknownApi,
 
+    /// <summary>The connection's stored instance URL is no longer on the provider's allowed hosts (settings changed, or the row was altered).</summary>
+    InstanceUrlRefused,
+
+    /// <summary>The API's host resolved to an address the service never connects to (loopback, private, link-local, metadata).</summary>
+    AddressRefused,
+
     RequestTooLarge,
 
     /// <summary>The provider redirected outside the API's base URL; the redirect is not followed or passed on.</summary>

@@ -9,7 +9,8 @@ namespace Credentials.Functions.Proxy;
 /// Where a proxied request goes: the chosen API's base URL, then the caller's path exactly as sent (still
 /// percent-encoded), then its query. Anything that could leave the base URL is refused before a request is made: dot
 /// segments (also encoded), encoded slashes or backslashes, empty segments (<c>//host</c>), a scheme or port in the first
-/// segment (an absolute URL), and characters a URL path cannot hold.
+/// segment (an absolute URL), and characters a URL path cannot hold; so is anything a server could read as another path
+/// than the one checked: a double encoding (<c>%25</c>) and matrix parameters (<c>;</c>, also encoded).
 /// </summary>
 internal static partial class ProxyTarget
 {
@@ -115,6 +116,16 @@ internal static partial class ProxyTarget
                 return "The path has an empty segment ('//').";
             }
 
+            // Servers and frameworks disagree on what these mean, so the provider could read another path than the one
+            // checked and audited: a '%25' decodes to a '%' that a second decoding turns into anything (a slash, a dot), and
+            // ';' starts matrix parameters that some servers strip before routing (Tomcat, Spring) and others keep. Under
+            // the Functions host a caller's %2F reaches the worker as %252F (Kestrel keeps %2F undecoded and the host's
+            // forwarder encodes its '%'), so this also refuses it there (docs/architecture.md, "Two hosts").
+            if (segment.Contains(';', StringComparison.Ordinal) || AmbiguousEncoding().IsMatch(segment))
+            {
+                return "The path has a ';' (matrix parameters) or an encoded '%' or ';' (double encoding), which servers read differently.";
+            }
+
             if (!TryDecode(segment, out var decoded))
             {
                 return "The path has a malformed percent-encoding.";
@@ -123,14 +134,6 @@ internal static partial class ProxyTarget
             if (decoded is "." or ".." || decoded.Any(c => c is '/' or '\\' || char.IsControl(c)))
             {
                 return "The path has a dot segment, or an encoded slash, backslash or control character.";
-            }
-
-            // The Functions host forwards the path to the worker re-encoded: a caller's %2F arrives as %252F (Kestrel keeps
-            // %2F undecoded and the host's forwarder encodes its '%'), so a slash, backslash or dot still encoded after one
-            // decoding is refused as well (docs/architecture.md, "Two hosts").
-            if (StillEncoded().IsMatch(decoded))
-            {
-                return "The path has a doubly encoded slash, backslash or dot.";
             }
         }
 
@@ -161,6 +164,6 @@ internal static partial class ProxyTarget
         return true;
     }
 
-    [GeneratedRegex("%(2[fF]|5[cC]|2[eE])")]
-    private static partial Regex StillEncoded();
+    [GeneratedRegex("%(25|3[bB])")]
+    private static partial Regex AmbiguousEncoding();
 }

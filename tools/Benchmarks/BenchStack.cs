@@ -76,6 +76,7 @@ internal sealed partial class BenchStack : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Service:PublicBaseUrl"] = publicBase,
+            ["Outbound:AllowPrivateNetworkTargets"] = "true",
             ["Storage:ConnectionString"] = azurite.ConnectionString,
             ["Encryption:KeySource"] = "Local",
             ["Encryption:LocalKeys:bench-0001"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),

@@ -39,6 +39,7 @@ internal static class MaintenanceThroughput
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Service:PublicBaseUrl"] = "http://127.0.0.1:7071",
+            ["Outbound:AllowPrivateNetworkTargets"] = "true",
             ["Storage:ConnectionString"] = connectionString,
             ["Encryption:KeySource"] = "Local",
             ["Encryption:LocalKeys:bench-0001"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),

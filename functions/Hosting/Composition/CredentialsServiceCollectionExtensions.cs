@@ -1,6 +1,7 @@
 using Credentials.Functions.Api;
 using Credentials.Functions.Hosting;
 using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Hosting.Outbound;
 using Credentials.Functions.Hosting.Pipeline;
 using Credentials.Functions.Hosting.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -23,6 +24,8 @@ public static class CredentialsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddValidatedOptions<ServiceOptions, ServiceOptionsValidator>(configuration, ServiceOptions.SectionName);
+        services.AddValidatedOptions<OutboundOptions, OutboundOptionsValidator>(configuration, OutboundOptions.SectionName);
+        services.AddSingleton<OutboundConnector>();
 
         services.AddSingleton(FunctionCatalog.ForAssembly(typeof(CredentialsServiceCollectionExtensions).Assembly));
         services.AddSingleton<HttpInvocationGuard>();

@@ -1,3 +1,4 @@
+using Credentials.Functions.Hosting.Outbound;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Configuration;
@@ -17,9 +18,15 @@ internal static class OAuthConnectServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<ProvidersOptions>, ProvidersOptionsValidator>();
         services.AddValidatedOptions<ConnectOptions, ConnectOptionsValidator>(configuration, ConnectOptions.SectionName);
 
-        // Each request sets its own deadline; the client-wide timeout would otherwise cut long retries short.
+        // Each request sets its own deadline; the client-wide timeout would otherwise cut long retries short. Connections
+        // only to addresses OutboundConnector allows, never through an environment proxy.
         services.AddHttpClient(ProviderEndpointResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                ConnectCallback = provider.GetRequiredService<OutboundConnector>().ConnectAsync,
+                UseProxy = false,
+            });
 
         services.AddSingleton<ProviderCatalog>();
         services.AddSingleton<ProviderEndpointResolver>();

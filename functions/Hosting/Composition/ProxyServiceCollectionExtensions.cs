@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Credentials.Functions.Hosting.Outbound;
 using Credentials.Functions.Proxy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,10 +14,13 @@ internal static class ProxyServiceCollectionExtensions
     {
         services.AddValidatedOptions<ProxyOptions, ProxyOptionsValidator>(configuration, ProxyOptions.SectionName);
         // No redirects (each is checked against the API's base URL), no cookies, bodies passed on as they were encoded;
-        // each call sets its own deadline (Proxy:Timeout).
+        // each call sets its own deadline (Proxy:Timeout). Connections only to addresses OutboundConnector allows, never
+        // through an environment proxy (the check must see the address it connects to).
         services.AddHttpClient(ProviderApiProxy.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
+                ConnectCallback = provider.GetRequiredService<OutboundConnector>().ConnectAsync,
+                UseProxy = false,
                 AllowAutoRedirect = false,
                 // The service's trace context is its own business, not the third party's.
                 ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),

@@ -29,6 +29,8 @@ internal sealed class RunningDevHost : IAsyncDisposable
     public static Dictionary<string, string?> BaselineSettings() => new()
     {
         ["Service:PublicBaseUrl"] = "http://127.0.0.1:7071",
+        // The sandbox provider and the test APIs listen on 127.0.0.1 (a deployment never reaches loopback or private addresses).
+        ["Outbound:AllowPrivateNetworkTargets"] = "true",
         ["Storage:ConnectionString"] = "UseDevelopmentStorage=true",
         ["Encryption:KeySource"] = "Local",
         ["Encryption:LocalKeys:test-0001"] = TestKeys.NewBase64Key(),

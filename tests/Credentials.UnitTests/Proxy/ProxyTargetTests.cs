@@ -40,6 +40,12 @@ public sealed class ProxyTargetTests
     [InlineData("a%2")]
     [InlineData("a b")]
     [InlineData("caf\u00e9")]
+    [InlineData("a%2541")]
+    [InlineData("files/100%25")]
+    [InlineData("a;jsessionid=x")]
+    [InlineData("a/b;v=1/c")]
+    [InlineData("a%3Bb")]
+    [InlineData("oauth2%3b/token")]
     public void A_path_that_could_leave_the_base_url_is_refused(string path)
     {
         Assert.Null(ProxyTarget.Resolve(SlackApi, path, string.Empty, out var refusal));
