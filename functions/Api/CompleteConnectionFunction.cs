@@ -7,8 +7,11 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Credentials.Functions.Api;
 
-/// <summary>The user finishes a pending connection with the one-time code the callback gave their browser.</summary>
-public sealed class CompleteConnectionFunction(ConnectionCompleter completer)
+/// <summary>
+/// The user finishes a pending connection with the one-time code the callback gave their browser: from that browser
+/// (its binding cookie comes along) or, for a connection started with <c>"completion": "server"</c>, from the application's server.
+/// </summary>
+public sealed class CompleteConnectionFunction(ConnectionCompleter completer, BrowserBindingCookie binding)
 {
     [Function("CompleteConnection")]
     [RequiresPermission(CredentialPermissions.CompleteOwn)]
@@ -25,7 +28,8 @@ public sealed class CompleteConnectionFunction(ConnectionCompleter completer)
                 "Send { \"completion\": \"...\" } with the code the callback returned.");
         }
 
-        var completed = await completer.CompleteAsync(AdmittedCaller.Of(request).Caller.Id, userId, connectionId, completion, CorrelationId.Establish(http), http.RequestAborted);
+        var completed = await completer.CompleteAsync(AdmittedCaller.Of(request).Caller.Id, userId, connectionId, completion, binding.Read(request),
+            CorrelationId.Establish(http), http.RequestAborted);
         return completed.Succeeded ? new OkObjectResult(ConnectionMetadata.From(completed.Value)) : FailureProblems.For(http, completed.Failure);
     }
 }

@@ -107,6 +107,8 @@ internal static class FailureProblems
                 return BadRequest(http, ProblemCodes.InvalidScope, "A requested scope is not allowed.", failure.Detail);
             case StartFailureReason.ReturnUrlNotAllowed:
                 return BadRequest(http, ProblemCodes.InvalidReturnUrl, "The return URL is not allowed.", failure.Detail);
+            case StartFailureReason.InvalidOption:
+                return BadRequest(http, ProblemCodes.InvalidRequest, "An option of the start request is not valid.", failure.Detail);
             default:
                 SetRetryAfter(http, TimeSpan.FromSeconds(30));
                 return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
@@ -118,6 +120,10 @@ internal static class FailureProblems
     {
         CompletionFailure.CompletionExpired => BadRequest(http, ProblemCodes.CompletionExpired,
             "The completion code has expired.", "Nothing was connected and the provider's grant was revoked; start connecting again."),
+        CompletionFailure.BrowserMismatch => ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.CompletionBrowserMismatch,
+            "The completion must come from the browser that granted access.",
+            "This pending connection was bound to the browser that consented at the provider, and the request does not carry that browser's " +
+            "binding cookie. Nothing was connected and the code stays usable from that browser until it expires."),
         _ => BadRequest(http, ProblemCodes.InvalidCompletion,
             "The completion code is not valid.", "It is unknown, already used, or was issued for another user or connection; nothing was connected."),
     };

@@ -7,7 +7,7 @@ using Microsoft.Azure.Functions.Worker;
 namespace Credentials.Functions.Api;
 
 /// <summary>The provider's redirect back. Anonymous by design: the single-use state is what authenticates it.</summary>
-public sealed class OAuthCallbackFunction(OAuthCallbackHandler callbacks)
+public sealed class OAuthCallbackFunction(OAuthCallbackHandler callbacks, BrowserBindingCookie binding)
 {
     [Function("OAuthCallback")]
     public async Task<IActionResult> Callback(
@@ -17,7 +17,13 @@ public sealed class OAuthCallbackFunction(OAuthCallbackHandler callbacks)
         ArgumentNullException.ThrowIfNull(request);
         var query = request.Query;
         var response = new AuthorizationResponse(Single(query, "state"), Single(query, "code"), Single(query, "error"), Single(query, "iss"));
-        var outcome = await callbacks.HandleAsync(provider, response, CorrelationId.Establish(request.HttpContext), request.HttpContext.RequestAborted);
+        var outcome = await callbacks.HandleAsync(provider, response, binding.ReadOrCreate(request), CorrelationId.Establish(request.HttpContext),
+            request.HttpContext.RequestAborted);
+        if (outcome.BrowserBinding is { } bound)
+        {
+            binding.Write(request.HttpContext.Response, bound);
+        }
+
         return CallbackResponses.For(request.HttpContext, outcome);
     }
 

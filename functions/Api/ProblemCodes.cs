@@ -37,4 +37,5 @@ internal static class ProblemCodes
     public const string InvalidTokenAudience = "invalid_token_audience";
     public const string ProxyInstanceUrlRefused = "proxy_instance_url_refused";
     public const string ProxyAddressRefused = "proxy_address_refused";
+    public const string CompletionBrowserMismatch = "completion_browser_mismatch";
 }

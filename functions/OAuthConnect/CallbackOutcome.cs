@@ -18,9 +18,12 @@ internal static class CallbackErrors
 /// <summary>
 /// What a callback achieved. <see cref="State"/> is set once the state proved authentic, and only then is its return URL
 /// trusted; <see cref="Error"/> is null on success. <see cref="CompletionCode"/> is set when the connection waits for its
-/// user to complete it (<see cref="CompletionMode.User"/>), and is a secret.
+/// user to complete it (<see cref="CompletionMode.User"/>), and is a secret; so is <see cref="BrowserBinding"/>, the
+/// cookie value the pending connection was bound to (null when the application's server completes).
+/// <see cref="Account"/> names the provider account that consented, where the provider said.
 /// </summary>
-public sealed record CallbackOutcome(string? Error, OAuthState? State, string? ProviderId, string? CompletionCode = null)
+public sealed record CallbackOutcome(
+    string? Error, OAuthState? State, string? ProviderId, string? CompletionCode = null, string? BrowserBinding = null, string? Account = null)
 {
     public bool Succeeded => Error is null;
 

@@ -1,13 +1,13 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.WebUtilities;
 
 namespace Credentials.Functions.OAuthConnect;
 
 /// <summary>
-/// Turns a callback outcome into what the browser sees: a redirect to the state's (allow-listed) return URL, or a small
-/// self-contained result page. Neither lets the callback URL, which carried the code and state, leak as a Referer.
+/// Turns a callback outcome into what the browser sees: the result handed to the state's (allow-listed) return URL in
+/// its fragment or as a form POST, or a small self-contained result page. None lets the callback URL, which carried the
+/// code and state, leak as a Referer, and none puts the completion code in a URL that a server, proxy or log would see.
 /// </summary>
 internal static class CallbackResponses
 {
@@ -18,31 +18,30 @@ internal static class CallbackResponses
         headers["Referrer-Policy"] = "no-referrer";
         if (outcome.State?.ReturnUrl is { } returnUrl)
         {
-            var parameters = outcome switch
+            var parameters = ResultParameters(outcome, outcome.State);
+            if (outcome.State.ResponseMode == ResponseMode.FormPost)
             {
-                { Pending: true } => new Dictionary<string, string?>
-                {
-                    ["status"] = "pending",
-                    ["connectionId"] = outcome.State.ConnectionId,
-                    ["completion"] = outcome.CompletionCode,
-                },
-                { Succeeded: true } => new Dictionary<string, string?> { ["status"] = "connected", ["connectionId"] = outcome.State.ConnectionId },
-                _ => new Dictionary<string, string?> { ["error"] = outcome.Error, ["connectionId"] = outcome.State.ConnectionId },
-            };
+                return FormPostPage.For(http, returnUrl, parameters);
+            }
+
             // Not a RedirectResult: MVC logs its URL at Information, and this one carries the one-time completion code.
-            headers.Location = QueryHelpers.AddQueryString(returnUrl.AbsoluteUri, parameters);
+            headers.Location = returnUrl.AbsoluteUri + "#" + string.Join('&', parameters.Select(p => $"{Uri.EscapeDataString(p.Key)}={Uri.EscapeDataString(p.Value)}"));
             return new StatusCodeResult(StatusCodes.Status302Found);
         }
 
         headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
         headers.XContentTypeOptions = "nosniff";
         var provider = WebUtility.HtmlEncode(outcome.State?.ProviderId ?? "the provider");
+        var account = outcome.Account is { } named
+            ? $"<p>The account that granted access: <strong id=\"account\">{WebUtility.HtmlEncode(named)}</strong>. If that is not the account you meant " +
+                "to connect, do not enter the code.</p>"
+            : string.Empty;
         var (status, heading, message) = outcome.Error switch
         {
             null when outcome.Pending => (StatusCodes.Status200OK, "Almost connected",
                 $"<p>Access to <strong>{provider}</strong> was granted. To finish, go back to the application where you started " +
                 "connecting and enter this one-time code, signed in as yourself:</p>" +
-                $"<p><code id=\"completion\">{WebUtility.HtmlEncode(outcome.CompletionCode)}</code></p>" +
+                $"<p><code id=\"completion\">{WebUtility.HtmlEncode(outcome.CompletionCode)}</code></p>" + account +
                 "<p><strong>If you did not start connecting an account yourself, close this window.</strong> Never give this code " +
                 "to anyone: whoever completes with it gets access to your account. Unused, it expires on its own and the access is revoked.</p>"),
             null => (StatusCodes.Status200OK, "Connected",
@@ -64,5 +63,23 @@ internal static class CallbackResponses
                 <body><h1>{heading}</h1>{message}{code}</body></html>
                 """,
         };
+    }
+
+    /// <summary>What the return URL receives: <c>status</c> (pending or connected) or <c>error</c>, the connection id, and for a pending one the code and account.</summary>
+    private static List<KeyValuePair<string, string>> ResultParameters(CallbackOutcome outcome, OAuthState state)
+    {
+        var parameters = new List<KeyValuePair<string, string>>();
+        parameters.Add(outcome.Succeeded ? new("status", outcome.Pending ? "pending" : "connected") : new("error", outcome.Error!));
+        parameters.Add(new("connectionId", state.ConnectionId));
+        if (outcome.Pending)
+        {
+            parameters.Add(new("completion", outcome.CompletionCode!));
+            if (outcome.Account is { } account)
+            {
+                parameters.Add(new("account", account));
+            }
+        }
+
+        return parameters;
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.OAuthConnect;
 
-internal sealed class ConnectOptionsValidator : IValidateOptions<ConnectOptions>
+internal sealed class ConnectOptionsValidator(IOptions<ServiceOptions> service) : IValidateOptions<ConnectOptions>
 {
     private const string Section = ConnectOptions.SectionName;
 
@@ -22,6 +22,23 @@ internal sealed class ConnectOptionsValidator : IValidateOptions<ConnectOptions>
         if (options.StateLifetime < TimeSpan.FromMinutes(1) || options.StateLifetime > TimeSpan.FromHours(1))
         {
             failures.Add($"{SettingName.Of(Section, nameof(ConnectOptions.StateLifetime))} must be from 00:01:00 to 01:00:00.");
+        }
+
+        // A completion code is a bearer secret in the user's browser: it lives only as long as a person needs to finish.
+        if (options.CompletionLifetime < TimeSpan.FromMinutes(1) || options.CompletionLifetime > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(ConnectOptions.CompletionLifetime))} must be from 00:01:00 to 00:10:00.");
+        }
+
+        if (!Enum.IsDefined(options.ResponseMode))
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(ConnectOptions.ResponseMode))} must be Fragment or FormPost.");
+        }
+
+        if (options.InsecureDevelopmentCookie && service.Value.PublicBaseUrl is not { Scheme: "http", IsLoopback: true })
+        {
+            failures.Add($"{SettingName.Of(Section, nameof(ConnectOptions.InsecureDevelopmentCookie))} may be true only while " +
+                $"{SettingName.Of(ServiceOptions.SectionName, nameof(ServiceOptions.PublicBaseUrl))} is an http loopback URL (local development).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

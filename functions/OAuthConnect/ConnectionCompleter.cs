@@ -13,12 +13,17 @@ public enum CompletionFailure
     InvalidCompletion,
 
     CompletionExpired,
+
+    /// <summary>The pending connection is bound to the browser that consented and the request does not carry that browser's cookie.</summary>
+    BrowserMismatch,
 }
 
 /// <summary>
 /// Turns a pending connection into an active one for the user it was started for, who must present the one-time code
-/// the callback issued. A code is taken on first use whatever happens next; a pending connection that is presented by
-/// the wrong user, for the wrong connection or too late is discarded and its grant revoked at the provider.
+/// the callback issued, and, when it is bound to the browser that consented, that browser's binding cookie. Without
+/// the cookie nothing is taken: a code that leaked out of that browser can neither link the account nor destroy the
+/// pending connection. Otherwise the code is taken whatever happens next; a pending connection that is presented by the
+/// wrong user, for the wrong connection or too late is discarded and its grant revoked at the provider.
 /// </summary>
 public sealed partial class ConnectionCompleter(
     PendingConnectionStore pendings,
@@ -31,13 +36,23 @@ public sealed partial class ConnectionCompleter(
 {
     private const int MaxCompletionLength = 128;
 
+    /// <param name="browserBinding">The request's binding cookie value, if it carries one.</param>
     public async Task<Result<ConnectionRecord, CompletionFailure>> CompleteAsync(
-        string callerId, string userId, string connectionId, string completionCode, string correlationId, CancellationToken cancellationToken)
+        string callerId, string userId, string connectionId, string completionCode, string? browserBinding, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(completionCode);
-        var pending = completionCode.Length is > 0 and <= MaxCompletionLength
-            ? await pendings.TakeAsync(PendingConnectionStore.HashOf(completionCode), cancellationToken)
-            : null;
+        var hash = completionCode.Length is > 0 and <= MaxCompletionLength ? PendingConnectionStore.HashOf(completionCode) : null;
+        var found = hash is null ? null : await pendings.FindAsync(hash, cancellationToken);
+        if (found?.BrowserBindingHash is { } bindingHash && !BrowserBindingCookie.Matches(browserBinding, bindingHash))
+        {
+            LogCompletionRejected(logger, CompletionFailure.BrowserMismatch);
+            await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, AuditActions.Connect, "completion_browser_mismatch", correlationId,
+                time.GetUtcNow(), found.ProviderId), cancellationToken);
+            return CompletionFailure.BrowserMismatch;
+        }
+
+        // Rows are only ever added and deleted, so the row taken is the one just checked, or none if another completion won.
+        var pending = found is null ? null : await pendings.TakeAsync(hash!, cancellationToken);
         CompletionFailure? failure = pending switch
         {
             null => CompletionFailure.InvalidCompletion,

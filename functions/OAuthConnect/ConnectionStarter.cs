@@ -65,6 +65,12 @@ public sealed class ConnectionStarter(
                 "returnUrl must be an absolute URL under one of the configured Connect:AllowedReturnUrls.");
         }
 
+        if (!TryParseOptions(request, out var responseMode, out var binding))
+        {
+            return new StartFailure(StartFailureReason.InvalidOption,
+                "responseMode must be \"fragment\" or \"form_post\"; completion must be \"browser\" or \"server\".");
+        }
+
         ProviderEndpoints resolved;
         try
         {
@@ -91,6 +97,8 @@ public sealed class ConnectionStarter(
             RedirectUri = redirectUri,
             Scopes = scopes,
             ReturnUrl = returnUrl,
+            ResponseMode = responseMode,
+            Binding = binding,
             StartedBy = caller.Id,
             CreatedAt = now,
             ExpiresAt = now + connect.Value.StateLifetime,
@@ -119,5 +127,25 @@ public sealed class ConnectionStarter(
 
         var authorizationUrl = new Uri(QueryHelpers.AddQueryString(resolved.AuthorizationEndpoint.AbsoluteUri, query));
         return new StartConnectionResponse(connectionId, provider.Id, authorizationUrl, state.ExpiresAt);
+    }
+
+    private bool TryParseOptions(StartConnectionRequest request, out ResponseMode responseMode, out CompletionBinding binding)
+    {
+        ResponseMode? mode = request.ResponseMode switch
+        {
+            null => connect.Value.ResponseMode,
+            "fragment" => ResponseMode.Fragment,
+            "form_post" => ResponseMode.FormPost,
+            _ => null,
+        };
+        CompletionBinding? bound = request.Completion switch
+        {
+            null or "browser" => CompletionBinding.Browser,
+            "server" => CompletionBinding.Server,
+            _ => null,
+        };
+        responseMode = mode.GetValueOrDefault();
+        binding = bound.GetValueOrDefault();
+        return mode is not null && bound is not null;
     }
 }

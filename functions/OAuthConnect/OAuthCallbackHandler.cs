@@ -30,7 +30,9 @@ public sealed partial class OAuthCallbackHandler(
     TimeProvider time,
     ILogger<OAuthCallbackHandler> logger)
 {
-    public async Task<CallbackOutcome> HandleAsync(string providerId, AuthorizationResponse response, string correlationId, CancellationToken cancellationToken)
+    /// <param name="browserBinding">The cookie value to bind a browser-completed pending connection to (the browser's own, or a new one).</param>
+    public async Task<CallbackOutcome> HandleAsync(
+        string providerId, AuthorizationResponse response, string browserBinding, string correlationId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         if (string.IsNullOrEmpty(response.State))
@@ -46,13 +48,14 @@ public sealed partial class OAuthCallbackHandler(
 
         var outcome = consumption == StateConsumption.Expired
             ? Fail(CallbackErrors.StateExpired, state, providerId)
-            : await CompleteAsync(providerId, response, state, cancellationToken);
+            : await CompleteAsync(providerId, response, state, browserBinding, cancellationToken);
         await audit.AppendAsync(new AuditEvent(state.StartedBy, state.UserId, state.ConnectionId, AuditActions.Connect,
             outcome.Pending ? "pending" : outcome.Succeeded ? "connected" : "failed", correlationId, time.GetUtcNow(), outcome.Error ?? state.ProviderId), cancellationToken);
         return outcome;
     }
 
-    private async Task<CallbackOutcome> CompleteAsync(string providerId, AuthorizationResponse response, OAuthState state, CancellationToken cancellationToken)
+    private async Task<CallbackOutcome> CompleteAsync(
+        string providerId, AuthorizationResponse response, OAuthState state, string browserBinding, CancellationToken cancellationToken)
     {
         if (!string.Equals(providerId, state.ProviderId, StringComparison.Ordinal))
         {
@@ -105,16 +108,17 @@ public sealed partial class OAuthCallbackHandler(
             return Fail(CallbackErrors.NoRefreshToken, state, providerId);
         }
 
-        var completionCode = await StoreAsync(state, grant, cancellationToken);
+        var bound = state.Binding == CompletionBinding.Browser ? browserBinding : null;
+        var completionCode = await StoreAsync(state, grant, bound, cancellationToken);
         LogAuthorized(logger, state.ProviderId, completionCode is null ? "stored" : "pending completion by its user");
-        return new CallbackOutcome(null, state, providerId, completionCode);
+        return new CallbackOutcome(null, state, providerId, completionCode, completionCode is null ? null : bound, grant.Account);
     }
 
     /// <summary>
     /// In <see cref="CompletionMode.User"/> the tokens wait, encrypted, for the user to complete with the returned code;
     /// an active connection with the same id keeps serving its old grant until then.
     /// </summary>
-    private async Task<string?> StoreAsync(OAuthState state, TokenGrant grant, CancellationToken cancellationToken)
+    private async Task<string?> StoreAsync(OAuthState state, TokenGrant grant, string? browserBinding, CancellationToken cancellationToken)
     {
         var scopes = grant.GrantedScopes ?? state.Scopes;
         if (connect.Value.Completion == CompletionMode.Callback)
@@ -136,12 +140,14 @@ public sealed partial class OAuthCallbackHandler(
             Scopes = scopes,
             StartedBy = state.StartedBy,
             CreatedAt = now,
-            ExpiresAt = now + connect.Value.StateLifetime,
+            ExpiresAt = now + connect.Value.CompletionLifetime,
             RefreshTokenEnvelope = await cipher.EncryptAsync(grant.RefreshToken!, PendingConnection.ContextFor(hash, SecretField.RefreshToken), cancellationToken),
             AccessTokenEnvelope = await cipher.EncryptAsync(grant.AccessToken, PendingConnection.ContextFor(hash, SecretField.AccessToken), cancellationToken),
             AccessTokenExpiresAt = grant.AccessTokenExpiresAt,
             AccessTokenType = grant.TokenType,
             InstanceUrl = grant.InstanceUrl,
+            BrowserBindingHash = browserBinding is null ? null : BrowserBindingCookie.HashOf(browserBinding),
+            Account = grant.Account,
         }, cancellationToken);
         return completionCode;
     }

@@ -25,6 +25,12 @@ public sealed record OAuthState
 
     public Uri? ReturnUrl { get; init; }
 
+    /// <summary>How the callback hands its result to <see cref="ReturnUrl"/>.</summary>
+    public ResponseMode ResponseMode { get; init; }
+
+    /// <summary>Who will present the completion code: the consenting browser (cookie-bound) or the application's server.</summary>
+    public CompletionBinding Binding { get; init; }
+
     /// <summary>The caller who started the connection, for the audit trail of the anonymous callback.</summary>
     public required string StartedBy { get; init; }
 

@@ -38,6 +38,8 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
             ["RedirectUri"] = state.RedirectUri.AbsoluteUri,
             ["Scopes"] = string.Join(' ', state.Scopes),
             ["ReturnUrl"] = state.ReturnUrl?.AbsoluteUri,
+            ["ResponseMode"] = state.ResponseMode.ToString(),
+            ["Binding"] = state.Binding.ToString(),
             ["StartedBy"] = state.StartedBy,
             ["CreatedAt"] = state.CreatedAt,
             ["ExpiresAt"] = state.ExpiresAt,
@@ -87,6 +89,9 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
         RedirectUri = new Uri(entity.GetString("RedirectUri")),
         Scopes = (entity.GetString("Scopes") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries),
         ReturnUrl = entity.GetString("ReturnUrl") is { Length: > 0 } returnUrl ? new Uri(returnUrl) : null,
+        ResponseMode = Enum.TryParse<ResponseMode>(entity.GetString("ResponseMode"), out var mode) ? mode : ResponseMode.Fragment,
+        // A row without one was written before browser binding existed: bound to the browser, the stricter reading.
+        Binding = Enum.TryParse<CompletionBinding>(entity.GetString("Binding"), out var binding) ? binding : CompletionBinding.Browser,
         StartedBy = entity.GetString("StartedBy") ?? string.Empty,
         CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         ExpiresAt = entity.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MinValue,

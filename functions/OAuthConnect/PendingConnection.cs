@@ -39,6 +39,12 @@ public sealed record PendingConnection
 
     public Uri? InstanceUrl { get; init; }
 
+    /// <summary>SHA-256 of the consenting browser's binding cookie; null when the application's server completes (<see cref="CompletionBinding.Server"/>).</summary>
+    public string? BrowserBindingHash { get; init; }
+
+    /// <summary>The provider account that consented, as its ID token names it (email, login or subject), for people to check; not verified identity.</summary>
+    public string? Account { get; init; }
+
     public EncryptionContext ContextFor(SecretField field) => ContextFor(CompletionHash, field);
 
     public static EncryptionContext ContextFor(string completionHash, SecretField field) => new(SecretScope, completionHash, RowKey, field);

@@ -36,7 +36,18 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
             ["AccessTokenExpiresAt"] = pending.AccessTokenExpiresAt,
             ["AccessTokenType"] = pending.AccessTokenType,
             ["InstanceUrl"] = pending.InstanceUrl?.AbsoluteUri,
+            ["BrowserBinding"] = pending.BrowserBindingHash,
+            ["Account"] = pending.Account,
         }, cancellationToken);
+    }
+
+    /// <summary>Reads the pending connection without taking it (to check who may take it); null when there is none.</summary>
+    public async Task<PendingConnection?> FindAsync(string completionHash, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completionHash);
+        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
+        var found = await table.GetEntityIfExistsAsync<TableEntity>(completionHash, PendingConnection.RowKey, cancellationToken: cancellationToken);
+        return found.HasValue ? FromEntity(found.Value!) : null;
     }
 
     /// <summary>
@@ -79,5 +90,7 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
         AccessTokenExpiresAt = entity.GetDateTimeOffset("AccessTokenExpiresAt"),
         AccessTokenType = entity.GetString("AccessTokenType"),
         InstanceUrl = entity.GetString("InstanceUrl") is { } instance ? new Uri(instance, UriKind.Absolute) : null,
+        BrowserBindingHash = entity.GetString("BrowserBinding"),
+        Account = entity.GetString("Account"),
     };
 }

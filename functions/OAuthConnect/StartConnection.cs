@@ -7,7 +7,9 @@ public sealed record StartConnectionRequest(
     [property: JsonPropertyName("provider")] string? Provider,
     [property: JsonPropertyName("connectionId")] string? ConnectionId,
     [property: JsonPropertyName("scopes")] IReadOnlyList<string>? Scopes,
-    [property: JsonPropertyName("returnUrl")] string? ReturnUrl);
+    [property: JsonPropertyName("returnUrl")] string? ReturnUrl,
+    [property: JsonPropertyName("responseMode")] string? ResponseMode = null,
+    [property: JsonPropertyName("completion")] string? Completion = null);
 
 /// <summary>Where to send the user's browser to grant access, and until when that link works.</summary>
 public sealed record StartConnectionResponse(
@@ -22,6 +24,7 @@ public enum StartFailureReason
     InvalidConnectionId,
     ScopeNotAllowed,
     ReturnUrlNotAllowed,
+    InvalidOption,
     ProviderUnavailable,
 }
 

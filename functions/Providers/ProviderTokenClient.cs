@@ -204,7 +204,8 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
             time.GetUtcNow() + lifetime,
             ReadString(json, "refresh_token") is { Length: > 0 } refresh ? refresh : null,
             scope?.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries),
-            provider.InstanceUrlParameter is { } parameter ? ProviderApi.InstanceUrl(ReadString(json, parameter), provider.InstanceUrlHosts) : null);
+            provider.InstanceUrlParameter is { } parameter ? ProviderApi.InstanceUrl(ReadString(json, parameter), provider.InstanceUrlHosts) : null,
+            IdTokenAccount.From(ReadString(json, "id_token")));
     }
 
     private static string? ReadString(JsonElement json, string name) =>

@@ -2,7 +2,8 @@ namespace Credentials.Functions.Providers;
 
 /// <summary>
 /// Tokens a provider issued. <see cref="RefreshToken"/> is null when the provider kept the old one (no rotation);
-/// <see cref="InstanceUrl"/> is the user's own API host where the provider names one (Salesforce).
+/// <see cref="InstanceUrl"/> is the user's own API host where the provider names one (Salesforce); <see cref="Account"/>
+/// names the account that consented where an ID token came with the tokens.
 /// </summary>
 public sealed record TokenGrant(
     string AccessToken,
@@ -10,7 +11,8 @@ public sealed record TokenGrant(
     DateTimeOffset AccessTokenExpiresAt,
     string? RefreshToken,
     IReadOnlyList<string>? GrantedScopes,
-    Uri? InstanceUrl = null)
+    Uri? InstanceUrl = null,
+    string? Account = null)
 {
     public override string ToString() => $"TokenGrant {{ TokenType = {TokenType}, ExpiresAt = {AccessTokenExpiresAt:O} }}";
 }

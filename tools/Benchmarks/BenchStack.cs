@@ -132,7 +132,7 @@ internal sealed partial class BenchStack : IAsyncDisposable
     {
         using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false });
         var userToken = Authress.MintCallerToken(User, CallerTokenKind.User);
-        using var start = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl}/api/users/{User}/connections") { Content = JsonContent.Create(new { provider = ConnectionId }) };
+        using var start = new HttpRequestMessage(HttpMethod.Post, $"{baseUrl}/api/users/{User}/connections") { Content = JsonContent.Create(new { provider = ConnectionId, completion = "server" }) };
         start.Headers.Authorization = new("Bearer", userToken);
         using var started = await browser.SendAsync(start);
         var authorizationUrl = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("authorizationUrl").GetString()!;

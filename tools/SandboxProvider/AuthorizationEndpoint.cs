@@ -48,10 +48,15 @@ internal static class AuthorizationEndpoint
         }
 
         var identity = new ClaimsIdentity(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, subject).SetClaim(Claims.Name, subject);
+        identity.SetClaim(Claims.Subject, subject).SetClaim(Claims.Name, subject).SetClaim(Claims.PreferredUsername, subject);
         identity.SetScopes(request.GetScopes().Intersect(options.Scopes, StringComparer.Ordinal));
         identity.SetResources(options.ApiClientId);
-        identity.SetDestinations(_ => [Destinations.AccessToken]);
+        identity.SetDestinations(DestinationsOf);
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
+
+    /// <summary>Every claim goes into the access token; who the user is goes into the ID token too (issued when <c>openid</c> was granted).</summary>
+    public static IEnumerable<string> DestinationsOf(Claim claim) => claim.Type is Claims.Subject or Claims.Name or Claims.PreferredUsername
+        ? [Destinations.AccessToken, Destinations.IdentityToken]
+        : [Destinations.AccessToken];
 }

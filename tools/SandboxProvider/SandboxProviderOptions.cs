@@ -38,5 +38,6 @@ public sealed class SandboxProviderOptions
     /// <summary>When set, the authorization endpoint approves at once as this user (tests); otherwise it shows a consent page.</summary>
     public string? AutoApproveAs { get; set; }
 
-    public IList<string> Scopes { get; } = ["offline_access", "profile", "sandbox.read", "sandbox.write"];
+    /// <summary>Scopes clients may ask for; with <c>openid</c> the token response carries an ID token naming the user.</summary>
+    public IList<string> Scopes { get; } = ["openid", "offline_access", "profile", "sandbox.read", "sandbox.write"];
 }

@@ -37,7 +37,7 @@ internal static class TokenEndpoint
                 [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
         }
 
-        principal.SetDestinations(_ => [Destinations.AccessToken]);
+        principal.SetDestinations(AuthorizationEndpoint.DestinationsOf);
         // Custom parameters in the properties are added to the token response by OpenIddict.
         var instanceUrl = http.RequestServices.GetRequiredService<SandboxProviderOptions>().InstanceUrl;
         var properties = instanceUrl is null ? null : new AuthenticationProperties(

@@ -34,6 +34,7 @@ internal static class OAuthConnectServiceCollectionExtensions
         services.AddSingleton<ProviderMisconfiguration>();
         services.AddSingleton<OAuthStateStore>();
         services.AddSingleton<ReturnUrlPolicy>();
+        services.AddSingleton<BrowserBindingCookie>();
         services.AddSingleton<ConnectionStarter>();
         services.AddSingleton<OAuthCallbackHandler>();
         services.AddSingleton<PendingConnectionStore>();

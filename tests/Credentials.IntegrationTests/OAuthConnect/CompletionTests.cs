@@ -21,8 +21,8 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private ConnectStack _stack = null!;
 
+    // Default lifetimes: the state lives 10 minutes, a pending connection 5 (Connect:CompletionLifetime).
     public async Task InitializeAsync() => _stack = await ConnectStack.StartAsync(azurite,
-        settings: new Dictionary<string, string?> { ["Connect:StateLifetime"] = "00:05:00" },
         configureServices: services => services.AddSingleton<TimeProvider>(_time));
 
     public async Task DisposeAsync() => await _stack.DisposeAsync();
@@ -30,7 +30,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_pending_connection_is_not_a_connection_until_its_user_completes_it()
     {
-        var (connectionId, completion) = await ConsentAsync("u1", "mail");
+        var (connectionId, completion, cookie) = await ConsentAsync("u1", "mail");
 
         Assert.Null(await RecordAsync("u1", "mail"));
         using (var beforeCompletion = await ReadTokenAsync("u1", "mail"))
@@ -41,7 +41,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
         var pending = Assert.Single(await _stack.RowsAsync(_stack.StatesTable), row => row.RowKey == "pending");
         Assert.DoesNotContain(completion, pending.PartitionKey, StringComparison.Ordinal);
 
-        using var completed = await _stack.CompleteAsync("u1", connectionId, completion);
+        using var completed = await _stack.CompleteAsync("u1", connectionId, completion, cookie: cookie);
 
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
         Assert.Equal("no-store", completed.Headers.CacheControl?.ToString());
@@ -55,22 +55,22 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_service_caller_may_not_complete_and_the_user_still_can()
     {
-        var (connectionId, completion) = await ConsentAsync("u1", "mail");
+        var (connectionId, completion, cookie) = await ConsentAsync("u1", "mail");
 
-        using var asService = await _stack.CompleteAsync("u1", connectionId, completion, _stack.CallerToken());
+        using var asService = await _stack.CompleteAsync("u1", connectionId, completion, _stack.CallerToken(), cookie);
 
         await ProblemAssert.IsAsync(asService, HttpStatusCode.Forbidden, "forbidden");
         Assert.Null(await RecordAsync("u1", "mail"));
-        using var asUser = await _stack.CompleteAsync("u1", connectionId, completion);
+        using var asUser = await _stack.CompleteAsync("u1", connectionId, completion, cookie: cookie);
         Assert.Equal(HttpStatusCode.OK, asUser.StatusCode);
     }
 
     [Fact]
     public async Task Another_user_may_not_complete_for_the_user()
     {
-        var (connectionId, completion) = await ConsentAsync("u1", "mail");
+        var (connectionId, completion, cookie) = await ConsentAsync("u1", "mail");
 
-        using var response = await _stack.CompleteAsync("u1", connectionId, completion, _stack.UserToken("u2"));
+        using var response = await _stack.CompleteAsync("u1", connectionId, completion, _stack.UserToken("u2"), cookie);
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.Forbidden, "forbidden");
         Assert.Null(await RecordAsync("u1", "mail"));
@@ -82,11 +82,11 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // The attacker starts a connection for themselves and gets the victim's browser to consent; the redirect with the
         // completion code lands in the victim's browser, where the application is signed in as the victim.
-        var (connectionId, completion) = await ConsentAsync("attacker", "mail");
+        var (connectionId, completion, cookie) = await ConsentAsync("attacker", "mail");
         var revocationsBefore = _stack.Sandbox.Revocations;
 
-        using var asVictim = await _stack.CompleteAsync("victim", connectionId, completion);
-        using var asAttackerAfterwards = await _stack.CompleteAsync("attacker", connectionId, completion);
+        using var asVictim = await _stack.CompleteAsync("victim", connectionId, completion, cookie: cookie);
+        using var asAttackerAfterwards = await _stack.CompleteAsync("attacker", connectionId, completion, cookie: cookie);
 
         await ProblemAssert.IsAsync(asVictim, HttpStatusCode.BadRequest, "invalid_completion");
         await ProblemAssert.IsAsync(asAttackerAfterwards, HttpStatusCode.BadRequest, "invalid_completion");
@@ -99,9 +99,9 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_wrong_code_activates_nothing_and_leaves_the_right_one_usable()
     {
-        var (connectionId, completion) = await ConsentAsync("u1", "mail");
+        var (connectionId, completion, cookie) = await ConsentAsync("u1", "mail");
 
-        using var wrong = await _stack.CompleteAsync("u1", connectionId, completion[..^2] + "xx");
+        using var wrong = await _stack.CompleteAsync("u1", connectionId, completion[..^2] + "xx", cookie: cookie);
         using var empty = await _stack.CompleteAsync("u1", connectionId, "");
         using var oversized = await _stack.CompleteAsync("u1", connectionId, new string('a', 20_000));
 
@@ -109,21 +109,21 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
         await ProblemAssert.IsAsync(empty, HttpStatusCode.BadRequest, "invalid_request");
         await ProblemAssert.IsAsync(oversized, HttpStatusCode.BadRequest, "invalid_request");
         Assert.Null(await RecordAsync("u1", "mail"));
-        using var right = await _stack.CompleteAsync("u1", connectionId, completion);
+        using var right = await _stack.CompleteAsync("u1", connectionId, completion, cookie: cookie);
         Assert.Equal(HttpStatusCode.OK, right.StatusCode);
     }
 
     [Fact]
     public async Task A_replayed_code_is_refused_and_changes_nothing()
     {
-        var (connectionId, completion) = await ConsentAsync("u1", "mail");
-        using (var first = await _stack.CompleteAsync("u1", connectionId, completion))
+        var (connectionId, completion, cookie) = await ConsentAsync("u1", "mail");
+        using (var first = await _stack.CompleteAsync("u1", connectionId, completion, cookie: cookie))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
 
         var before = await RecordAsync("u1", "mail");
-        var replays = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _stack.CompleteAsync("u1", connectionId, completion)));
+        var replays = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _stack.CompleteAsync("u1", connectionId, completion, cookie: cookie)));
 
         foreach (var replay in replays)
         {
@@ -137,9 +137,9 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Concurrent_completions_with_one_code_activate_once()
     {
-        var (connectionId, completion) = await ConsentAsync("u1", "mail");
+        var (connectionId, completion, cookie) = await ConsentAsync("u1", "mail");
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _stack.CompleteAsync("u1", connectionId, completion)));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => _stack.CompleteAsync("u1", connectionId, completion, cookie: cookie)));
 
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.Equal(5, responses.Count(r => r.StatusCode == HttpStatusCode.BadRequest));
@@ -150,13 +150,13 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_expired_code_is_refused_and_its_grant_revoked()
+    public async Task A_code_expires_five_minutes_after_consent_by_default_and_its_grant_is_revoked()
     {
-        var (connectionId, completion) = await ConsentAsync("u1", "mail");
+        var (connectionId, completion, cookie) = await ConsentAsync("u1", "mail");
         var revocationsBefore = _stack.Sandbox.Revocations;
         _time.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
 
-        using var response = await _stack.CompleteAsync("u1", connectionId, completion);
+        using var response = await _stack.CompleteAsync("u1", connectionId, completion, cookie: cookie);
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, "completion_expired");
         Assert.Null(await RecordAsync("u1", "mail"));
@@ -170,7 +170,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
         await _stack.ConnectAllAsync("u1", "mail");
         var active = await RecordAsync("u1", "mail");
 
-        var (_, completion) = await ConsentAsync("u1", "mail");
+        var (_, completion, _) = await ConsentAsync("u1", "mail");
 
         var after = await RecordAsync("u1", "mail");
         Assert.Equal(active!.ETag, after!.ETag);
@@ -184,9 +184,9 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await ConsentAsync("u1", "mail");
         await ConsentAsync("u2", "drive");
-        var (_, fresh) = await ConsentAsync("u3", "mail");
+        var (_, fresh, _) = await ConsentAsync("u3", "mail");
         _time.Advance(TimeSpan.FromMinutes(3));
-        var (_, stillValid) = await ConsentAsync("u4", "mail");
+        var (_, stillValid, stillValidCookie) = await ConsentAsync("u4", "mail");
         _time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
         var revocationsBefore = _stack.Sandbox.Revocations;
 
@@ -195,7 +195,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(3, report.ExpiredPendingDiscarded);
         Assert.Equal(revocationsBefore + 3, _stack.Sandbox.Revocations);
         Assert.Single(await _stack.RowsAsync(_stack.StatesTable), row => row.RowKey == "pending");
-        using var completed = await _stack.CompleteAsync("u4", "mail", stillValid);
+        using var completed = await _stack.CompleteAsync("u4", "mail", stillValid, cookie: stillValidCookie);
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
         Assert.NotEmpty(fresh);
     }
@@ -205,7 +205,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // The victim's live connection; then the victim consents to a flow and the code is presented on a wrong route.
         await _stack.ConnectAllAsync("u5", "mail");
-        var (_, completion) = await ConsentAsync("u5", "mail2");
+        var (_, completion, cookie) = await ConsentAsync("u5", "mail2");
         var endsGrant = await _stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Providers:sandbox:RevocationEndsGrant"] = "true" },
             services => services.AddSingleton<TimeProvider>(_time));
         var revocationsBefore = _stack.Sandbox.Revocations;
@@ -215,6 +215,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
             Content = System.Net.Http.Json.JsonContent.Create(new { completion }),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _stack.UserToken("u5"));
+        request.Headers.Add("Cookie", cookie);
         using var rejected = await endsGrant.Client.SendAsync(request);
 
         await ProblemAssert.IsAsync(rejected, HttpStatusCode.BadRequest, "invalid_completion");
@@ -235,19 +236,20 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
 
         using var callback = await stack.ConnectAsync("u1", "mail");
 
-        Assert.Equal(new Uri(ConnectStack.ReturnBase + "done?status=connected&connectionId=mail"), callback.Headers.Location);
+        Assert.Equal(new Uri(ConnectStack.ReturnBase + "done#status=connected&connectionId=mail"), callback.Headers.Location);
+        Assert.False(callback.Headers.Contains("Set-Cookie"));
         Assert.NotNull(await stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "mail", CancellationToken.None));
         Assert.Contains(logs.Messages, m => m.Contains("Connect:Completion is Callback", StringComparison.Ordinal));
     }
 
-    /// <summary>Start for <paramref name="userId"/> and consent at the provider; returns what the return URL received.</summary>
-    private async Task<(string ConnectionId, string Completion)> ConsentAsync(string userId, string connectionId)
+    /// <summary>Start for <paramref name="userId"/> and consent at the provider; returns what the return URL received and the binding cookie the browser got.</summary>
+    private async Task<(string ConnectionId, string Completion, string? Cookie)> ConsentAsync(string userId, string connectionId)
     {
         var url = await _stack.StartAndGetAuthorizationUrlAsync(userId, new { provider = "sandbox", connectionId, returnUrl = ConnectStack.ReturnBase });
         using var callback = await _stack.FollowToCallbackAsync(await _stack.AuthorizeAtProviderAsync(url));
-        var query = ConnectStack.QueryOf(callback.Headers.Location!);
-        Assert.Equal("pending", query["status"]);
-        return (query["connectionId"], query["completion"]);
+        var result = ConnectStack.FragmentOf(callback.Headers.Location!);
+        Assert.Equal("pending", result["status"]);
+        return (result["connectionId"], result["completion"], ConnectStack.BindingCookieOf(callback));
     }
 
     private Task<ConnectionRecord?> RecordAsync(string userId, string connectionId) =>

@@ -54,8 +54,9 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         using var callback = await _stack.ConnectAsync("u1", "mail");
 
         Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
-        Assert.StartsWith(ConnectStack.ReturnBase + "done?status=pending&connectionId=mail&completion=", callback.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
-        Assert.True(ConnectStack.QueryOf(callback.Headers.Location)["completion"].Length >= 43, "a completion code carries at least 256 bits");
+        Assert.StartsWith(ConnectStack.ReturnBase + "done#status=pending&connectionId=mail&completion=", callback.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
+        Assert.Empty(callback.Headers.Location.Query);
+        Assert.True(ConnectStack.FragmentOf(callback.Headers.Location)["completion"].Length >= 43, "a completion code carries at least 256 bits");
         Assert.Equal("no-referrer", callback.Headers.GetValues("Referrer-Policy").Single());
 
         var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
@@ -94,7 +95,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Null(await store.GetAsync("u1", "sandbox", CancellationToken.None));
 
         var completion = System.Text.RegularExpressions.Regex.Match(page, "<code id=\"completion\">([A-Za-z0-9_-]+)</code>").Groups[1].Value;
-        using var completed = await _stack.CompleteAsync("u1", "sandbox", completion);
+        using var completed = await _stack.CompleteAsync("u1", "sandbox", completion, cookie: ConnectStack.BindingCookieOf(callback));
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
         Assert.NotNull(await store.GetAsync("u1", "sandbox", CancellationToken.None));
     }
@@ -125,7 +126,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         var callback = await _stack.AuthorizeAtProviderAsync(url);
         using (var first = await _stack.FollowToCallbackAsync(callback))
         {
-            Assert.Equal("pending", ConnectStack.QueryOf(first.Headers.Location!)["status"]);
+            Assert.Equal("pending", ConnectStack.FragmentOf(first.Headers.Location!)["status"]);
         }
 
         var before = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "sandbox", CancellationToken.None);
@@ -147,7 +148,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _stack.FollowToCallbackAsync(callback)));
 
-        var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.Redirect && ConnectStack.QueryOf(r.Headers.Location!).GetValueOrDefault("status") == "pending");
+        var accepted = responses.Count(r => r.StatusCode == HttpStatusCode.Redirect && ConnectStack.FragmentOf(r.Headers.Location!).GetValueOrDefault("status") == "pending");
         Assert.Equal(1, accepted);
         Assert.Equal(1, _stack.Sandbox.CodeGrants);
         foreach (var response in responses)
@@ -292,9 +293,9 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         var location = response.Headers.Location!;
         Assert.StartsWith(ConnectStack.ReturnBase, location.AbsoluteUri, StringComparison.Ordinal);
-        var query = ConnectStack.QueryOf(location);
-        Assert.Equal(error, query["error"]);
-        Assert.False(query.ContainsKey("status"));
+        var result = ConnectStack.FragmentOf(location);
+        Assert.Equal(error, result["error"]);
+        Assert.False(result.ContainsKey("status"));
     }
 
     private static string Serialize(TableEntity entity) =>

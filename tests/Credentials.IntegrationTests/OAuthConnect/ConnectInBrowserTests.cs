@@ -42,13 +42,13 @@ public sealed class ConnectInBrowserTests(AzuriteFixture azurite) : IAsyncLifeti
         await page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
         await page.WaitForURLAsync(ConnectStack.ReturnBase + "**");
 
-        var landed = ConnectStack.QueryOf(new Uri(page.Url));
+        var landed = ConnectStack.FragmentOf(new Uri(page.Url));
         Assert.Equal("pending", landed["status"]);
         Assert.Equal("mail", landed["connectionId"]);
         Assert.Empty(await ConnectionsOfAsync("alice"));
 
-        // The application, signed in as alice, completes with the code its page received.
-        using var completed = await _stack.CompleteAsync("alice", landed["connectionId"], landed["completion"]);
+        // The application, signed in as alice, completes from this browser with the code its page received.
+        using var completed = await _stack.CompleteAsync("alice", landed["connectionId"], landed["completion"], cookie: await CookiesOfAsync(page));
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
         Assert.Equal("active", Assert.Single(await ConnectionsOfAsync("alice")).GetProperty("status").GetString());
     }
@@ -56,17 +56,19 @@ public sealed class ConnectInBrowserTests(AzuriteFixture azurite) : IAsyncLifeti
     [Fact]
     public async Task Without_a_return_url_the_result_page_shows_the_code_to_take_back_to_the_application()
     {
-        var authorizationUrl = await StartAsync("bob", returnUrl: null);
+        var authorizationUrl = await StartAsync("bob", returnUrl: null, scopes: ["openid"]);
         var page = await (await _browser.NewContextAsync()).NewPageAsync();
 
         await page.GotoAsync(authorizationUrl);
+        await page.GetByLabel("Sign in as").FillAsync("bob-at-sandbox");
         await page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
         await page.GetByRole(AriaRole.Heading, new() { Name = "Almost connected" }).WaitForAsync();
         var completion = await page.Locator("#completion").TextContentAsync();
 
         Assert.Contains("If you did not start connecting an account yourself", await page.ContentAsync(), StringComparison.Ordinal);
+        Assert.Equal("bob-at-sandbox", await page.Locator("#account").TextContentAsync());
         Assert.Empty(await ConnectionsOfAsync("bob"));
-        using var completed = await _stack.CompleteAsync("bob", "mail", completion);
+        using var completed = await _stack.CompleteAsync("bob", "mail", completion, cookie: await CookiesOfAsync(page));
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
         Assert.Single(await ConnectionsOfAsync("bob"));
     }
@@ -83,20 +85,23 @@ public sealed class ConnectInBrowserTests(AzuriteFixture azurite) : IAsyncLifeti
         await victim.GetByLabel("Sign in as").FillAsync("victim-at-sandbox");
         await victim.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
         await victim.WaitForURLAsync(ConnectStack.ReturnBase + "**");
-        var landed = ConnectStack.QueryOf(new Uri(victim.Url));
+        var landed = ConnectStack.FragmentOf(new Uri(victim.Url));
 
         Assert.Equal("pending", landed["status"]);
         Assert.Empty(await ConnectionsOfAsync("mallory"));
+        // Were the code to leak to the attacker, their own browser lacks the victim's binding cookie: refused, nothing taken.
+        using var asAttacker = await _stack.CompleteAsync("mallory", landed["connectionId"], landed["completion"]);
+        await ProblemAssert.IsAsync(asAttacker, HttpStatusCode.Forbidden, "completion_browser_mismatch");
         // The victim's application, signed in as the victim, cannot take it either: the code is discarded and revoked.
-        using var asVictim = await _stack.CompleteAsync("victim", landed["connectionId"], landed["completion"]);
+        using var asVictim = await _stack.CompleteAsync("victim", landed["connectionId"], landed["completion"], cookie: await CookiesOfAsync(victim));
         await ProblemAssert.IsAsync(asVictim, HttpStatusCode.BadRequest, "invalid_completion");
         Assert.Empty(await ConnectionsOfAsync("mallory"));
         Assert.Empty(await ConnectionsOfAsync("victim"));
     }
 
-    private async Task<string> StartAsync(string userId, string? returnUrl)
+    private async Task<string> StartAsync(string userId, string? returnUrl, string[]? scopes = null)
     {
-        using var response = await _stack.StartConnectionAsync(userId, new { provider = "sandbox", connectionId = "mail", returnUrl }, _stack.UserToken(userId));
+        using var response = await _stack.StartConnectionAsync(userId, new { provider = "sandbox", connectionId = "mail", returnUrl, scopes }, _stack.UserToken(userId));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("authorizationUrl").GetString()!;
     }
@@ -113,6 +118,8 @@ public sealed class ConnectInBrowserTests(AzuriteFixture azurite) : IAsyncLifeti
         }));
         return await context.NewPageAsync();
     }
+
+    private Task<string?> CookiesOfAsync(IPage page) => Chromium.CookieHeaderAsync(page.Context, _stack.Host.BaseAddress.Host);
 
     private async Task<List<JsonElement>> ConnectionsOfAsync(string userId)
     {

@@ -22,7 +22,7 @@ public sealed class ExpiredStateTests(AzuriteFixture azurite)
         using var response = await stack.FollowToCallbackAsync(callback);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("state_expired", ConnectStack.QueryOf(response.Headers.Location!)["error"]);
+        Assert.Equal("state_expired", ConnectStack.FragmentOf(response.Headers.Location!)["error"]);
         Assert.Empty(await stack.RowsAsync(stack.ConnectionsTable));
         Assert.Empty(await stack.RowsAsync(stack.StatesTable));
         Assert.Equal(0, stack.Sandbox.CodeGrants);

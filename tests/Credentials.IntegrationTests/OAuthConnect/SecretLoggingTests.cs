@@ -17,12 +17,14 @@ public sealed class SecretLoggingTests(AzuriteFixture azurite)
         var authorizationUrl = await stack.StartAndGetAuthorizationUrlAsync("u1", new { provider = "sandbox", connectionId = "mail", returnUrl = ConnectStack.ReturnBase });
         var callback = await stack.AuthorizeAtProviderAsync(authorizationUrl);
         string completion;
+        string? binding;
         using (var redirect = await stack.FollowToCallbackAsync(callback))
         {
-            completion = ConnectStack.QueryOf(redirect.Headers.Location!)["completion"];
+            completion = ConnectStack.FragmentOf(redirect.Headers.Location!)["completion"];
+            binding = ConnectStack.BindingCookieOf(redirect);
         }
 
-        using (var completed = await stack.CompleteAsync("u1", "mail", completion))
+        using (var completed = await stack.CompleteAsync("u1", "mail", completion, cookie: binding))
         {
             Assert.Equal(System.Net.HttpStatusCode.OK, completed.StatusCode);
         }
@@ -41,7 +43,7 @@ public sealed class SecretLoggingTests(AzuriteFixture azurite)
         var query = ConnectStack.QueryOf(callback);
         string[] secretValues =
         [
-            query["code"], query["state"], completion, firstRefreshToken, firstAccessToken,
+            query["code"], query["state"], completion, binding!.Split('=')[1], firstRefreshToken, firstAccessToken,
             await secrets.ReadRefreshTokenAsync(refreshed, CancellationToken.None),
             (await secrets.ReadAccessTokenAsync(refreshed, CancellationToken.None))!,
         ];

@@ -415,15 +415,17 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         // The user reconnects: consent and callback now, completion later, while a refresh is at the provider.
         var url = await _stack.StartAndGetAuthorizationUrlAsync(User, new { provider = "sandbox", connectionId = "mail", returnUrl = ConnectStack.ReturnBase });
         string completion;
+        string? binding;
         using (var callback = await _stack.FollowToCallbackAsync(await _stack.AuthorizeAtProviderAsync(url)))
         {
-            completion = ConnectStack.QueryOf(callback.Headers.Location!)["completion"];
+            completion = ConnectStack.FragmentOf(callback.Headers.Location!)["completion"];
+            binding = ConnectStack.BindingCookieOf(callback);
         }
 
         _stack.Sandbox.TokenDelay = TimeSpan.FromSeconds(1);
         var read = SendAsync(_stack.Host, "mail");
         await Task.Delay(TimeSpan.FromMilliseconds(200));
-        using (var completed = await _stack.CompleteAsync(User, "mail", completion))
+        using (var completed = await _stack.CompleteAsync(User, "mail", completion, cookie: binding))
         {
             Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
         }

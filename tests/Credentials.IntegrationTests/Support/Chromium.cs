@@ -27,4 +27,11 @@ internal static class Chromium
         });
         return (playwright, browser);
     }
+
+    /// <summary>What <paramref name="context"/> holds for <paramref name="host"/>, as a <c>Cookie</c> header value; null when nothing.</summary>
+    public static async Task<string?> CookieHeaderAsync(IBrowserContext context, string host)
+    {
+        var cookies = (await context.CookiesAsync()).Where(c => c.Domain == host).ToList();
+        return cookies.Count == 0 ? null : string.Join("; ", cookies.Select(c => $"{c.Name}={c.Value}"));
+    }
 }

@@ -159,6 +159,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             [$"Providers:{ProviderId}:Scopes:0"] = "offline_access",
             [$"Providers:{ProviderId}:AllowedScopes:0"] = "sandbox.read",
             [$"Providers:{ProviderId}:AllowedScopes:1"] = "sandbox.write",
+            [$"Providers:{ProviderId}:AllowedScopes:2"] = "openid",
             [$"Providers:{ProviderId}:ScopeNarrowing"] = "Subset",
             [$"Providers:{ProviderId}:ApiBaseUrls:default"] = sandbox.BaseAddress.ToString(),
             ["Providers:other:Preset"] = "oidc",
@@ -180,16 +181,31 @@ internal sealed class ConnectStack : IAsyncDisposable
     /// <summary>A token for a person signed in as <paramref name="userId"/>, as the application's front end holds.</summary>
     public string UserToken(string userId) => Authress.MintCallerToken(userId, CallerTokenKind.User);
 
-    /// <summary>The user finishes a pending connection with the code from the callback's redirect.</summary>
-    public async Task<HttpResponseMessage> CompleteAsync(string userId, string connectionId, string? completion, string? token = null)
+    /// <summary>
+    /// The user finishes a pending connection with the code from the callback's redirect; <paramref name="cookie"/> is the
+    /// consenting browser's binding cookie (<see cref="BindingCookieOf"/>) when the completion comes from that browser.
+    /// </summary>
+    public async Task<HttpResponseMessage> CompleteAsync(string userId, string connectionId, string? completion, string? token = null, string? cookie = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/users/{userId}/connections/{connectionId}/complete")
         {
             Content = JsonContent.Create(new { completion }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token ?? UserToken(userId));
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
         return await Host.Client.SendAsync(request);
     }
+
+    /// <summary>The browser-binding cookie a callback set, as a <c>Cookie</c> header value (<c>name=value</c>); null when it set none.</summary>
+    public static string? BindingCookieOf(HttpResponseMessage callback) =>
+        callback.Headers.TryGetValues("Set-Cookie", out var cookies)
+            ? cookies.Select(c => c.Split(';')[0]).FirstOrDefault(c => c.StartsWith("__Host-credentials-binding=", StringComparison.Ordinal)
+                || c.StartsWith("credentials-binding=", StringComparison.Ordinal))
+            : null;
 
     public async Task<HttpResponseMessage> StartConnectionAsync(string userId, object body, string? token = null)
     {
@@ -227,10 +243,10 @@ internal sealed class ConnectStack : IAsyncDisposable
             ? new { provider = ProviderId, connectionId, returnUrl }
             : new { provider = ProviderId, connectionId, returnUrl, scopes });
         var callback = await FollowToCallbackAsync(await AuthorizeAtProviderAsync(authorizationUrl));
-        if (callback.Headers.Location is { } location && QueryOf(location).GetValueOrDefault("status") == "pending")
+        if (callback.Headers.Location is { } location && FragmentOf(location).GetValueOrDefault("status") == "pending")
         {
-            var query = QueryOf(location);
-            using var completed = await CompleteAsync(userId, query["connectionId"], query["completion"]);
+            var result = FragmentOf(location);
+            using var completed = await CompleteAsync(userId, result["connectionId"], result["completion"], cookie: BindingCookieOf(callback));
             Assert.True(completed.StatusCode == HttpStatusCode.OK, await completed.Content.ReadAsStringAsync());
         }
 
@@ -243,7 +259,7 @@ internal sealed class ConnectStack : IAsyncDisposable
         foreach (var connectionId in connectionIds)
         {
             using var response = await ConnectAsync(userId, connectionId);
-            Assert.Equal("pending", QueryOf(response.Headers.Location!)["status"]);
+            Assert.Equal("pending", FragmentOf(response.Headers.Location!)["status"]);
             Assert.NotNull(await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None));
         }
     }
@@ -275,6 +291,10 @@ internal sealed class ConnectStack : IAsyncDisposable
 
     public static Dictionary<string, string> QueryOf(Uri uri) =>
         QueryHelpers.ParseQuery(uri.Query).ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
+
+    /// <summary>The result the callback handed to the return URL in its fragment (the default response mode).</summary>
+    public static Dictionary<string, string> FragmentOf(Uri uri) =>
+        QueryHelpers.ParseQuery(uri.Fragment.TrimStart('#')).ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
 
     public static Uri WithQuery(Uri uri, string name, string? value)
     {

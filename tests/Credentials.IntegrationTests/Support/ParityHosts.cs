@@ -189,14 +189,23 @@ internal sealed partial class ParitySide(string name, HttpClient client, Running
         using var answered = await Stack.Browser.GetAsync(callback);
         steps.Add(("callback", await ParityObservation.OfAsync(answered)));
         var completion = answered.Headers.Location is { } returned
-            ? ConnectStack.QueryOf(returned).GetValueOrDefault("completion")
+            ? ConnectStack.FragmentOf(returned).GetValueOrDefault("completion")
             : CompletionOnPage().Match(await answered.Content.ReadAsStringAsync()).Groups["code"].Value;
         Assert.False(string.IsNullOrEmpty(completion), $"{Name}: the callback handed out no completion code");
 
         if (complete)
         {
-            using var completed = await SendAsync(HttpMethod.Post, $"api/users/{userId}/connections/{connectionId}/complete", Stack.UserToken(userId),
-                JsonContent.Create(new { completion }));
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/users/{userId}/connections/{connectionId}/complete")
+            {
+                Content = JsonContent.Create(new { completion }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Stack.UserToken(userId));
+            if (ConnectStack.BindingCookieOf(answered) is { } binding)
+            {
+                request.Headers.Add("Cookie", binding);
+            }
+
+            using var completed = await Client.SendAsync(request);
             steps.Add(("complete", await ParityObservation.OfAsync(completed)));
             Assert.True(completed.StatusCode == HttpStatusCode.OK, $"{Name}: completion answered {completed.StatusCode}: {await completed.Content.ReadAsStringAsync()}");
         }

@@ -1,5 +1,7 @@
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Audit;
+using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Refresh;
 using Credentials.Functions.Storage;
 
@@ -62,6 +64,31 @@ public sealed class SettingBoundsTests
             ConnectionString = "UseDevelopmentStorage=true",
             ConnectionSnapshotMaxStaleness = TimeSpan.FromSeconds(seconds),
         }), refused);
+
+    [Theory]
+    [InlineData("00:05:00", null)]
+    [InlineData("00:01:00", null)]
+    [InlineData("00:10:00", null)]
+    [InlineData("00:00:59", "Connect:CompletionLifetime")]
+    [InlineData("00:10:01", "Connect:CompletionLifetime")]
+    public void A_completion_code_lives_at_most_ten_minutes(string lifetime, string? refused) =>
+        AssertRefused(ConnectValidator("https://credentials.example.com").Validate(null, new ConnectOptions
+        {
+            CompletionLifetime = TimeSpan.Parse(lifetime, System.Globalization.CultureInfo.InvariantCulture),
+        }), refused);
+
+    [Fact]
+    public void A_completion_code_lives_five_minutes_by_default() => Assert.Equal(TimeSpan.FromMinutes(5), new ConnectOptions().CompletionLifetime);
+
+    [Theory]
+    [InlineData("http://127.0.0.1:7071", null)]
+    [InlineData("https://credentials.example.com", "Connect:InsecureDevelopmentCookie")]
+    [InlineData("https://127.0.0.1:7071", "Connect:InsecureDevelopmentCookie")]
+    public void The_development_cookie_is_only_for_an_http_loopback_service(string publicBaseUrl, string? refused) =>
+        AssertRefused(ConnectValidator(publicBaseUrl).Validate(null, new ConnectOptions { InsecureDevelopmentCookie = true }), refused);
+
+    private static ConnectOptionsValidator ConnectValidator(string publicBaseUrl) =>
+        new(Microsoft.Extensions.Options.Options.Create(new ServiceOptions { PublicBaseUrl = new Uri(publicBaseUrl) }));
 
     private static void AssertRefused(Microsoft.Extensions.Options.ValidateOptionsResult result, string? refused)
     {

@@ -143,6 +143,33 @@ public sealed class ProviderTokenResponseTests
         Assert.Null(System.Web.HttpUtility.ParseQueryString(forms[1])["scope"]);
     }
 
+    [Theory]
+    [InlineData("""{"sub":"248289761001","email":"jane@example.com","preferred_username":"jane"}""", "jane@example.com")]
+    [InlineData("""{"sub":"248289761001","preferred_username":"jane"}""", "jane")]
+    [InlineData("""{"sub":"248289761001"}""", "248289761001")]
+    [InlineData("""{"sub":"a\u0000b\u001bc"}""", "abc")]
+    [InlineData("""{"aud":"x"}""", null)]
+    [InlineData("""["sub"]""", null)]
+    public async Task The_account_that_consented_is_read_from_the_id_token_for_display(string claims, string? account)
+    {
+        var idToken = $"e30.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(claims)}.sig";
+        var result = await RefreshAsync("google", HttpStatusCode.OK, $$"""{"access_token":"at","expires_in":3600,"id_token":"{{idToken}}"}""");
+
+        Assert.Equal(account, result.Value!.Account);
+    }
+
+    [Theory]
+    [InlineData("not-a-jwt")]
+    [InlineData("a.!!!.c")]
+    [InlineData("a.bm90IGpzb24.c")]
+    public async Task An_unreadable_id_token_names_no_account_and_fails_nothing(string idToken)
+    {
+        var result = await RefreshAsync("google", HttpStatusCode.OK, $$"""{"access_token":"at","expires_in":3600,"id_token":"{{idToken}}"}""");
+
+        Assert.True(result.Succeeded);
+        Assert.Null(result.Value!.Account);
+    }
+
     private static async Task<Result<TokenGrant, TokenFailure>> RefreshAsync(string preset, HttpStatusCode status, string body, int? retryAfterSeconds = null)
     {
         var client = Client(_ =>
