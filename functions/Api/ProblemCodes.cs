@@ -34,4 +34,5 @@ internal static class ProblemCodes
     public const string ProxyUnreachable = "proxy_unreachable";
     public const string ProxyMethodOverride = "proxy_method_override";
     public const string ProxyPathDenied = "proxy_path_denied";
+    public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
 }

@@ -61,7 +61,7 @@ public sealed partial class NarrowedRefreshOutcomes(
             return new RefreshResult(written, TokenFailureReason.InvalidScope, false, null, ScopeFailureCodes.ProviderAnsweredBroader);
         }
 
-        await outcomes.RecordAsync(demand, leased, "success", $"narrowed;{rotation}");
+        await outcomes.RecordAsync(demand, leased, "success", $"narrowed;{rotation};issued:{string.Join(',', grant.GrantedScopes ?? scopes.Scopes)}");
         return new RefreshResult(written, null, true, Narrowed: grant);
     }
 
