@@ -94,8 +94,9 @@ public sealed class AccessTokenService(
 
     /// <summary>
     /// Refused before the provider is asked when the policy says so; a resource beyond the grant's own is authorized for
-    /// this caller on every request, cached token or not. A renewal skips the cache: the caller's API rejected the
-    /// narrower token it holds.
+    /// this caller on every request, cached token or not. A renewal (the caller's API rejected the narrower token it
+    /// holds) skips the cache unless this scope set's token was issued within <see cref="AccessTokenRequest.RenewWindow"/>,
+    /// as a renewal of the stored token does.
     /// </summary>
     private async Task<Result<IssuedAccessToken, AccessTokenFailure>> NarrowedAsync(
         ConnectionRecord record, AccessTokenRequest request, ScopeSet scopes, DateTimeOffset now, CancellationToken cancellationToken)
@@ -114,7 +115,7 @@ public sealed class AccessTokenService(
             return denied;
         }
 
-        return !request.Renew && narrowedCache.Find(record, scopes, request.MinValidity, now) is { } cached
+        return narrowedCache.Find(record, scopes, request.MinValidity, now, request.Renew ? now - AccessTokenRequest.RenewWindow : null) is { } cached
             ? cached
             : await RefreshAndIssueAsync(request, null, scopes, options.Value.ReadTimeout, cancellationToken);
     }
