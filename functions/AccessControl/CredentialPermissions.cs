@@ -27,6 +27,14 @@ internal static class CredentialPermissions
     /// <summary>True for a method-class proxy permission, which <see cref="Proxy"/> (both classes, kept for existing grants) also satisfies.</summary>
     public static bool IsProxyClass(string permission) => permission is ProxyRead or ProxyWrite;
 
+    /// <summary>
+    /// Get a narrower token of a resource beyond the connection's grant (a multi-resource provider's
+    /// <c>NarrowableResources</c>), checked on <c>…/connections/{connectionId}/resources/{name}</c> besides
+    /// <see cref="Read"/> on the connection. Not included in <see cref="Read"/>, so that a reader of one resource's
+    /// connection cannot mint tokens of another.
+    /// </summary>
+    public const string ResourceRead = "credentials:resource.read";
+
     /// <summary>Start (or redo) a connection.</summary>
     public const string Create = "credentials:create";
 
@@ -57,11 +65,15 @@ public sealed record CredentialAccess(string Permission, string UserId, string? 
     /// </summary>
     public string? Api { get; init; }
 
+    /// <summary>A resource beyond the connection's grant, by its <c>NarrowableResources</c> name (an id-rule segment).</summary>
+    public string? NarrowedResource { get; init; }
+
     /// <summary>
     /// <c>/user-credentials/refresh-tokens/users/{userId}</c>, plus <c>/connections/{connectionId}</c> for one connection,
-    /// plus <c>/apis/{api}</c> for one of its provider APIs.
+    /// plus <c>/apis/{api}</c> for one of its provider APIs or <c>/resources/{name}</c> for one of its narrowable resources.
     /// </summary>
     public string ResourceUri => ConnectionId is null ? $"{UsersRoot}/{UserId}"
-        : Api is null ? $"{UsersRoot}/{UserId}/connections/{ConnectionId}"
-        : $"{UsersRoot}/{UserId}/connections/{ConnectionId}/apis/{Api}";
+        : Api is not null ? $"{UsersRoot}/{UserId}/connections/{ConnectionId}/apis/{Api}"
+        : NarrowedResource is not null ? $"{UsersRoot}/{UserId}/connections/{ConnectionId}/resources/{NarrowedResource}"
+        : $"{UsersRoot}/{UserId}/connections/{ConnectionId}";
 }

@@ -13,7 +13,7 @@ namespace Credentials.Functions.Api;
 /// The service's main job: a fresh access token of a user's connection, for a caller with <c>credentials:read</c>;
 /// with <c>scope</c>, a narrower one.
 /// </summary>
-public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<RefreshOptions> options)
+public sealed class AccessTokenFunction(AccessTokenService tokens, NarrowedResourceGate resources, IOptions<RefreshOptions> options)
 {
     [Function("GetAccessToken")]
     [RequiresPermission(CredentialPermissions.Read)]
@@ -32,7 +32,8 @@ public sealed class AccessTokenFunction(AccessTokenService tokens, IOptions<Refr
         }
 
         var result = await tokens.GetAsync(new AccessTokenRequest(admitted.RequiredConnection, query.MinValidity, admitted.Caller.Id,
-            CorrelationId.Establish(http), admitted.AllowedBecause, query.Renew, query.Scopes), http.RequestAborted);
+            CorrelationId.Establish(http), admitted.AllowedBecause, query.Renew, query.Scopes, AuthorizeResources: resources.For(http, admitted)),
+            http.RequestAborted);
         return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId)) : FailureProblems.For(http, result.Failure);
     }
 }

@@ -61,6 +61,10 @@ internal static class FailureProblems
                 "The token is being refreshed.", "Retry shortly."),
             TokenFailureReason.InvalidScope => ProblemResults.Create(http, StatusCodes.Status400BadRequest, failure.ErrorCode ?? ScopeFailureCodes.NotGranted,
                 "No token of these scopes can be issued.", ScopeProblems.Describe(failure.ErrorCode)),
+            TokenFailureReason.Forbidden => ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.Forbidden,
+                "The caller is not allowed to do this.", ScopeProblems.DescribeForbidden(failure.ErrorCode)),
+            TokenFailureReason.AuthorizationUnavailable => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
+                "Authorization is temporarily unavailable.", "The request was refused because no authorization decision could be made; retry later."),
             _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
                 "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
         };

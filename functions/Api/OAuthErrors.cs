@@ -70,6 +70,9 @@ public static class OAuthErrors
                 $"The provider refused the refresh ({failure.ErrorCode}).", ProblemCodes.ProviderRejected)),
             TokenFailureReason.Busy => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(1), "The token is being refreshed; retry shortly.", ProblemCodes.RefreshBusy),
             TokenFailureReason.InvalidScope => BadRequest(http, InvalidScope, ScopeProblems.Describe(failure.ErrorCode), failure.ErrorCode ?? ScopeFailureCodes.NotGranted),
+            TokenFailureReason.Forbidden => BadRequest(http, UnauthorizedClient, ScopeProblems.DescribeForbidden(failure.ErrorCode), ProblemCodes.Forbidden),
+            TokenFailureReason.AuthorizationUnavailable => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5),
+                "The request was refused because no authorization decision could be made; retry later.", ProblemCodes.AuthorizationUnavailable),
             _ => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), "The provider is unavailable; retry after the indicated time.", ProblemCodes.ProviderUnavailable),
         };
     }

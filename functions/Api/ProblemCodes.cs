@@ -38,4 +38,5 @@ internal static class ProblemCodes
     public const string ProxyInstanceUrlRefused = "proxy_instance_url_refused";
     public const string ProxyAddressRefused = "proxy_address_refused";
     public const string CompletionBrowserMismatch = "completion_browser_mismatch";
+    public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
 }

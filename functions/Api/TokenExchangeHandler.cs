@@ -13,7 +13,8 @@ namespace Credentials.Functions.Api;
 /// the REST route), hand out the access token (narrowed to <c>scope</c> when it names fewer scopes than the grant)
 /// through the same service, and answer RFC 6749 errors.
 /// </summary>
-public sealed class TokenExchangeHandler(CredentialRequestGate gate, AccessTokenService tokens, IOptions<RefreshOptions> options, TimeProvider time)
+public sealed class TokenExchangeHandler(
+    CredentialRequestGate gate, AccessTokenService tokens, NarrowedResourceGate resources, IOptions<RefreshOptions> options, TimeProvider time)
 {
     public async Task<IActionResult> HandleAsync(HttpRequest request)
     {
@@ -35,7 +36,8 @@ public sealed class TokenExchangeHandler(CredentialRequestGate gate, AccessToken
         }
 
         var result = await tokens.GetAsync(new AccessTokenRequest(admitted.Value.RequiredConnection, options.Value.DefaultMinValidity, admitted.Value.Caller.Id,
-            CorrelationId.Establish(http), admitted.Value.AllowedBecause, Scopes: read.Value.Scopes), http.RequestAborted);
+            CorrelationId.Establish(http), admitted.Value.AllowedBecause, Scopes: read.Value.Scopes, AuthorizeResources: resources.For(http, admitted.Value)),
+            http.RequestAborted);
         return result.Succeeded ? new OkObjectResult(TokenExchangeResponse.From(result.Value, time.GetUtcNow())) : OAuthErrors.For(http, result.Failure);
     }
 }

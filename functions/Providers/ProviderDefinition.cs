@@ -55,6 +55,12 @@ public sealed record ProviderDefinition
     /// <summary>Whether a token for fewer scopes than the grant can be asked for (see docs/client.md, narrower tokens).</summary>
     public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
 
+    /// <summary><see cref="ScopeNarrowing.MultiResource"/>: resources beyond the grant callers may ask for, each under its own name.</summary>
+    public IReadOnlyList<NarrowableResource> NarrowableResources { get; init; } = [];
+
+    /// <summary>The resource a scope without one belongs to (Entra: Microsoft Graph); null: <see cref="ScopeResources.Unnamed"/>.</summary>
+    public string? DefaultScopeResource { get; init; }
+
     /// <summary>
     /// The token-response parameter that names each user's own API host (Salesforce's <c>instance_url</c>); it is kept
     /// on the connection when its host is one of <see cref="InstanceUrlHosts"/>, and is the proxy's API <c>instance</c>.

@@ -120,6 +120,9 @@ internal static class ProviderDefinitionBuilder
             apis = [new ProviderApi(ProviderApi.InstanceName, null), .. apis.Where(api => api.Name != ProviderApi.InstanceName)];
         }
 
+        var narrowing = settings.ScopeNarrowing ?? preset.ScopeNarrowing;
+        var narrowable = ScopeResources.Build(settings.NarrowableResources, narrowing == ScopeNarrowing.MultiResource,
+            name => Setting($"{nameof(ProviderSettings.NarrowableResources)}:{name}"), failures);
         var presetRules = preset.ApiPathDeny.Count;
         var pathPolicy = ApiPathPolicy.Build([.. preset.ApiPathDeny, .. settings.ApiPathDeny ?? []],
             index => index < presetRules ? $"The {preset.Name} preset's path rule {index}" : Setting($"{nameof(ProviderSettings.ApiPathDeny)}:{index - presetRules}"), failures);
@@ -152,7 +155,9 @@ internal static class ProviderDefinitionBuilder
             RevocationEndsGrant = settings.RevocationEndsGrant ?? preset.RevocationEndsGrant,
             UsesDiscovery = preset.UsesDiscovery && (settings.AuthorizationEndpoint is null || settings.TokenEndpoint is null),
             InvalidGrantErrors = preset.InvalidGrantErrors,
-            ScopeNarrowing = settings.ScopeNarrowing ?? preset.ScopeNarrowing,
+            ScopeNarrowing = narrowing,
+            NarrowableResources = narrowable,
+            DefaultScopeResource = preset.DefaultScopeResource,
             Apis = apis,
             ApiPathPolicy = pathPolicy,
             InstanceUrlParameter = instanceParameter,

@@ -42,6 +42,9 @@ internal sealed record ProviderPreset
 
     public ScopeNarrowing ScopeNarrowing { get; init; } = ScopeNarrowing.Unsupported;
 
+    /// <summary>The resource the provider gives scopes that name none (Entra: <c>Mail.Read</c> is Microsoft Graph's).</summary>
+    public string? DefaultScopeResource { get; init; }
+
     /// <summary>The token-response parameter that names the user's own API host (Salesforce's <c>instance_url</c>).</summary>
     public string? InstanceUrlParameter { get; init; }
 

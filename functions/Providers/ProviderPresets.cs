@@ -46,6 +46,7 @@ internal static class ProviderPresets
             RequiredSettings = [nameof(ProviderSettings.Tenant)],
             // Entra's refresh tokens are multi-resource: the same grant yields tokens for another consented resource.
             ScopeNarrowing = ScopeNarrowing.MultiResource,
+            DefaultScopeResource = "https://graph.microsoft.com",
             ApiBaseUrls = _ => Apis(("graph", "https://graph.microsoft.com")),
             // Credentials of apps and service principals: a proxy caller must not mint its own way in.
             ApiPathDeny =

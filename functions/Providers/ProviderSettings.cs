@@ -75,6 +75,13 @@ public sealed class ProviderSettings
     public ScopeNarrowing? ScopeNarrowing { get; set; }
 
     /// <summary>
+    /// With <c>MultiResource</c>: resources beyond a connection's grant that callers may ask for a token of, by name
+    /// (<c>NarrowableResources:arm</c> = <c>https://management.azure.com</c>). Unset: only the resources of the grant's
+    /// own scopes. A caller also needs <c>credentials:resource.read</c> on the named resource (docs/authorization.md).
+    /// </summary>
+    public Dictionary<string, string>? NarrowableResources { get; set; }
+
+    /// <summary>
     /// The provider's APIs the proxy may call with a connection's token, by name (<c>ApiBaseUrls:graph</c>) or as a list
     /// (<c>ApiBaseUrls:0</c>); added to the preset's, replacing one of the same name (docs/proxy.md).
     /// </summary>

@@ -92,16 +92,30 @@ public sealed class AccessTokenService(
         return result;
     }
 
-    /// <summary>A renewal skips the cache: the caller's API rejected the narrower token it holds.</summary>
+    /// <summary>
+    /// Refused before the provider is asked when the policy says so; a resource beyond the grant's own is authorized for
+    /// this caller on every request, cached token or not. A renewal (the caller's API rejected the narrower token it
+    /// holds) skips the cache unless this scope set's token was issued within <see cref="AccessTokenRequest.RenewWindow"/>,
+    /// as a renewal of the stored token does.
+    /// </summary>
     private async Task<Result<IssuedAccessToken, AccessTokenFailure>> NarrowedAsync(
         ConnectionRecord record, AccessTokenRequest request, ScopeSet scopes, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (ScopeNarrowingPolicy.Refusal(providers.Find(record.ProviderId), record.Scopes, scopes) is { } refusal)
+        var provider = providers.Find(record.ProviderId);
+        if (ScopeNarrowingPolicy.Refusal(provider, record.Scopes, scopes) is { } refusal)
         {
             return new AccessTokenFailure(TokenFailureReason.InvalidScope, null, refusal);
         }
 
-        return !request.Renew && narrowedCache.Find(record, scopes, request.MinValidity, now) is { } cached
+        var beyondGrant = ScopeNarrowingPolicy.ResourcesBeyondGrant(provider, record.Scopes, scopes);
+        if (beyondGrant.Count > 0 && (request.AuthorizeResources is { } authorize
+            ? await authorize(beyondGrant, cancellationToken)
+            : new AccessTokenFailure(TokenFailureReason.Forbidden)) is { } denied)
+        {
+            return denied;
+        }
+
+        return narrowedCache.Find(record, scopes, request.MinValidity, now, request.Renew ? now - AccessTokenRequest.RenewWindow : null) is { } cached
             ? cached
             : await RefreshAndIssueAsync(request, null, scopes, options.Value.ReadTimeout, cancellationToken);
     }
@@ -168,12 +182,15 @@ public sealed class AccessTokenService(
         TokenFailureReason.ProviderRejected => "provider_rejected",
         TokenFailureReason.Busy => "busy",
         TokenFailureReason.InvalidScope => "invalid_scope",
+        TokenFailureReason.Forbidden => "forbidden",
+        TokenFailureReason.AuthorizationUnavailable => "authorization_unavailable",
         _ => "failed",
     };
 
     /// <summary>
     /// Why it failed, if it did; which authorization decision let the caller ask (e.g.
-    /// <c>authorized:collection_granted</c>); and the scopes a narrower token was asked for (<c>scope:a,b</c>).
+    /// <c>authorized:collection_granted</c>); the scopes a narrower token was asked for (<c>scope:a,b</c>) and those of
+    /// the token handed out (<c>issued:a,b</c>: the provider's answer, which a multi-resource provider makes broader).
     /// </summary>
     private static string? AuditReason(Result<IssuedAccessToken, AccessTokenFailure> result, AccessTokenRequest request)
     {
@@ -182,6 +199,7 @@ public sealed class AccessTokenService(
             result.Failure?.Reason.ToString(),
             request.AllowedBecause is null ? null : "authorized:" + request.AllowedBecause,
             request.Scopes is null ? null : "scope:" + string.Join(',', request.Scopes.Scopes),
+            request.Scopes is null || !result.Succeeded ? null : "issued:" + string.Join(',', result.Value.Scopes),
         ];
         return parts.Any(part => part is not null) ? string.Join(' ', parts.Where(part => part is not null)) : null;
     }

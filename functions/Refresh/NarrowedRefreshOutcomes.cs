@@ -6,15 +6,23 @@ namespace Credentials.Functions.Refresh;
 
 /// <summary>
 /// What a narrower token's refresh leaves in the store: a rotated refresh token, stored under the lease like any
-/// rotation, and otherwise nothing. The stored access token, the status and the refresh times stay as they were: the
-/// narrower token lives only in the answer (and the instance's <see cref="NarrowedTokenCache"/>).
+/// rotation, and otherwise nothing. The stored access token, the status, the refresh times and the cooldown stay as they
+/// were: the narrower token lives only in the answer (and the instance's <see cref="NarrowedTokenCache"/>), and an
+/// unavailable provider pauses only that scope set (<see cref="NarrowedRefreshBackoff"/>).
 /// </summary>
 public sealed partial class NarrowedRefreshOutcomes(
     RefreshOutcomeStore outcomes,
     ConnectionSecrets secrets,
     ProviderCatalog providers,
+    NarrowedRefreshBackoff backoff,
     ILogger<NarrowedRefreshOutcomes> logger)
 {
+    /// <summary>The answer while this scope set cools down after the provider was unavailable to it; null when it may ask.</summary>
+    public RefreshResult? CoolingDown(ConnectionRecord record, ScopeSet scopes, DateTimeOffset now) =>
+        backoff.CoolingDown(ConnectionKey.Of(record), scopes, now) is { } cooling
+            ? new RefreshResult(record, TokenFailureReason.ProviderUnavailable, false, cooling.Remaining, cooling.ErrorCode)
+            : null;
+
     /// <summary>
     /// Whether a failed narrower refresh was refused for its scopes rather than for the grant. Within the grant, RFC 6749
     /// §6 lets a refresh ask for any subset, so <c>invalid_grant</c> there still means the grant is gone; beyond it (a
@@ -53,6 +61,7 @@ public sealed partial class NarrowedRefreshOutcomes(
             return new RefreshResult(null, TokenFailureReason.NotFound, false);
         }
 
+        backoff.Succeeded(ConnectionKey.Of(leased), scopes);
         var rotation = grant.RefreshToken is null ? "not_rotated" : "rotated";
         if (!ScopeNarrowingPolicy.AnswerFits(providers.Find(leased.ProviderId), scopes, grant.GrantedScopes))
         {
@@ -61,7 +70,7 @@ public sealed partial class NarrowedRefreshOutcomes(
             return new RefreshResult(written, TokenFailureReason.InvalidScope, false, null, ScopeFailureCodes.ProviderAnsweredBroader);
         }
 
-        await outcomes.RecordAsync(demand, leased, "success", $"narrowed;{rotation}");
+        await outcomes.RecordAsync(demand, leased, "success", $"narrowed;{rotation};issued:{string.Join(',', grant.GrantedScopes ?? scopes.Scopes)}");
         return new RefreshResult(written, null, true, Narrowed: grant);
     }
 
@@ -80,6 +89,27 @@ public sealed partial class NarrowedRefreshOutcomes(
             PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
             _ when scopeRefused => new RefreshResult(written, TokenFailureReason.InvalidScope, false, null, ScopeFailureCodes.NotGranted),
             _ => new RefreshResult(written, TokenFailureReason.ProviderRejected, false, null, failure.ErrorCode),
+        };
+    }
+
+    /// <summary>
+    /// The provider was unavailable to this narrower refresh (5xx, 429, timeout): the lease is released and only this
+    /// scope set cools down; the connection's failure count, status and cooldown are untouched. Null: start over.
+    /// </summary>
+    public async Task<RefreshResult?> UnavailableAsync(
+        RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, ScopeSet scopes, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(leased);
+        ArgumentNullException.ThrowIfNull(failure);
+        var cooldown = backoff.Failed(ConnectionKey.Of(leased), scopes, failure.ErrorCode, failure.RetryAfter, now);
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
+            record => ValueTask.FromResult(record.Released()));
+        await outcomes.RecordAsync(demand, leased, "failed", "narrowed_unavailable;" + failure.ErrorCode);
+        return status switch
+        {
+            PersistStatus.Superseded => null,
+            PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
+            _ => new RefreshResult(written, TokenFailureReason.ProviderUnavailable, false, cooldown, failure.ErrorCode),
         };
     }
 

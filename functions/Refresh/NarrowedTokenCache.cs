@@ -14,12 +14,15 @@ public sealed class NarrowedTokenCache(IOptions<RefreshOptions> options) : IDisp
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, options.Value.MemoryCacheEntries) });
 
-    /// <summary>A cached token of <paramref name="scopes"/> that stays valid <paramref name="minValidity"/> (capped at half its lifetime).</summary>
-    public IssuedAccessToken? Find(ConnectionRecord record, ScopeSet scopes, TimeSpan minValidity, DateTimeOffset now)
+    /// <summary>
+    /// A cached token of <paramref name="scopes"/> that stays valid <paramref name="minValidity"/> (capped at half its
+    /// lifetime) and, with <paramref name="issuedSince"/>, was issued at or after it (a renewal's window).
+    /// </summary>
+    public IssuedAccessToken? Find(ConnectionRecord record, ScopeSet scopes, TimeSpan minValidity, DateTimeOffset now, DateTimeOffset? issuedSince = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(scopes);
-        if (!_cache.TryGetValue(KeyOf(record, scopes), out Entry? entry) || !entry!.IsOf(record))
+        if (!_cache.TryGetValue(KeyOf(record, scopes), out Entry? entry) || !entry!.IsOf(record) || entry.IssuedAt < issuedSince)
         {
             return null;
         }

@@ -74,6 +74,11 @@ public sealed partial class RefreshEngine(
                 return new RefreshResult(record, TokenFailureReason.ProviderUnavailable, false, allowedAt - now, record.LastErrorCode);
             }
 
+            if (demand.NarrowTo is { } narrowed && narrowing.CoolingDown(record, narrowed, now) is { } cooling)
+            {
+                return cooling;
+            }
+
             var grace = providers.Find(record.ProviderId)?.RotationGracePeriod;
             var duration = RefreshLease.For(options.Value.LeaseDuration, grace);
             if (!RefreshLease.MayTakeOver(record, leaseOwner, grace, duration, options.Value.AbandonedLeaseTimeout, now))
@@ -171,6 +176,12 @@ public sealed partial class RefreshEngine(
         if (demand.NarrowTo is { } refused && NarrowedRefreshOutcomes.IsScopeRefusal(failure, refused, leased))
         {
             return await narrowing.RefusedAsync(lease, leased, demand, usedRefreshToken, failure);
+        }
+
+        if (demand.NarrowTo is { } unavailable && failure.Kind == TokenFailureKind.Unavailable)
+        {
+            // Only this scope set waits: the connection's own refreshes go on as if it had not been asked.
+            return await narrowing.UnavailableAsync(lease, leased, demand, unavailable, usedRefreshToken, failure, now);
         }
 
         return failure.Kind switch

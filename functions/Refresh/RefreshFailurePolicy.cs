@@ -18,12 +18,7 @@ internal static class RefreshFailurePolicy
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(record);
         var failures = record.ConsecutiveFailures + 1;
-        var cooldown = Cooldown(options, failures);
-        if (retryAfter is { } asked && asked > cooldown)
-        {
-            cooldown = asked < options.MaxCooldown ? asked : options.MaxCooldown;
-        }
-
+        var cooldown = CooldownAfter(options, failures, retryAfter);
         var failingSince = record.FailingSince ?? now;
         var status = now - failingSince >= options.GiveUpAfter ? ConnectionStatus.ReauthorizationRequired
             : failures >= options.FailuresBeforeRefreshFailing ? ConnectionStatus.RefreshFailing
@@ -31,9 +26,17 @@ internal static class RefreshFailurePolicy
         return new RefreshFailureAssessment(failures, cooldown, failingSince, status);
     }
 
-    private static TimeSpan Cooldown(RefreshOptions options, int failures)
+    /// <summary>The cooldown after <paramref name="failures"/> consecutive failures; a longer <paramref name="retryAfter"/> wins, within the cap.</summary>
+    public static TimeSpan CooldownAfter(RefreshOptions options, int failures, TimeSpan? retryAfter)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var cooldown = options.FirstCooldown * Math.Pow(2, Math.Min(failures - 1, 20));
-        return cooldown < options.MaxCooldown ? cooldown : options.MaxCooldown;
+        cooldown = cooldown < options.MaxCooldown ? cooldown : options.MaxCooldown;
+        if (retryAfter is { } asked && asked > cooldown)
+        {
+            cooldown = asked < options.MaxCooldown ? asked : options.MaxCooldown;
+        }
+
+        return cooldown;
     }
 }

@@ -31,6 +31,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddSingleton<HttpInvocationGuard>();
         services.AddSingleton<CallerAdmission>();
         services.AddSingleton<TokenExchangeHandler>();
+        services.AddSingleton<NarrowedResourceGate>();
         services.AddSingleton<AllowedMethodsResolver>();
 
         services.AddStorage(configuration);

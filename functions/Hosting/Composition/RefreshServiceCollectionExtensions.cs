@@ -16,6 +16,7 @@ internal static class RefreshServiceCollectionExtensions
         services.AddSingleton<AccessTokenCache>();
         services.AddSingleton<NarrowedTokenCache>();
         services.AddSingleton<NarrowedRefreshOutcomes>();
+        services.AddSingleton<NarrowedRefreshBackoff>();
         services.AddSingleton<FailedRefreshOutcomes>();
         services.AddSingleton<ProviderRefresher>();
         services.AddSingleton<RefreshOutcomeStore>();

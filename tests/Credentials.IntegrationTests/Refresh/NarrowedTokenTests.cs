@@ -57,7 +57,7 @@ public sealed class NarrowedTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(AccessToken(narrowed), AccessToken(await TokenAsync("sandbox.read")));
         Assert.Equal(1, _stack.Sandbox.RefreshGrants);
         var audited = await _stack.Host.Services.GetRequiredService<AuditLog>().ReadDayAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None);
-        Assert.Equal(2, audited.Where(e => e.Action == AuditActions.ReadAccessToken && e.Outcome == "served" && e.Reason!.EndsWith(" scope:sandbox.read", StringComparison.Ordinal))
+        Assert.Equal(2, audited.Where(e => e.Action == AuditActions.ReadAccessToken && e.Outcome == "served" && e.Reason!.EndsWith(" scope:sandbox.read issued:sandbox.read", StringComparison.Ordinal))
             .Sum(e => e.Rollup?.Count ?? 1));
 
         // A full refresh presents the stored (rotated) refresh token; had the rotation been lost, reuse detection would end the grant.
@@ -138,8 +138,9 @@ public sealed class NarrowedTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task A_multi_resource_request_the_provider_refuses_is_invalid_scope_and_the_connection_stays_active()
     {
-        // As with Entra: a scope beyond the stored grant may be asked for when the provider's settings allow it, and the
-        // provider decides. The sandbox refuses a scope the user never consented to.
+        // As with Entra: a scope beyond the stored grant, of a resource the grant names (the sandbox's scopes name none, so
+        // all are one resource), may be asked for, and the provider decides. The sandbox refuses a scope the user never
+        // consented to.
         using (await _stack.ConnectAsync(User, "mail", scopes: ["sandbox.read"]))
         {
         }
