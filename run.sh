@@ -89,7 +89,7 @@ authress_key=$(node -e "process.stdout.write(process.env.Authress__AccessKey || 
 step "building and starting the local Authress endpoint on port $AUTHRESS_PORT"
 dotnet build tools/AuthressLocal/Credentials.AuthressLocal.csproj -c Debug -v quiet -nologo
 dotnet tools/AuthressLocal/bin/Debug/net10.0/Credentials.AuthressLocal.dll --urls "http://127.0.0.1:$AUTHRESS_PORT" \
-  --grants "${AUTHRESS_GRANTS:-infra/authress/authorization.json}" --service-client-key "$authress_key" &
+  --grants "${AUTHRESS_GRANTS:-infra/authress/roles.json,infra/authress/examples/sample-callers.json}" --service-client-key "$authress_key" &
 pids+=($!)
 wait_for_port "$AUTHRESS_PORT"
 
@@ -135,7 +135,7 @@ wait_for_port "$PORT"
 
 echo
 echo "Credentials service running at http://127.0.0.1:$PORT/api  (health: http://127.0.0.1:$PORT/api/health)"
-echo "Local Authress endpoint at http://127.0.0.1:$AUTHRESS_PORT/ (grants: ${AUTHRESS_GRANTS:-infra/authress/authorization.json})"
+echo "Local Authress endpoint at http://127.0.0.1:$AUTHRESS_PORT/ (grants: ${AUTHRESS_GRANTS:-infra/authress/roles.json,infra/authress/examples/sample-callers.json})"
 echo "Sandbox OAuth provider at http://127.0.0.1:$SANDBOX_PORT/ (provider id: sandbox; README: Connect an account)"
 echo "Caller token: curl -s -X POST http://127.0.0.1:$AUTHRESS_PORT/local/tokens -H 'content-type: application/json' -d '{\"sub\":\"sc_nightly_sync\"}'"
 echo "Press Ctrl-C to stop."

@@ -102,6 +102,9 @@ var keyVaultName = '${abbreviations.keyVaultVaults}${resourceToken}'
 var applicationInsightsName = '${abbreviations.insightsComponents}${resourceToken}'
 var networkName = '${abbreviations.networkVirtualNetworks}${resourceToken}'
 var appTableNames = ['Connections', 'CredentialAudit', 'OAuthStates', 'Maintenance']
+// The Functions host's blob containers (leases and timer state; function keys): made by the template, since the app's
+// identity holds roles on these containers only and so cannot create one.
+var hostContainerNames = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbreviations.resourcesResourceGroups}${environmentName}'
@@ -127,6 +130,7 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    hostContainerNames: hostContainerNames
     tableNames: appTableNames
     statusEventsQueueName: statusEventsQueueName
     skuName: storageSkuName
@@ -194,6 +198,8 @@ module roles 'app/role-assignments.bicep' = {
     applicationInsightsName: applicationInsightsName
     tableNames: appTableNames
     statusEventsQueueName: statusEventsQueueName
+    deploymentContainerName: deploymentContainerName
+    hostContainerNames: hostContainerNames
     deployerPrincipalId: deployerPrincipalId
     deployerPrincipalType: deployerPrincipalType
     grantDeployerSecretsOfficer: grantDeployerSecretsOfficer

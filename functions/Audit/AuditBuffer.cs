@@ -33,6 +33,9 @@ public sealed class AuditBuffer
 
     public AuditRollups Rollups { get; }
 
+    /// <summary>This instance's hash chains over the audit rows it writes, in either mode.</summary>
+    internal AuditChains Chains { get; } = new();
+
     /// <summary>Events accepted but not yet settled.</summary>
     public long Backlog => Interlocked.Read(ref _accepted) - Interlocked.Read(ref _settled);
 

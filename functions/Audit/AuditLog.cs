@@ -29,7 +29,11 @@ public sealed class AuditLog(StorageTables tables, AuditBuffer queue, IOptions<A
 
         var table = await tables.AuditAsync(cancellationToken);
         var partition = AuditTableLayout.PartitionFor(AuditTableLayout.DayOf(auditEvent.OccurredAt), Random.Shared.Next(AuditTableLayout.Shards));
-        await table.AddEntityAsync(AuditTableLayout.ToEntity(auditEvent, partition), cancellationToken);
+        await queue.Chains.ExtendAsync(partition, [AuditTableLayout.ToEntity(auditEvent, partition)], async (entities, cancellation) =>
+        {
+            await table.SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellation);
+            return 1;
+        }, cancellationToken);
     }
 
     /// <summary>
@@ -65,10 +69,10 @@ public sealed class AuditLog(StorageTables tables, AuditBuffer queue, IOptions<A
         }
 
         // Row keys are inverted ticks: ordinal order across all of the day's shards is newest first.
-        return rows.OrderBy(row => row.RowKey, StringComparer.Ordinal).Select(AuditTableLayout.FromEntity).ToList();
+        return rows.Where(row => !AuditChain.IsSeal(row)).OrderBy(row => row.RowKey, StringComparer.Ordinal).Select(AuditTableLayout.FromEntity).ToList();
     }
 
-    /// <summary>Deletes every day strictly before <paramref name="cutoff"/>. Returns the number of rows deleted.</summary>
+    /// <summary>Deletes every day strictly before <paramref name="cutoff"/>, seals included. Returns the number of audit rows deleted.</summary>
     public async Task<int> DeleteDaysBeforeAsync(DateOnly cutoff, CancellationToken cancellationToken)
     {
         await FlushAsync(cancellationToken);
@@ -78,7 +82,7 @@ public sealed class AuditLog(StorageTables tables, AuditBuffer queue, IOptions<A
         await foreach (var entity in table.QueryAsync<TableEntity>(e => e.PartitionKey.CompareTo(boundary) < 0, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
         {
             await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, cancellationToken: cancellationToken);
-            deleted++;
+            deleted += AuditChain.IsSeal(entity) ? 0 : 1;
         }
 
         return deleted;

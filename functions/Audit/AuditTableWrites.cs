@@ -6,35 +6,54 @@ using Microsoft.Extensions.Logging;
 namespace Credentials.Functions.Audit;
 
 /// <summary>
-/// Writes one partition's chunk of audit rows as one entity-group transaction: retried with backoff while the table
-/// fails or does not answer, and, when the table refuses the batch itself, row by row so that one bad row costs only
-/// itself.
+/// Writes one partition's chunk of audit rows, with its seal (<see cref="AuditChains"/>), as one entity-group
+/// transaction: retried with backoff while the table fails or does not answer, and, when the table refuses the batch
+/// itself, row by row so that one bad row costs only itself.
 /// </summary>
-internal sealed partial class AuditTableWrites(StorageTables tables, ILogger logger)
+internal sealed partial class AuditTableWrites(StorageTables tables, AuditChains chains, ILogger logger)
 {
+    /// <summary>A transaction holds at most 100 entities: the rows and their seal.</summary>
+    public const int MaxRows = 99;
+
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>Writes one partition's chunk; returns how many events were written, or null when cancelled first.</summary>
     public async Task<int?> WriteAsync(string partition, AuditEvent[] chunk, TableTransactionActionType write, CancellationToken cancellationToken)
     {
-        var actions = chunk.Select(e => new TableTransactionAction(write, AuditTableLayout.ToEntity(e, partition))).ToList();
+        try
+        {
+            return await chains.ExtendAsync(partition, chunk.Select(e => AuditTableLayout.ToEntity(e, partition)).ToList(),
+                (entities, cancellation) => WriteSealedAsync(entities, write, cancellation), cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while waiting for the partition's previous transaction: nothing was sent.
+            return null;
+        }
+    }
+
+    private async Task<int?> WriteSealedAsync(IReadOnlyList<TableEntity> entities, TableTransactionActionType write, CancellationToken cancellationToken)
+    {
+        // Seal row keys are new on every link, so the seal is always added, also in a batch that replaces rolled-up rows.
+        var actions = entities.Select(e => new TableTransactionAction(AuditChain.IsSeal(e) ? TableTransactionActionType.Add : write, e)).ToList();
+        var rows = entities.Count(e => !AuditChain.IsSeal(e));
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 var table = await tables.AuditAsync(cancellationToken);
                 await table.SubmitTransactionAsync(actions, cancellationToken);
-                return chunk.Length;
+                return rows;
             }
             catch (TableTransactionFailedException exception) when (exception.Status == 409)
             {
                 // A transaction is all or nothing: an "already exists" on a retry means the first attempt landed and its
-                // response was lost (row keys are unique per event).
-                return chunk.Length;
+                // response was lost (row keys are unique per event, seal keys per link).
+                return rows;
             }
             catch (Exception exception) when (IsPermanent(exception))
             {
-                LogRefused(logger, exception, chunk.Length);
+                LogRefused(logger, exception, rows);
                 return await WriteOneByOneAsync(actions, cancellationToken);
             }
             catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException
@@ -62,11 +81,11 @@ internal sealed partial class AuditTableWrites(StorageTables tables, ILogger log
                 _ = action.ActionType == TableTransactionActionType.UpsertReplace
                     ? await table.UpsertEntityAsync((TableEntity)action.Entity, TableUpdateMode.Replace, cancellationToken)
                     : await table.AddEntityAsync((TableEntity)action.Entity, cancellationToken);
-                written++;
+                written += AuditChain.IsSeal((TableEntity)action.Entity) ? 0 : 1;
             }
             catch (RequestFailedException exception) when (exception.Status is >= 400 and < 500)
             {
-                written += exception.Status == 409 ? 1 : 0;
+                written += exception.Status == 409 && !AuditChain.IsSeal((TableEntity)action.Entity) ? 1 : 0;
             }
         }
 

@@ -11,14 +11,14 @@ using Microsoft.Extensions.Options;
 namespace Credentials.Functions.Audit;
 
 /// <summary>
-/// Writes queued audit events in entity-group transactions (up to 100 rows of one partition each), at least every
+/// Writes queued audit events in entity-group transactions (up to 99 rows of one partition and their seal each), at least every
 /// <see cref="AuditOptions.FlushInterval"/>, on request, and on shutdown. Failed writes are retried with backoff while the
 /// queue fills up behind them (so requests fail closed rather than go unaudited); events the table refuses outright are
 /// counted and logged as dropped. Rolled-up rows (<see cref="AuditRollups"/>) are written by the same loop.
 /// </summary>
 internal sealed partial class AuditWriter : BackgroundService
 {
-    private const int MaxBatch = 100;
+    private const int MaxBatch = AuditTableWrites.MaxRows;
     private const int MaxDrain = 2_000;
     private readonly AuditBuffer _buffer;
     private readonly AuditTableWrites _table;
@@ -34,7 +34,7 @@ internal sealed partial class AuditWriter : BackgroundService
     {
         ArgumentNullException.ThrowIfNull(meters);
         _buffer = buffer;
-        _table = new AuditTableWrites(tables, logger);
+        _table = new AuditTableWrites(tables, buffer.Chains, logger);
         _options = options;
         _logger = logger;
         _meter = meters.Create(CredentialsTelemetry.MeterName);

@@ -13,6 +13,12 @@ param tableNames array
 @description('The status-events queue: the app may send to it and nothing else.')
 param statusEventsQueueName string
 
+@description('The deployment package container: the one container whose blobs the identity owns (Flex Consumption reads the package with it).')
+param deploymentContainerName string
+
+@description('The Functions host\'s containers (leases, timer state, keys): the identity reads and writes their blobs, and no other container\'s.')
+param hostContainerNames array
+
 @description('Object id of the deploying user or pipeline. Empty: none.')
 param deployerPrincipalId string = ''
 
@@ -25,6 +31,7 @@ param deployerPrincipalType string = 'User'
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -34,6 +41,18 @@ var roles = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+
+    resource deployment 'containers' existing = {
+      name: deploymentContainerName
+    }
+
+    resource hostContainers 'containers' existing = [for container in hostContainerNames: {
+      name: container
+    }]
+  }
 
   resource tableService 'tableServices' existing = {
     name: 'default'
@@ -60,16 +79,26 @@ resource insights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
-// The Functions host keeps its leases, timer state and the deployment package in blobs.
-resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, principalResourceId, roles.storageBlobDataOwner)
-  scope: storage
+// Container-scoped, never the account: the deployment package, and the Functions host's leases, timer state and keys.
+resource packageOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage::blobService::deployment.id, principalResourceId, roles.storageBlobDataOwner)
+  scope: storage::blobService::deployment
   properties: {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
   }
 }
+
+resource hostBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (container, i) in hostContainerNames: {
+  name: guid(storage::blobService::hostContainers[i].id, principalResourceId, roles.storageBlobDataContributor)
+  scope: storage::blobService::hostContainers[i]
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+  }
+}]
 
 // Table- and queue-scoped: the identity can touch no other table or queue of the account.
 resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (table, i) in tableNames: {

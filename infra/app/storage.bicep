@@ -3,6 +3,9 @@ param name string
 param location string
 param tags object
 param deploymentContainerName string
+
+@description('The Functions host\'s own containers (azure-webjobs-hosts, azure-webjobs-secrets): made here, because the app\'s identity may use them but not create containers.')
+param hostContainerNames array
 param tableNames array
 param statusEventsQueueName string
 
@@ -36,6 +39,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     resource deployment 'containers' = {
       name: deploymentContainerName
     }
+
+    resource hostContainers 'containers' = [for container in hostContainerNames: {
+      name: container
+    }]
   }
 
   resource tableService 'tableServices' = {

@@ -4,9 +4,10 @@ using System.Text.Json.Serialization;
 namespace Credentials.AuthorizationSetup;
 
 /// <summary>
-/// The roles the service needs and the access records that grant them, in Authress's own API shapes
-/// (../shared/reference/authress-api.md): infra/authress/authorization.json. Applied to an Authress account by this tool
-/// and loaded by the local Authress endpoint, so local runs and the cloud grant alike.
+/// Roles and access records in Authress's own API shapes (../shared/reference/authress-api.md): one file of
+/// infra/authress (roles.json, environments/&lt;name&gt;.json, examples/&lt;name&gt;.json) or several merged by
+/// <see cref="AuthorizationSources"/>. Applied to an Authress account by this tool and loaded by the local Authress
+/// endpoint, so local runs and the cloud grant alike. Either list may be left out of a file.
 /// </summary>
 public sealed record AuthorizationFile(
     [property: JsonPropertyName("roles")] IReadOnlyList<AuthressRole> Roles,
@@ -19,8 +20,11 @@ public sealed record AuthorizationFile(
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static AuthorizationFile Load(string path) =>
-        JsonSerializer.Deserialize<AuthorizationFile>(File.ReadAllText(path), Format) ?? throw new InvalidDataException($"{path} holds no roles or records.");
+    public static AuthorizationFile Load(string path)
+    {
+        var file = JsonSerializer.Deserialize<AuthorizationFile>(File.ReadAllText(path), Format) ?? throw new InvalidDataException($"{path} holds no roles or records.");
+        return new AuthorizationFile(file.Roles ?? [], file.Records ?? []);
+    }
 }
 
 public sealed record AuthressRole(string RoleId, string Name, string? Description, IReadOnlyList<AuthressPermissionGrant> Permissions);

@@ -19,7 +19,7 @@ public enum CallerTokenKind
 /// <c>authorizeUser</c>, accepts only service clients it knows (verified EdDSA bearer tokens), serves JWKS under the
 /// Authress paths, and mints caller tokens on <c>POST /local/tokens</c>.
 /// </summary>
-public sealed class AuthressLocalServer : IAsyncDisposable
+public sealed partial class AuthressLocalServer : IAsyncDisposable
 {
     /// <summary>The <c>aud</c> of local user tokens: the app id an Authress application's sign-in would put there.</summary>
     public const string DefaultUserAudience = "app_credentials_local";
@@ -138,75 +138,6 @@ public sealed class AuthressLocalServer : IAsyncDisposable
         return Results.Json(new { access_token = MintCallerToken(sub.GetString()!, kind, audience: audience), token_type = "Bearer" });
     }
 
-    /// <summary>Roles and access records written through the API, by id, as stored (GET returns what was written).</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.Nodes.JsonObject> _roles = new(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.Nodes.JsonObject> _records = new(StringComparer.Ordinal);
-
-    /// <summary>How many role and record writes (POST, PUT) were made through the API.</summary>
-    public int AdministrationWrites => Volatile.Read(ref _administrationWrites);
-
-    private int _administrationWrites;
-
-    /// <summary>
-    /// Authress's roles and access-records routes (the subset authorization-as-code uses): GET, POST and PUT by id, for
-    /// authenticated service clients. A written role or record takes effect in the grants at once.
-    /// </summary>
-    private void MapAuthorizationAdministration(WebApplication app)
-    {
-        app.MapGet("/v1/roles/{roleId}", (HttpContext http, string roleId) => Read(http, _roles, roleId));
-        app.MapGet("/v1/records/{recordId}", (HttpContext http, string recordId) => Read(http, _records, recordId));
-        app.MapPost("/v1/roles", (HttpContext http, Credentials.AuthorizationSetup.AuthressRole role) => WriteRole(http, role, create: true));
-        app.MapPut("/v1/roles/{roleId}", (HttpContext http, string roleId, Credentials.AuthorizationSetup.AuthressRole role) =>
-            role.RoleId == roleId ? WriteRole(http, role, create: false) : Results.BadRequest(new { errorCode = "IdMismatch" }));
-        app.MapPost("/v1/records", (HttpContext http, Credentials.AuthorizationSetup.AuthressAccessRecord record) => WriteRecord(http, record, create: true));
-        app.MapPut("/v1/records/{recordId}", (HttpContext http, string recordId, Credentials.AuthorizationSetup.AuthressAccessRecord record) =>
-            record.RecordId == recordId ? WriteRecord(http, record, create: false) : Results.BadRequest(new { errorCode = "IdMismatch" }));
-    }
-
-    private IResult Read(HttpContext http, System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.Nodes.JsonObject> store, string id) =>
-        !IsAuthenticatedServiceClient(http.Request.Headers.Authorization.ToString()) ? Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401)
-        : store.TryGetValue(id, out var stored) ? Results.Json(stored)
-        : Results.NotFound();
-
-    private IResult WriteRole(HttpContext http, Credentials.AuthorizationSetup.AuthressRole role, bool create)
-    {
-        if (!IsAuthenticatedServiceClient(http.Request.Headers.Authorization.ToString()))
-        {
-            return Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401);
-        }
-
-        if (create && _roles.ContainsKey(role.RoleId))
-        {
-            return Results.Conflict(new { errorCode = "AlreadyExists" });
-        }
-
-        Interlocked.Increment(ref _administrationWrites);
-        _roles[role.RoleId] = ToNode(role);
-        Grants.Put(role);
-        return create ? Results.Json(role, statusCode: 201) : Results.Json(role);
-    }
-
-    private IResult WriteRecord(HttpContext http, Credentials.AuthorizationSetup.AuthressAccessRecord record, bool create)
-    {
-        if (!IsAuthenticatedServiceClient(http.Request.Headers.Authorization.ToString()))
-        {
-            return Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401);
-        }
-
-        if (create && _records.ContainsKey(record.RecordId))
-        {
-            return Results.Conflict(new { errorCode = "AlreadyExists" });
-        }
-
-        Interlocked.Increment(ref _administrationWrites);
-        _records[record.RecordId] = ToNode(record);
-        Grants.Put(record);
-        return create ? Results.Json(record, statusCode: 201) : Results.Json(record);
-    }
-
-    private static System.Text.Json.Nodes.JsonObject ToNode<T>(T value) =>
-        JsonSerializer.SerializeToNode(value, Credentials.AuthorizationSetup.AuthorizationFile.Format)!.AsObject();
-
     private IResult AuthorizeUser(HttpContext http)
     {
         // Parse the raw target so that the test sees exactly what the client sent: each parameter must be one segment.
@@ -233,11 +164,13 @@ public sealed class AuthressLocalServer : IAsyncDisposable
             : Results.NotFound();
     }
 
-    private bool IsAuthenticatedServiceClient(string authorization)
+    private bool IsAuthenticatedServiceClient(string authorization) => ServiceClientClaims(authorization) is not null;
+
+    private JsonElement? ServiceClientClaims(string authorization)
     {
         if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal))
         {
-            return false;
+            return null;
         }
 
         var claims = Ed25519Jwt.Verify(authorization["Bearer ".Length..], c =>
@@ -245,6 +178,8 @@ public sealed class AuthressLocalServer : IAsyncDisposable
             DateTimeOffset.UtcNow);
         return claims is { } verified
             && verified.TryGetProperty("iss", out var iss) && verified.TryGetProperty("sub", out var subject)
-            && (iss.GetString() ?? string.Empty).EndsWith("/v1/clients/" + Uri.EscapeDataString(subject.GetString()!), StringComparison.Ordinal);
+            && (iss.GetString() ?? string.Empty).EndsWith("/v1/clients/" + Uri.EscapeDataString(subject.GetString()!), StringComparison.Ordinal)
+            ? verified
+            : null;
     }
 }

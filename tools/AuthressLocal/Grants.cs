@@ -12,19 +12,24 @@ public sealed class Grants
 
     public List<AccessRecord> AccessRecords { get; init; } = [];
 
-    /// <summary>The grants of the repo's authorization file (infra/authress/authorization.json), as an Authress account would hold them.</summary>
-    public static Grants Load(string path)
+    /// <summary>
+    /// The grants of authorization files (infra/authress/roles.json and, for local runs, examples/sample-callers.json), as
+    /// an Authress account would hold them.
+    /// </summary>
+    public static Grants Load(params string[] paths)
     {
         var grants = new Grants();
-        var file = AuthorizationFile.Load(path);
-        foreach (var role in file.Roles)
+        foreach (var file in paths.Select(AuthorizationFile.Load))
         {
-            grants.Put(role);
-        }
+            foreach (var role in file.Roles)
+            {
+                grants.Put(role);
+            }
 
-        foreach (var record in file.Records)
-        {
-            grants.Put(record);
+            foreach (var record in file.Records)
+            {
+                grants.Put(record);
+            }
         }
 
         return grants;

@@ -1,10 +1,11 @@
 using Credentials.AuthressLocal;
 using NSec.Cryptography;
 
-// Local stand-in for Authress: `dotnet run --project tools/AuthressLocal -- --urls http://127.0.0.1:7072 --grants grants.json --service-client-key <access key>`
+// Local stand-in for Authress: `dotnet run --project tools/AuthressLocal -- --urls http://127.0.0.1:7072 --grants roles.json,grants.json --service-client-key <access key>`
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 
-var grants = Grants.Load(Arg("--grants", "infra/authress/authorization.json"));
+// The shared roles and the sample callers: a local run grants what the examples describe, never an environment's callers.
+var grants = Grants.Load(Arg("--grants", "infra/authress/roles.json,infra/authress/examples/sample-callers.json").Split(',', StringSplitOptions.RemoveEmptyEntries));
 var serviceClients = new Dictionary<string, PublicKey>(StringComparer.Ordinal);
 var accessKey = Arg("--service-client-key", Environment.GetEnvironmentVariable("Authress__AccessKey") ?? string.Empty);
 if (accessKey.Split('.') is [var clientId, _, _, var privateKey])

@@ -50,6 +50,18 @@ public sealed class AuthressServiceTokenProvider : IDisposable
     }
 
     /// <summary>
+    /// A fresh token that lives <paramref name="lifetime"/>, never cached or reused: for a one-off administrative run
+    /// (tools/AuthorizationSetup), whose key may change grants and whose tokens should therefore expire within minutes.
+    /// </summary>
+    public string MintShortLived(TimeSpan lifetime)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lifetime, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(lifetime, Lifetime);
+        var now = _time.GetUtcNow();
+        return Mint(now, now + lifetime);
+    }
+
+    /// <summary>
     /// <c>iss</c> is <c>https://{host}/v1/clients/{clientId}</c> where host is the account's Authress API host
     /// (<c>{accountId}.api.authress.io</c>) or, when the API base URL is a custom domain or local endpoint, that origin.
     /// </summary>

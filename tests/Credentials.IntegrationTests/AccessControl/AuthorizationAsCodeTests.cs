@@ -10,12 +10,13 @@ using NSec.Cryptography;
 namespace Credentials.Tests.AccessControl;
 
 /// <summary>
-/// infra/authress/authorization.json applied by tools/AuthorizationSetup through the roles and access-records API of
-/// the local Authress endpoint (which implements those routes and really refuses unauthenticated callers).
+/// infra/authress/roles.json with the sample callers (examples/sample-callers.json) applied by tools/AuthorizationSetup
+/// through the roles and access-records API of the local Authress endpoint (which implements those routes and really
+/// refuses unauthenticated callers).
 /// </summary>
 public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
 {
-    private static readonly string FilePath = Path.Combine(RepositoryPaths.Root, "infra", "authress", "authorization.json");
+    private static readonly string Sources = Path.Combine(RepositoryPaths.Root, "infra", "authress");
     private AuthressLocalServer _authress = null!;
     private AuthressServiceTokenProvider _tokens = null!;
     private HttpClient _client = null!;
@@ -41,7 +42,7 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Applying_the_file_to_an_empty_account_creates_its_roles_and_records_and_a_second_apply_changes_nothing()
     {
-        var file = AuthorizationFile.Load(FilePath);
+        var file = SampleFile();
         Assert.False(_authress.Grants.Allows("sc_nightly_sync", "/user-credentials/refresh-tokens/users/u1", "credentials:read"));
 
         var first = await new AuthorizationApplier(_client).ApplyAsync(file, dryRun: false, CancellationToken.None);
@@ -66,7 +67,7 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_dry_run_names_what_drifted_and_writes_nothing_and_applying_puts_it_back()
     {
-        var file = AuthorizationFile.Load(FilePath);
+        var file = SampleFile();
         await new AuthorizationApplier(_client).ApplyAsync(file, dryRun: false, CancellationToken.None);
         var reader = file.Roles.Single(r => r.RoleId == "credentials-reader");
         using (var drift = await _client.PutAsJsonAsync("v1/roles/credentials-reader", reader with { Permissions = [reader.Permissions[0]] }, AuthorizationFile.Format))
@@ -94,7 +95,7 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
         using var anonymous = new HttpClient { BaseAddress = _authress.BaseAddress };
 
         using var read = await anonymous.GetAsync("v1/roles/credentials-reader");
-        using var write = await anonymous.PostAsJsonAsync("v1/roles", AuthorizationFile.Load(FilePath).Roles[0], AuthorizationFile.Format);
+        using var write = await anonymous.PostAsJsonAsync("v1/roles", SampleFile().Roles[0], AuthorizationFile.Format);
 
         Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, write.StatusCode);
@@ -104,11 +105,13 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
     [Fact]
     public void The_local_endpoint_loaded_from_the_same_file_grants_exactly_what_the_file_says()
     {
-        var grants = Grants.Load(FilePath);
+        var grants = Grants.Load(Path.Combine(Sources, "roles.json"), Path.Combine(Sources, "examples", "sample-callers.json"));
 
         Assert.True(grants.Allows("sc_nightly_sync", "/user-credentials/refresh-tokens/users/anyone", "credentials:read"));
         Assert.True(grants.Allows("sc_support_tool", "/user-credentials/refresh-tokens/users/demo-user", "credentials:delete"));
         Assert.False(grants.Allows("sc_support_tool", "/user-credentials/refresh-tokens/users/someone-else", "credentials:read"));
         Assert.False(grants.Allows("sc_unknown", "/user-credentials/refresh-tokens/users/anyone", "credentials:read"));
     }
+
+    private static AuthorizationFile SampleFile() => AuthorizationSources.Compose(Sources, "dev", ["sample-callers"]);
 }

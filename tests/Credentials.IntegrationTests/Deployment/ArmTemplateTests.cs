@@ -147,7 +147,8 @@ public sealed class ArmTemplateTests
         Assert.Equal(
             new HashSet<string?>
             {
-                "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", // Storage Blob Data Owner (Functions host, deployment package)
+                "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", // Storage Blob Data Owner (the deployment package's container)
+                "ba92f5b4-2d11-453d-a403-e96b0029c9fe", // Storage Blob Data Contributor (the Functions host's containers)
                 "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", // Storage Table Data Contributor
                 "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", // Storage Queue Data Message Sender
                 "4633458b-17de-408a-b874-0445c86b69e6", // Key Vault Secrets User

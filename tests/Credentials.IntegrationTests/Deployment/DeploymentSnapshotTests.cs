@@ -106,6 +106,26 @@ public sealed class DeploymentSnapshotTests
             "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"));
     }
 
+    [Theory]
+    [InlineData("private")]
+    [InlineData("public")]
+    public void Blob_roles_are_scoped_to_the_package_and_host_containers_and_no_role_is_held_on_the_whole_account(string variant)
+    {
+        var resources = Snapshots[variant].Value;
+        var assignments = OfType(resources, "Microsoft.Authorization/roleAssignments").ToList();
+        var account = Single(resources, "Microsoft.Storage/storageAccounts").GetProperty("id").GetString()!;
+        var containers = OfType(resources, "Microsoft.Storage/storageAccounts/blobServices/containers").Select(c => c.GetProperty("id").GetString()!).ToList();
+        string ContainerOf(string scope) => scope.StartsWith(account + "/blobServices/default/containers/", StringComparison.Ordinal) ? scope[(scope.LastIndexOf('/') + 1)..] : "(not a container: " + scope + ")";
+
+        var owned = Assert.Single(ScopesOf(assignments, "b7e6dc6d-f1e8-4753-8033-0f276bb0955b"));
+        Assert.StartsWith("app-package-", ContainerOf(owned), StringComparison.Ordinal);
+        Assert.Equal(["azure-webjobs-hosts", "azure-webjobs-secrets"], ScopesOf(assignments, "ba92f5b4-2d11-453d-a403-e96b0029c9fe").Select(ContainerOf).Order());
+        Assert.All(ScopesOf(assignments, "b7e6dc6d-f1e8-4753-8033-0f276bb0955b").Concat(ScopesOf(assignments, "ba92f5b4-2d11-453d-a403-e96b0029c9fe")),
+            scope => Assert.Contains(scope, containers));
+        Assert.DoesNotContain(assignments.Select(a => a.GetProperty("id").GetString()!),
+            id => id.StartsWith(account + "/providers/Microsoft.Authorization/roleAssignments/", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_deployer_gets_secrets_officer_on_the_vault_only_when_asked_for_the_key_ceremony()
     {
