@@ -80,7 +80,7 @@ internal static partial class ProxyTarget
     }
 
     /// <summary>Same scheme and host and port as <paramref name="baseUrl"/>, and a path at or under its path.</summary>
-    private static bool IsWithin(Uri baseUrl, Uri url) =>
+    internal static bool IsWithin(Uri baseUrl, Uri url) =>
         string.Equals(url.Scheme, baseUrl.Scheme, StringComparison.Ordinal)
         && string.Equals(url.Authority, baseUrl.Authority, StringComparison.OrdinalIgnoreCase)
         && (url.AbsolutePath + "/").StartsWith(baseUrl.AbsolutePath.TrimEnd('/') + "/", StringComparison.Ordinal);

@@ -161,4 +161,17 @@ public sealed class ProxyTargetTests
 
         Assert.Contains("Providers:p:ApiBaseUrls:x", Assert.Single(failures), StringComparison.Ordinal);
     }
+
+    /// <summary>The last check before a request is sent, on its own: the path checks in front of it hide it in every other test.</summary>
+    [Theory]
+    [InlineData("https://api.example.com/v1/messages", true)]
+    [InlineData("https://API.example.com/v1", true)]
+    [InlineData("https://api.example.com/v10/messages", false)]
+    [InlineData("https://api.example.com/other", false)]
+    [InlineData("http://api.example.com/v1/messages", false)]
+    [InlineData("https://api.example.com:8443/v1/messages", false)]
+    [InlineData("https://api.example.com.evil.test/v1/messages", false)]
+    [InlineData("https://user@evil.test/v1/messages", false)]
+    public void The_final_same_origin_check_keeps_a_target_at_or_under_the_base_url(string url, bool within) =>
+        Assert.Equal(within, ProxyTarget.IsWithin(new Uri("https://api.example.com/v1"), new Uri(url)));
 }
