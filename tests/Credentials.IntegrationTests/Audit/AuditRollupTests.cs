@@ -118,12 +118,7 @@ public sealed class AuditRollupTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.OK, counted.StatusCode);
     }
 
-    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, string caller)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "api/users/u1/connections/a/access-token");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.UserToken(caller));
-        return await stack.Host.Client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> ReadAsync(ConnectStack stack, string caller) => stack.ReadAccessTokenAsync("u1", "a", stack.UserToken(caller));
 
     private static async Task WaitOutTheEndOfTheHourAsync()
     {

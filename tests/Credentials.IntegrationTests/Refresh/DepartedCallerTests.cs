@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Refresh;
@@ -42,10 +41,6 @@ public sealed class DepartedCallerTests(AzuriteFixture azurite)
         Assert.Equal(refreshesBefore + 1, stack.Sandbox.RefreshGrants);
     }
 
-    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.CallerToken());
-        return await stack.Host.Client.SendAsync(request, cancellationToken);
-    }
+    private static Task<HttpResponseMessage> ReadAsync(ConnectStack stack, CancellationToken cancellationToken) =>
+        stack.ReadAccessTokenAsync(User, "mail", cancellationToken: cancellationToken);
 }

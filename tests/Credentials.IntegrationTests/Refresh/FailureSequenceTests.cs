@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -257,12 +256,7 @@ public sealed class FailureSequenceTests(AzuriteFixture azurite)
         }
     }
 
-    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, RunningDevHost host)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.CallerToken());
-        return await host.Client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> ReadAsync(ConnectStack stack, RunningDevHost host) => stack.ReadAccessTokenAsync(User, "mail", host: host);
 
     private Action<IServiceCollection> WithTablePolicy(HttpPipelinePolicy policy) => services =>
     {

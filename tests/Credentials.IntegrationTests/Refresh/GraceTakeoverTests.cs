@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Credentials.Tests.Support;
 
 namespace Credentials.Tests.Refresh;
@@ -26,14 +25,7 @@ public sealed class GraceTakeoverTests(AzuriteFixture azurite)
         // (half the 5-s lease) = 2.5 s from now, and the takeover's own write takes 5 s to land.
         var now = DateTimeOffset.UtcNow;
         var chainStart = now.AddSeconds(-25);
-        await stack.EditAsync(User, "mail", r => r with
-        {
-            AccessTokenExpiresAt = now.AddMinutes(-1),
-            LeaseOwner = EarlierHolder,
-            LeaseTakenAt = chainStart,
-            LeaseRenewedAt = now.AddSeconds(-3),
-            LeaseExpiresAt = now.AddSeconds(-1),
-        });
+        await LeaseHeldByEarlierHolderAsync(stack, chainStart, renewedAt: now.AddSeconds(-3), expiredAt: now.AddSeconds(-1));
         var refreshesBefore = stack.Sandbox.RefreshGrants;
         slow.WriteDelay = TimeSpan.FromSeconds(5);
         slow.Armed = true;
@@ -58,14 +50,7 @@ public sealed class GraceTakeoverTests(AzuriteFixture azurite)
         await stack.ConnectAsync(User, "mail");
         var now = DateTimeOffset.UtcNow;
         var chainStart = now.AddSeconds(-6);
-        await stack.EditAsync(User, "mail", r => r with
-        {
-            AccessTokenExpiresAt = now.AddMinutes(-1),
-            LeaseOwner = EarlierHolder,
-            LeaseTakenAt = chainStart,
-            LeaseRenewedAt = now.AddSeconds(-6),
-            LeaseExpiresAt = now.AddSeconds(-1),
-        });
+        await LeaseHeldByEarlierHolderAsync(stack, chainStart, renewedAt: now.AddSeconds(-6), expiredAt: now.AddSeconds(-1));
         var refreshesBefore = stack.Sandbox.RefreshGrants;
         stack.Sandbox.ForcedTokenStatus = 503;
 
@@ -82,6 +67,17 @@ public sealed class GraceTakeoverTests(AzuriteFixture azurite)
         Assert.NotEqual(EarlierHolder, stored.LeaseOwner);
         AssertSameInstant(chainStart, stored.LeaseTakenAt);
     }
+
+    /// <summary>The access token has expired and an earlier holder's lease, taken at <paramref name="takenAt"/>, has just run out.</summary>
+    private static Task LeaseHeldByEarlierHolderAsync(ConnectStack stack, DateTimeOffset takenAt, DateTimeOffset renewedAt, DateTimeOffset expiredAt) =>
+        stack.EditAsync(User, "mail", r => r with
+        {
+            AccessTokenExpiresAt = expiredAt.AddMinutes(-1),
+            LeaseOwner = EarlierHolder,
+            LeaseTakenAt = takenAt,
+            LeaseRenewedAt = renewedAt,
+            LeaseExpiresAt = expiredAt,
+        });
 
     private static void AssertSameInstant(DateTimeOffset expected, DateTimeOffset? actual)
     {
@@ -105,10 +101,5 @@ public sealed class GraceTakeoverTests(AzuriteFixture azurite)
         return await ConnectStack.StartAsync(azurite, configureSandbox: sandbox => sandbox.RefreshTokenReuseGrace = Grace, settings: settings);
     }
 
-    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.CallerToken());
-        return await stack.Host.Client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> ReadAsync(ConnectStack stack) => stack.ReadAccessTokenAsync(User, "mail");
 }

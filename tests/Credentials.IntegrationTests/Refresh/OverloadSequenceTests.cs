@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
@@ -178,12 +177,8 @@ public sealed class OverloadSequenceTests(AzuriteFixture azurite)
         }
     }
 
-    private static async Task<HttpResponseMessage> ReadAsync(ConnectStack stack, RunningDevHost host, string caller = ConnectStack.Caller)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/mail/access-token");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", stack.CallerToken(caller));
-        return await host.Client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> ReadAsync(ConnectStack stack, RunningDevHost host, string caller = ConnectStack.Caller) =>
+        stack.ReadAccessTokenAsync(User, "mail", stack.CallerToken(caller), host);
 
     /// <summary>While armed, every queue request hangs until its caller gives up (a queue endpoint that accepts and never answers).</summary>
     private sealed class HangingQueue : HttpPipelinePolicy

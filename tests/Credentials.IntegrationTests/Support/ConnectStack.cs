@@ -182,6 +182,18 @@ internal sealed class ConnectStack : IAsyncDisposable
     public string UserToken(string userId) => Authress.MintCallerToken(userId, CallerTokenKind.User);
 
     /// <summary>
+    /// An access-token read by the caller holding <paramref name="bearer"/> (by default the connector service client), on
+    /// <paramref name="host"/> (by default the first instance).
+    /// </summary>
+    public async Task<HttpResponseMessage> ReadAccessTokenAsync(string userId, string connectionId, string? bearer = null, RunningDevHost? host = null,
+        CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/users/{userId}/connections/{connectionId}/access-token");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer ?? CallerToken());
+        return await (host ?? Host).Client.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>
     /// The user finishes a pending connection with the code from the callback's redirect; <paramref name="cookie"/> is the
     /// consenting browser's binding cookie (<see cref="BindingCookieOf"/>) when the completion comes from that browser.
     /// </summary>
