@@ -32,12 +32,11 @@ internal sealed partial class AuditWriter : BackgroundService
 
     public AuditWriter(AuditBuffer buffer, StorageTables tables, IOptions<AuditOptions> options, IMeterFactory meters, ILogger<AuditWriter> logger)
     {
-        ArgumentNullException.ThrowIfNull(meters);
         _buffer = buffer;
         _table = new AuditTableWrites(tables, buffer.Chains, logger);
         _options = options;
         _logger = logger;
-        _meter = meters.Create(CredentialsTelemetry.MeterName);
+        _meter = meters.CreateServiceMeter();
         _written = _meter.CreateCounter<long>("credentials.audit.written", "{event}", "Audit events written");
         _dropped = _meter.CreateCounter<long>("credentials.audit.dropped", "{event}", "Audit events that could not be written");
         _meter.CreateObservableGauge("credentials.audit.backlog", () => buffer.Backlog, "{event}", "Audit events accepted and not yet written");

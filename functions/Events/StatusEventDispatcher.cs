@@ -42,14 +42,13 @@ public sealed partial class StatusEventDispatcher : BackgroundService
     public StatusEventDispatcher(QueueServiceClient queues, StorageTables tables, IOptions<StorageOptions> options, TimeProvider time,
         IMeterFactory meters, ILogger<StatusEventDispatcher> logger, ServiceMetrics? metrics = null)
     {
-        ArgumentNullException.ThrowIfNull(meters);
         _queues = queues;
         _tables = tables;
         _options = options;
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        _meter = meters.Create(CredentialsTelemetry.MeterName);
+        _meter = meters.CreateServiceMeter();
         _sent = _meter.CreateCounter<long>("credentials.status_events.sent", "{event}", "Status events queued");
         _deferred = _meter.CreateCounter<long>("credentials.status_events.deferred", "{event}", "Status events that could not be queued at once");
         _meter.CreateObservableGauge("credentials.status_events.pending", () => _pending.Count, "{event}", "Status events waiting for a retry on this instance");

@@ -16,8 +16,7 @@ public sealed class MaintenanceMetrics : IDisposable
 
     public MaintenanceMetrics(IMeterFactory meters)
     {
-        ArgumentNullException.ThrowIfNull(meters);
-        _meter = meters.Create(CredentialsTelemetry.MeterName);
+        _meter = meters.CreateServiceMeter();
         _scanned = _meter.CreateCounter<long>("credentials.maintenance.scanned", "{connection}", "Connections examined by maintenance runs");
         _refreshed = _meter.CreateCounter<long>("credentials.maintenance.refreshed", "{connection}", "Connections refreshed by maintenance runs");
         _failed = _meter.CreateCounter<long>("credentials.maintenance.failed", "{connection}", "Maintenance refreshes that failed");

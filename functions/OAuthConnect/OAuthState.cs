@@ -6,7 +6,7 @@ namespace Credentials.Functions.OAuthConnect;
 /// A started authorization, waiting for its callback. Stored under the SHA-256 of the state value, so the table never
 /// holds a usable state; the PKCE verifier is held only as an envelope bound to this row.
 /// </summary>
-public sealed record OAuthState
+public sealed record OAuthState : IOneTimeConnectRow
 {
     public const string SecretScope = "oauth-states";
     public const string RowKey = "state";

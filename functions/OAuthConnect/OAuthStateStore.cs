@@ -1,11 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
-using Azure;
 using Azure.Data.Tables;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Credentials.Functions.OAuthConnect;
 
@@ -22,29 +18,22 @@ public enum StateConsumption
 /// <summary>Single-use OAuth state records: created at start, consumed (deleted) by exactly one callback.</summary>
 public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOptions> options)
 {
-    public static string NewStateValue() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+    private readonly OneTimeRows _rows = new(tables, options, OAuthState.RowKey);
 
-    public static string HashOf(string stateValue) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(stateValue)));
+    public static string NewStateValue() => OneTimeRows.NewSecret();
+
+    public static string HashOf(string stateValue) => OneTimeRows.HashOf(stateValue);
 
     public async Task AddAsync(OAuthState state, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        await table.AddEntityAsync(new TableEntity(state.StateHash, OAuthState.RowKey)
-        {
-            ["UserId"] = state.UserId,
-            ["ConnectionId"] = state.ConnectionId,
-            ["ProviderId"] = state.ProviderId,
-            ["RedirectUri"] = state.RedirectUri.AbsoluteUri,
-            ["Scopes"] = string.Join(' ', state.Scopes),
-            ["ReturnUrl"] = state.ReturnUrl?.AbsoluteUri,
-            ["ResponseMode"] = state.ResponseMode.ToString(),
-            ["Binding"] = state.Binding.ToString(),
-            ["StartedBy"] = state.StartedBy,
-            ["CreatedAt"] = state.CreatedAt,
-            ["ExpiresAt"] = state.ExpiresAt,
-            ["PkceVerifier"] = state.PkceVerifierEnvelope,
-        }, cancellationToken);
+        var row = _rows.NewRow(state.StateHash, state);
+        row["RedirectUri"] = state.RedirectUri.AbsoluteUri;
+        row["ReturnUrl"] = state.ReturnUrl?.AbsoluteUri;
+        row["ResponseMode"] = state.ResponseMode.ToString();
+        row["Binding"] = state.Binding.ToString();
+        row["PkceVerifier"] = state.PkceVerifierEnvelope;
+        await _rows.AddAsync(row, cancellationToken);
     }
 
     /// <summary>
@@ -54,8 +43,7 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
     public async Task<(StateConsumption Result, OAuthState? State)> ConsumeAsync(string stateValue, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stateValue);
-        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        if (await SingleUseRows.TakeAsync(table, HashOf(stateValue), OAuthState.RowKey, cancellationToken) is not { } entity)
+        if (await _rows.TakeAsync(HashOf(stateValue), cancellationToken) is not { } entity)
         {
             return (StateConsumption.Unknown, null);
         }
@@ -67,14 +55,11 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
     /// <summary>Deletes states that expired before <paramref name="now"/> (abandoned authorizations). Returns how many.</summary>
     public async Task<int> DeleteExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        var deleted = 0;
         // Pending connections share this table; they hold tokens and are discarded (revoked) by their own store.
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {OAuthState.RowKey} and ExpiresAt lt {now}");
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        var deleted = 0;
+        await foreach (var _ in _rows.TakeExpiredAsync(now, select: ["PartitionKey", "RowKey"], cancellationToken))
         {
-            var response = await table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ETag.All, cancellationToken);
-            deleted += response.Status == 404 ? 0 : 1;
+            deleted++;
         }
 
         return deleted;
@@ -87,7 +72,7 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
         ConnectionId = entity.GetString("ConnectionId"),
         ProviderId = entity.GetString("ProviderId"),
         RedirectUri = new Uri(entity.GetString("RedirectUri")),
-        Scopes = (entity.GetString("Scopes") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        Scopes = OneTimeRows.ScopesOf(entity),
         ReturnUrl = entity.GetString("ReturnUrl") is { Length: > 0 } returnUrl ? new Uri(returnUrl) : null,
         ResponseMode = Enum.TryParse<ResponseMode>(entity.GetString("ResponseMode"), out var mode) ? mode : ResponseMode.Fragment,
         // A row without one was written before browser binding existed: bound to the browser, the stricter reading.

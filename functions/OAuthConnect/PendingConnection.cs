@@ -7,7 +7,7 @@ namespace Credentials.Functions.OAuthConnect;
 /// one-time completion code, so the table never holds a usable code; the tokens are envelopes bound to that row. It is
 /// never read by the token API: it becomes a connection only through <see cref="ConnectionCompleter"/>.
 /// </summary>
-public sealed record PendingConnection
+public sealed record PendingConnection : IOneTimeConnectRow
 {
     public const string SecretScope = "pending-connections";
     public const string RowKey = "pending";

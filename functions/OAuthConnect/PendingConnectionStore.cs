@@ -1,9 +1,8 @@
-using System.Security.Cryptography;
+using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 
 namespace Credentials.Functions.OAuthConnect;
 
@@ -13,41 +12,32 @@ namespace Credentials.Functions.OAuthConnect;
 /// </summary>
 public sealed class PendingConnectionStore(StorageTables tables, IOptions<StorageOptions> options)
 {
-    /// <summary>A new one-time completion code: 256 random bits, base64url.</summary>
-    public static string NewCompletionCode() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+    private readonly OneTimeRows _rows = new(tables, options, PendingConnection.RowKey);
 
-    public static string HashOf(string completionCode) => OAuthStateStore.HashOf(completionCode);
+    /// <summary>A new one-time completion code: 256 random bits, base64url.</summary>
+    public static string NewCompletionCode() => OneTimeRows.NewSecret();
+
+    public static string HashOf(string completionCode) => OneTimeRows.HashOf(completionCode);
 
     public async Task AddAsync(PendingConnection pending, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pending);
-        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        await table.AddEntityAsync(new TableEntity(pending.CompletionHash, PendingConnection.RowKey)
-        {
-            ["UserId"] = pending.UserId,
-            ["ConnectionId"] = pending.ConnectionId,
-            ["ProviderId"] = pending.ProviderId,
-            ["Scopes"] = string.Join(' ', pending.Scopes),
-            ["StartedBy"] = pending.StartedBy,
-            ["CreatedAt"] = pending.CreatedAt,
-            ["ExpiresAt"] = pending.ExpiresAt,
-            ["RefreshToken"] = pending.RefreshTokenEnvelope,
-            ["AccessToken"] = pending.AccessTokenEnvelope,
-            ["AccessTokenExpiresAt"] = pending.AccessTokenExpiresAt,
-            ["AccessTokenType"] = pending.AccessTokenType,
-            ["InstanceUrl"] = pending.InstanceUrl?.AbsoluteUri,
-            ["BrowserBinding"] = pending.BrowserBindingHash,
-            ["Account"] = pending.Account,
-        }, cancellationToken);
+        var row = _rows.NewRow(pending.CompletionHash, pending);
+        row["RefreshToken"] = pending.RefreshTokenEnvelope;
+        row["AccessToken"] = pending.AccessTokenEnvelope;
+        row["AccessTokenExpiresAt"] = pending.AccessTokenExpiresAt;
+        row["AccessTokenType"] = pending.AccessTokenType;
+        row["InstanceUrl"] = pending.InstanceUrl?.AbsoluteUri;
+        row["BrowserBinding"] = pending.BrowserBindingHash;
+        row["Account"] = pending.Account;
+        await _rows.AddAsync(row, cancellationToken);
     }
 
     /// <summary>Reads the pending connection without taking it (to check who may take it); null when there is none.</summary>
     public async Task<PendingConnection?> FindAsync(string completionHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(completionHash);
-        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        var found = await table.GetEntityIfExistsAsync<TableEntity>(completionHash, PendingConnection.RowKey, cancellationToken: cancellationToken);
-        return found.HasValue ? FromEntity(found.Value!) : null;
+        return await _rows.FindAsync(completionHash, cancellationToken) is { } found ? FromEntity(found) : null;
     }
 
     /// <summary>
@@ -57,21 +47,15 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
     public async Task<PendingConnection?> TakeAsync(string completionHash, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(completionHash);
-        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        return await SingleUseRows.TakeAsync(table, completionHash, PendingConnection.RowKey, cancellationToken) is { } taken ? FromEntity(taken) : null;
+        return await _rows.TakeAsync(completionHash, cancellationToken) is { } taken ? FromEntity(taken) : null;
     }
 
     /// <summary>Takes every pending connection that expired before <paramref name="now"/>, for the caller to discard.</summary>
-    public async IAsyncEnumerable<PendingConnection> TakeExpiredAsync(DateTimeOffset now, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<PendingConnection> TakeExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(options.Value.OAuthStatesTable, cancellationToken);
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {PendingConnection.RowKey} and ExpiresAt lt {now}");
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in _rows.TakeExpiredAsync(now, select: null, cancellationToken))
         {
-            if (await SingleUseRows.TryDeleteAsync(table, entity, cancellationToken))
-            {
-                yield return FromEntity(entity);
-            }
+            yield return FromEntity(entity);
         }
     }
 
@@ -81,7 +65,7 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
         UserId = entity.GetString("UserId"),
         ConnectionId = entity.GetString("ConnectionId"),
         ProviderId = entity.GetString("ProviderId"),
-        Scopes = (entity.GetString("Scopes") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        Scopes = OneTimeRows.ScopesOf(entity),
         StartedBy = entity.GetString("StartedBy") ?? string.Empty,
         CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         ExpiresAt = entity.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MinValue,

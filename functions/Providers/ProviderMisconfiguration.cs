@@ -20,8 +20,7 @@ public sealed partial class ProviderMisconfiguration : IDisposable
 
     public ProviderMisconfiguration(IMeterFactory meters, TimeProvider time, ILogger<ProviderMisconfiguration> logger)
     {
-        ArgumentNullException.ThrowIfNull(meters);
-        _meter = meters.Create(CredentialsTelemetry.MeterName);
+        _meter = meters.CreateServiceMeter();
         _refusals = _meter.CreateCounter<long>("credentials.provider.misconfigured", "{refusal}",
             "Token requests a provider refused because of this service's client credentials");
         _time = time;

@@ -10,4 +10,14 @@ internal static class CredentialsTelemetry
     public const string MeterName = "Credentials.Functions";
 
     public static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>
+    /// The service's meter, the one place a component gets it from: the factory hands every caller the same instance (and
+    /// disposes it), so all instruments land under <see cref="MeterName"/>, which the exporters subscribe to.
+    /// </summary>
+    public static Meter CreateServiceMeter(this IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        return meters.Create(MeterName);
+    }
 }

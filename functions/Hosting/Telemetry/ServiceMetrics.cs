@@ -18,8 +18,7 @@ public sealed class ServiceMetrics : IDisposable
 
     public ServiceMetrics(IMeterFactory meters)
     {
-        ArgumentNullException.ThrowIfNull(meters);
-        _meter = meters.Create(CredentialsTelemetry.MeterName);
+        _meter = meters.CreateServiceMeter();
         _tokenReads = _meter.CreateCounter<long>("credentials.token.reads", "{read}", "Access-token reads, by provider, caller and outcome");
         _refreshes = _meter.CreateCounter<long>("credentials.refresh.outcomes", "{refresh}", "Refreshes at a provider, by provider, outcome and error");
         _statusChanges = _meter.CreateCounter<long>("credentials.connection.status_changes", "{change}", "Connection status changes, by provider and new status");
