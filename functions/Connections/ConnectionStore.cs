@@ -1,6 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Credentials.Functions.Events;
+using Credentials.Functions.Foundation;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +15,7 @@ namespace Credentials.Functions.Connections;
 /// silent overwrite. Outcomes are values; only infrastructure failures throw.
 /// </summary>
 public sealed partial class ConnectionStore(
-    StorageTables tables, ConnectionSnapshots snapshots, StatusEventDispatcher statusEvents, ILogger<ConnectionStore> logger)
+    StorageTables tables, ConnectionSnapshots snapshots, IStatusEventSink statusEvents, ILogger<ConnectionStore> logger)
 {
     public const int MaxPageSize = 1000;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), DateTimeOffset> _marking = new();

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Azure.Data.Tables;
-using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
