@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Prints the namespace graph of functions/: namespaces, edges (using Credentials.Functions.X of another namespace), cycles."""
+"""Prints the namespace graph of functions/: namespaces, edges, cycles (-v: every edge with its files).
+
+An edge is a `using Credentials.Functions.X;` of another namespace, or a qualified name such as `Crypto.SomeType`,
+as tests/Credentials.UnitTests/Hosting/NamespaceLayeringTests.cs counts them.
+"""
 import os, re, sys
 from collections import defaultdict
 root = sys.argv[1] if len(sys.argv) > 1 else "functions"
 ns_re = re.compile(r'^namespace\s+(Credentials\.Functions(?:\.[\w.]+)?)\s*;', re.M)
 use_re = re.compile(r'^using\s+(Credentials\.Functions(?:\.[\w.]+)?)\s*;', re.M)
-edges = defaultdict(set); files = defaultdict(lambda: defaultdict(list)); nodes = set()
+texts = []; edges = defaultdict(set); files = defaultdict(lambda: defaultdict(list)); nodes = set()
 for d, _, fs in os.walk(root):
     if '/bin' in d or '/obj' in d: continue
     for f in fs:
@@ -15,10 +19,15 @@ for d, _, fs in os.walk(root):
         if not m: continue
         ns = m.group(1)[len('Credentials.Functions'):].lstrip('.') or '(root)'
         nodes.add(ns)
-        for u in use_re.findall(t):
-            u = u[len('Credentials.Functions'):].lstrip('.') or '(root)'
-            if u != ns:
-                edges[ns].add(u); files[ns][u].append(p)
+        texts.append((p, ns, t))
+known = sorted((n for n in nodes if n != '(root)'), key=len, reverse=True)
+for p, ns, t in texts:
+    code = re.sub(r'^(using|namespace)\s.*$', '', t, flags=re.M)
+    found = [u[len('Credentials.Functions'):].lstrip('.') or '(root)' for u in use_re.findall(t)]
+    found += re.findall(r'(?<![\w.])(?:Credentials\.Functions\.)?(' + '|'.join(map(re.escape, known)) + r')\.[A-Z]', code)
+    for u in set(found):
+        if u != ns and u != '(root)' and not ns.startswith(u + '.'):
+            edges[ns].add(u); files[ns][u].append(p)
 # Tarjan
 index = {}; low = {}; st = []; on = set(); sccs = []; i = [0]
 def sc(v):
