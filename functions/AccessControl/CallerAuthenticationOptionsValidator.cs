@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.AccessControl;

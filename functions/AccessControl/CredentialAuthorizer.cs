@@ -1,6 +1,6 @@
 using Credentials.Functions.AccessControl.Authress;
 using Credentials.Functions.Audit;
-using Credentials.Functions.Hosting.Resilience;
+using Credentials.Functions.Foundation.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.AccessControl;

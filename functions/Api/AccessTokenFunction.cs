@@ -1,6 +1,5 @@
 using Credentials.Functions.AccessControl;
-using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

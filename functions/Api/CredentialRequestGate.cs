@@ -1,6 +1,7 @@
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Foundation;
+using Credentials.Functions.Foundation.Telemetry;
 using Microsoft.AspNetCore.Http;
 
 namespace Credentials.Functions.Api;

@@ -1,7 +1,7 @@
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Audit;
-using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Disconnect;
+using Credentials.Functions.Foundation.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

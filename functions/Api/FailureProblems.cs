@@ -1,4 +1,4 @@
-using Credentials.Functions.Hosting.Resilience;
+using Credentials.Functions.Foundation.Resilience;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Proxy;
 using Credentials.Functions.Refresh;

@@ -1,4 +1,4 @@
-using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.OAuthConnect;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using Credentials.Functions.Hosting.Resilience;
+using Credentials.Functions.Foundation.Resilience;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

@@ -1,6 +1,6 @@
 using Credentials.Functions.AccessControl;
-using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Disconnect;
+using Credentials.Functions.Foundation.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,3 +1,4 @@
+
 namespace Credentials.Functions.Audit;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Azure.Data.Tables;
-using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
 

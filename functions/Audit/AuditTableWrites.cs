@@ -59,7 +59,7 @@ internal sealed partial class AuditTableWrites(StorageTables tables, AuditChains
             catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or TimeoutException or OperationCanceledException
                 && !cancellationToken.IsCancellationRequested)
             {
-                var backoff = Hosting.Resilience.Backoff.Delay(attempt, MaxBackoff);
+                var backoff = Foundation.Resilience.Backoff.Delay(attempt, MaxBackoff);
                 LogRetrying(logger, exception, attempt, backoff.TotalMilliseconds);
                 await Task.Delay(backoff, cancellationToken);
             }

@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
-using Azure;
 using Azure.Data.Tables;
-using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,5 @@
+using Credentials.Functions.Foundation;
+
 namespace Credentials.Functions.Connections;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using Credentials.Functions.Hosting.Resilience;
+using Credentials.Functions.Foundation.Resilience;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;

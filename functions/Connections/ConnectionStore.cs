@@ -1,25 +1,21 @@
 using Azure;
 using Azure.Data.Tables;
-using Credentials.Functions.Events;
+using Credentials.Functions.Foundation;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Connections;
 
-// Longer than 250 lines on purpose: every operation on the connections table in one place, so the ETag discipline
-// (conditional writes, conflicts as values, write ids for lost answers) is read and changed together.
-
 /// <summary>
 /// Connection records in Azure Table Storage: one row per (user, connection), partitioned by user. Every update is
 /// conditional on the ETag the caller read; a stale write comes back as <see cref="WriteStatus.Conflict"/>, never a
-/// silent overwrite. Outcomes are values; only infrastructure failures throw.
+/// silent overwrite. Outcomes are values; only infrastructure failures throw. Reads of whole pages (listing, maintenance
+/// scans) are in <c>ConnectionStore.Pages.cs</c>, and the one unconditional write, <c>LastUsedAt</c>, in
+/// <c>ConnectionStore.LastUsed.cs</c>, so that this file holds the ETag discipline alone.
 /// </summary>
 public sealed partial class ConnectionStore(
-    StorageTables tables, ConnectionSnapshots snapshots, StatusEventDispatcher statusEvents, ILogger<ConnectionStore> logger)
+    StorageTables tables, ConnectionSnapshots snapshots, IStatusEventSink statusEvents, ILogger<ConnectionStore> logger)
 {
-    public const int MaxPageSize = 1000;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), DateTimeOffset> _marking = new();
-
     /// <summary>
     /// The record as this instance saw it at most <see cref="ConnectionSnapshots.Lifetime"/> ago (its own writes at once):
     /// for handing out tokens, where a cached read must cost no table request. Anything that writes reads with
@@ -95,58 +91,6 @@ public sealed partial class ConnectionStore(
         }
     }
 
-    /// <summary>
-    /// <see cref="MarkUsedAsync"/> without waiting for it: a hand-out never waits for this bookkeeping write, and a
-    /// failure (storage slow or down) only leaves <c>LastUsedAt</c> older until the next hand-out marks it.
-    /// </summary>
-    public void MarkUsedInBackground(string userId, string connectionId, DateTimeOffset at) =>
-        _ = MarkUsedQuietlyAsync(userId, connectionId, at);
-
-    private async Task MarkUsedQuietlyAsync(string userId, string connectionId, DateTimeOffset at)
-    {
-        try
-        {
-            await MarkUsedAsync(userId, connectionId, at, CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is RequestFailedException or TimeoutException or OperationCanceledException or HttpRequestException)
-        {
-            LogMarkUsedFailed(logger, (exception as RequestFailedException)?.Status ?? 0);
-        }
-    }
-
-    /// <summary>
-    /// Records that a connection's token was handed out, touching only <c>LastUsedAt</c> (a merge, unconditional): a
-    /// concurrent conditional writer sees a new ETag, re-reads and keeps this value.
-    /// </summary>
-    public async Task MarkUsedAsync(string userId, string connectionId, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        Identifiers.Require(userId, nameof(userId));
-        Identifiers.Require(connectionId, nameof(connectionId));
-        // Concurrent hand-outs of one connection all see the same old LastUsedAt; one write says it for all of them.
-        if ((snapshots.LastUsedAt(userId, connectionId) is { } marked && at - marked < TimeSpan.FromMinutes(1))
-            || !_marking.TryAdd((userId, connectionId), at))
-        {
-            return;
-        }
-
-        try
-        {
-            // Said before the write, so that no later hand-out on this instance writes it again, even if this write fails
-            // (the copy is re-read within its lifetime, and the table's value wins then).
-            snapshots.Touch(userId, connectionId, at);
-            var table = await tables.ConnectionsAsync(cancellationToken);
-            await table.UpdateEntityAsync(new TableEntity(userId, connectionId) { ["LastUsedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
-        }
-        catch (RequestFailedException exception) when (exception.Status == 404)
-        {
-            // Deleted meanwhile: nothing to mark.
-        }
-        finally
-        {
-            _marking.TryRemove((userId, connectionId), out _);
-        }
-    }
-
     /// <summary>Deletes the row, with the status event it causes; with an ETag only if unchanged.</summary>
     public async Task<WriteStatus> DeleteAsync(string userId, string connectionId, string? etag, ConnectionStatusEvent? statusEvent, CancellationToken cancellationToken)
     {
@@ -179,50 +123,6 @@ public sealed partial class ConnectionStore(
             snapshots.Put(userId, connectionId, null);
             return WriteStatus.NotFound;
         }
-    }
-
-    /// <summary>One page of a user's connections, in connection-id order.</summary>
-    public async Task<ConnectionPage> ListByUserAsync(string userId, int pageSize, string? continuationToken, CancellationToken cancellationToken)
-    {
-        Identifiers.Require(userId, nameof(userId));
-        var table = await tables.ConnectionsAsync(cancellationToken);
-        var filter = $"{TableClient.CreateQueryFilter($"PartitionKey eq {userId}")} and {StatusEventOutbox.ConnectionRowsFilter}";
-        return await ReadPageAsync(table.QueryAsync<TableEntity>(filter, ClampPageSize(pageSize), cancellationToken: cancellationToken), continuationToken);
-    }
-
-    /// <summary>
-    /// One page of every row of every user, for maintenance walks that resume from a stored token: connections, and the
-    /// status events still in their outbox rows.
-    /// </summary>
-    public async Task<ConnectionPage> ScanAsync(int pageSize, string? continuationToken, CancellationToken cancellationToken)
-    {
-        var table = await tables.ConnectionsAsync(cancellationToken);
-        return await ReadPageAsync(table.QueryAsync<TableEntity>(filter: (string?)null, ClampPageSize(pageSize), cancellationToken: cancellationToken),
-            continuationToken);
-    }
-
-    private static async Task<ConnectionPage> ReadPageAsync(AsyncPageable<TableEntity> query, string? continuationToken)
-    {
-        await foreach (var page in query.AsPages(continuationToken))
-        {
-            var connections = new List<ConnectionRecord>(page.Values.Count);
-            var outbox = new List<ConnectionStatusEvent>();
-            foreach (var entity in page.Values)
-            {
-                if (!StatusEventOutbox.IsOutboxRow(entity.RowKey))
-                {
-                    connections.Add(ConnectionEntityMapper.FromEntity(entity));
-                }
-                else if (StatusEventOutbox.FromEntity(entity) is { } statusEvent)
-                {
-                    outbox.Add(statusEvent);
-                }
-            }
-
-            return new ConnectionPage(connections, page.ContinuationToken) { UnsentEvents = outbox };
-        }
-
-        return new ConnectionPage([], null);
     }
 
     /// <summary>One write, or, with a status event, the write and the event's outbox row in one entity-group transaction.</summary>
@@ -291,11 +191,6 @@ public sealed partial class ConnectionStore(
             throw new ArgumentException("A connection record always holds an encrypted refresh token.", nameof(record));
         }
     }
-
-    private static int ClampPageSize(int pageSize) => Math.Clamp(pageSize, 1, MaxPageSize);
-
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Recording a hand-out's LastUsedAt failed (HTTP {Status}; 0: no answer); the next hand-out records it")]
-    private static partial void LogMarkUsedFailed(ILogger logger, int status);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning,
         Message = "A write was rejected ({Rejection}) but the row carries its write id: the first attempt landed and its response was lost")]

@@ -27,5 +27,5 @@ public readonly record struct WriteResult(WriteStatus Status, ConnectionRecord? 
 public sealed record ConnectionPage(IReadOnlyList<ConnectionRecord> Items, string? ContinuationToken)
 {
     /// <summary>Status events found still in their outbox rows on this page (maintenance scans only).</summary>
-    public IReadOnlyList<Events.ConnectionStatusEvent> UnsentEvents { get; init; } = [];
+    public IReadOnlyList<ConnectionStatusEvent> UnsentEvents { get; init; } = [];
 }

@@ -17,14 +17,14 @@ public sealed partial class MasterKeyRing : IDisposable
     private readonly ILogger<MasterKeyRing> _logger;
     private readonly EncryptionOptions _options;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
-    private readonly Hosting.Telemetry.ServiceMetrics? _metrics;
+    private readonly Foundation.Telemetry.ServiceMetrics? _metrics;
     private volatile KeySnapshot? _snapshot;
     // UTC ticks, read without the lock: a long is read and written atomically, a DateTimeOffset is not.
     private long _nextRefreshAtTicks;
     private long _nextUnknownVersionRefreshAtTicks;
 
     public MasterKeyRing(IMasterKeySource source, IOptions<EncryptionOptions> options, TimeProvider time, ILogger<MasterKeyRing> logger,
-        Hosting.Telemetry.ServiceMetrics? metrics = null)
+        Foundation.Telemetry.ServiceMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _metrics = metrics;

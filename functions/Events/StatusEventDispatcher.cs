@@ -2,10 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Azure;
-using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,7 +20,7 @@ namespace Credentials.Functions.Events;
 /// deleted only after its message was queued, so an event can be sent twice but never lost: consumers de-duplicate on
 /// <see cref="ConnectionStatusEvent.EventId"/>.
 /// </summary>
-public sealed partial class StatusEventDispatcher : BackgroundService
+public sealed partial class StatusEventDispatcher : BackgroundService, IStatusEventSink
 {
     /// <summary>Events held in memory for retry; beyond this the outbox rows wait for the maintenance walk.</summary>
     private const int MaxPending = 10_000;

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Foundation.Telemetry;
 
 namespace Credentials.Functions.Maintenance;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Maintenance;

@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using Azure;
-using Credentials.Functions.Api;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Crypto;
 using Credentials.Functions.Events;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;

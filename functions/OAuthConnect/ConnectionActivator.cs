@@ -1,9 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Credentials.Functions.Api;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
-using Credentials.Functions.Events;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Refresh;
 using Microsoft.Extensions.Logging;

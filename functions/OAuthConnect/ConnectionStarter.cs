@@ -1,12 +1,9 @@
 using Credentials.Functions.AccessControl;
-using Credentials.Functions.Api;
 using Credentials.Functions.Audit;
-using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
-using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Foundation;
+using Credentials.Functions.Foundation.Configuration;
 using Credentials.Functions.Providers;
-using Credentials.Functions.Storage;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 

@@ -1,8 +1,7 @@
 using Credentials.Functions.Audit;
-using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
+using Credentials.Functions.Foundation;
 using Credentials.Functions.Providers;
-using Credentials.Functions.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Azure.Data.Tables;
-using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,5 @@
-using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Configuration;
-using Credentials.Functions.Storage;
+using Credentials.Functions.Foundation;
+using Credentials.Functions.Foundation.Configuration;
 
 namespace Credentials.Functions.Providers;
 

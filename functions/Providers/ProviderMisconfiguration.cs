@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Foundation.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Providers;

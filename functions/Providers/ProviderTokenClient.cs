@@ -222,7 +222,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
         };
     }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response) => Hosting.Resilience.RetryAfterHeader.Of(response, time);
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => Foundation.Resilience.RetryAfterHeader.Of(response, time);
 
     /// <summary>Provider error codes are echoed to callers and stored; keep them to RFC 6749's error character set and length.</summary>
     private static string SafeErrorCode(string code) =>

@@ -1,11 +1,9 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Outbound;
-using Credentials.Functions.Hosting.Pipeline;
-using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Foundation.Outbound;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,6 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Options;
 

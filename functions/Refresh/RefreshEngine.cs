@@ -1,5 +1,5 @@
 using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Resilience;
+using Credentials.Functions.Foundation.Resilience;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

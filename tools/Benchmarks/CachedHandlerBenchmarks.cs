@@ -6,6 +6,7 @@ using Credentials.Functions.AccessControl;
 using Credentials.Functions.Api;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Hosting.Pipeline;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Credentials.Functions.Hosting.Resilience;
+using Credentials.Functions.Foundation.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -75,7 +75,7 @@ public sealed partial class AuthressClient(
         }
     }
 
-    private TimeSpan RetryAfter(HttpResponseMessage response) => Hosting.Resilience.RetryAfterHeader.Of(response, time) ?? DefaultRetryAfter;
+    private TimeSpan RetryAfter(HttpResponseMessage response) => Foundation.Resilience.RetryAfterHeader.Of(response, time) ?? DefaultRetryAfter;
 
     [LoggerMessage(EventId = 4200, Level = LogLevel.Warning, Message = "Authress throttled an authorization check (429); failing closed")]
     private static partial void LogThrottled(ILogger logger);

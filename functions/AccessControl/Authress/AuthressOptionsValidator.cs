@@ -1,4 +1,4 @@
-using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.AccessControl.Authress;

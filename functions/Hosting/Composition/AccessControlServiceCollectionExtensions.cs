@@ -3,7 +3,6 @@ using Credentials.Functions.AccessControl.Authress;
 using Credentials.Functions.Api;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Hosting.Composition;
 

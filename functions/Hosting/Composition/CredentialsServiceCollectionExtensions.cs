@@ -1,13 +1,11 @@
 using Credentials.Functions.Api;
-using Credentials.Functions.Hosting;
-using Credentials.Functions.Hosting.Configuration;
-using Credentials.Functions.Hosting.Outbound;
+using Credentials.Functions.Foundation.Configuration;
+using Credentials.Functions.Foundation.Outbound;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Hosting.Pipeline;
-using Credentials.Functions.Hosting.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Hosting.Composition;
 

@@ -1,7 +1,6 @@
 using Credentials.Functions.Maintenance;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Hosting.Composition;
 

@@ -1,4 +1,4 @@
-using Credentials.Functions.Hosting.Outbound;
+using Credentials.Functions.Foundation.Outbound;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Configuration;

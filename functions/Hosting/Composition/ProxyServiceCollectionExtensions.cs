@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Credentials.Functions.Hosting.Outbound;
+using Credentials.Functions.Foundation.Outbound;
 using Credentials.Functions.Proxy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

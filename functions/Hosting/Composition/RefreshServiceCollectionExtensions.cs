@@ -1,9 +1,7 @@
-using Credentials.Functions.Api;
-using Credentials.Functions.Connections;
+using Credentials.Functions.Disconnect;
 using Credentials.Functions.Refresh;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Credentials.Functions.Hosting.Composition;
 

@@ -7,7 +7,7 @@ using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
 using Credentials.Functions.Crypto.KeySources;
 using Credentials.Functions.Events;
-using Credentials.Functions.Hosting.Telemetry;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -66,6 +66,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<AuditLog>();
         services.AddHostedService<AuditWriter>();
         services.AddSingleton<StatusEventDispatcher>();
+        services.AddSingleton<IStatusEventSink>(provider => provider.GetRequiredService<StatusEventDispatcher>());
         services.AddHostedService(provider => provider.GetRequiredService<StatusEventDispatcher>());
         return services;
     }

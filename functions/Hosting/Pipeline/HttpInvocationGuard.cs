@@ -1,5 +1,6 @@
 using Credentials.Functions.Api;
 using Credentials.Functions.Audit;
+using Credentials.Functions.Foundation.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;

@@ -147,7 +147,7 @@ public sealed class AuditLogTests(AzuriteFixture azurite)
             var buffer = new AuditBuffer(options);
             var meters = new TestMeterFactory();
             var writer = new AuditWriter(buffer, tables, options, meters, NullLogger<AuditWriter>.Instance);
-            var metrics = new MetricCollector<long>(meters, Credentials.Functions.Hosting.Telemetry.CredentialsTelemetry.MeterName, "credentials.audit.dropped");
+            var metrics = new MetricCollector<long>(meters, Credentials.Functions.Foundation.Telemetry.CredentialsTelemetry.MeterName, "credentials.audit.dropped");
             await writer.StartAsync(CancellationToken.None);
             var table = azurite.CreateServiceClient().GetTableClient(name);
             await table.CreateIfNotExistsAsync();

@@ -67,7 +67,7 @@ public sealed class CompositionTests(AzuriteFixture azurite)
         var store = host.Services.GetRequiredService<ConnectionStore>();
         var record = await TestRecords.CreateAsync(host.Services.GetRequiredService<ConnectionSecrets>(), "u1", "google", "scoped-refresh", accessToken: null);
 
-        var written = await store.AddAsync(record, Credentials.Functions.Events.ConnectionStatusEvent.Between(null, record, "connected", DateTimeOffset.UtcNow),
+        var written = await store.AddAsync(record, Credentials.Functions.Connections.ConnectionStatusEvent.Between(null, record, "connected", DateTimeOffset.UtcNow),
             CancellationToken.None);
 
         Assert.True(written.Succeeded);

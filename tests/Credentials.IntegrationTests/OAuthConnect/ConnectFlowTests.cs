@@ -71,7 +71,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         var accessToken = await secrets.ReadAccessTokenAsync(record, CancellationToken.None);
         Assert.NotNull(accessToken);
         // The connection's row (its status event's outbox row may still be there: the event is sent in the background).
-        var raw = Serialize(Assert.Single(await _stack.RowsAsync(_stack.ConnectionsTable), row => !Functions.Events.StatusEventOutbox.IsOutboxRow(row.RowKey)));
+        var raw = Serialize(Assert.Single(await _stack.RowsAsync(_stack.ConnectionsTable), row => !Functions.Connections.StatusEventOutbox.IsOutboxRow(row.RowKey)));
         Assert.DoesNotContain(refreshToken, raw, StringComparison.Ordinal);
         Assert.DoesNotContain(accessToken, raw, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(refreshToken)), raw, StringComparison.Ordinal);

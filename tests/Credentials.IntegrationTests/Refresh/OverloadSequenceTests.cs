@@ -99,7 +99,7 @@ public sealed class OverloadSequenceTests(AzuriteFixture azurite)
         Assert.True(elapsed < TimeSpan.FromSeconds(1), $"answered after {elapsed}: it waited for the status-event queue");
         Assert.Equal(ConnectionStatus.ReauthorizationRequired, (await stack.RecordAsync(User, "mail")).Status);
         // The event is not lost: its outbox row waits for the queue.
-        Assert.Contains(await stack.RowsAsync(stack.ConnectionsTable), row => Functions.Events.StatusEventOutbox.IsOutboxRow(row.RowKey));
+        Assert.Contains(await stack.RowsAsync(stack.ConnectionsTable), row => Functions.Connections.StatusEventOutbox.IsOutboxRow(row.RowKey));
         hang.Armed = false;
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
-using Credentials.Functions.Hosting.Configuration;
-using Credentials.Functions.Hosting.Outbound;
+using Credentials.Functions.Foundation.Configuration;
+using Credentials.Functions.Foundation.Outbound;
 using Microsoft.Extensions.Options;
 
 namespace Credentials.Tests.Hosting;

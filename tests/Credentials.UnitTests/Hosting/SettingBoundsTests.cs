@@ -1,6 +1,6 @@
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Audit;
-using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Foundation.Configuration;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Refresh;
 using Credentials.Functions.Storage;

@@ -1,6 +1,6 @@
 using System.Text;
 using Credentials.Functions.Connections;
-using Credentials.Functions.Hosting.Resilience;
+using Credentials.Functions.Foundation.Resilience;
 using Credentials.Functions.Refresh;
 
 namespace Credentials.Tests.Refresh.Simulation;

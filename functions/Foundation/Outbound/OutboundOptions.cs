@@ -1,4 +1,4 @@
-namespace Credentials.Functions.Hosting.Outbound;
+namespace Credentials.Functions.Foundation.Outbound;
 
 /// <summary>Where the service's calls to providers (OAuth endpoints and the proxy's APIs) may connect (docs/providers.md).</summary>
 public sealed class OutboundOptions

@@ -2,11 +2,8 @@ using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 
-namespace Credentials.Functions.Hosting.Telemetry;
+namespace Credentials.Functions.Foundation.Telemetry;
 
 internal static class TelemetryServiceCollectionExtensions
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace Credentials.Functions.Hosting.Telemetry;
+namespace Credentials.Functions.Foundation.Telemetry;
 
 /// <summary>
 /// The counters the operator's workbook and alerts are built on (infra/app/operations.bicep, docs/operations.md). Tags

@@ -1,4 +1,4 @@
-namespace Credentials.Functions.Hosting.Resilience;
+namespace Credentials.Functions.Foundation.Resilience;
 
 /// <summary>The one retry-delay rule of the service's own retry loops: 100 ms before the first retry, doubling, capped.</summary>
 internal static class Backoff

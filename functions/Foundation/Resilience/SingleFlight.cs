@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Credentials.Functions.Hosting.Resilience;
+namespace Credentials.Functions.Foundation.Resilience;
 
 /// <summary>
 /// At most one operation in flight per key: concurrent callers with the same key share the first caller's task until it

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Functions.Hosting.Configuration;
+namespace Credentials.Functions.Foundation.Configuration;
 
 internal sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
 {

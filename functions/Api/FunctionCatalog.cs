@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.Azure.Functions.Worker;
 
-namespace Credentials.Functions.Hosting;
+namespace Credentials.Functions.Api;
 
 /// <summary>An HTTP-triggered function: its route is relative to host.json's route prefix.</summary>
 public sealed record HttpFunctionDescriptor(string Name, MethodInfo Method, string Route, IReadOnlyList<string> HttpMethods);

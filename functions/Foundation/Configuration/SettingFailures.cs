@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Functions.Hosting.Configuration;
+namespace Credentials.Functions.Foundation.Configuration;
 
 /// <summary>Collects a validator's rule failures for one settings section, each naming the setting both ways.</summary>
 internal sealed class SettingFailures(string section)

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
-namespace Credentials.Functions.Hosting.Telemetry;
+namespace Credentials.Functions.Foundation.Telemetry;
 
 /// <summary>
 /// Levels that keep a busy instance's log (Application Insights ingestion, billed per GB) to what someone acts on. The

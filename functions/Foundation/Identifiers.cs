@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Credentials.Functions.Connections;
+namespace Credentials.Functions.Foundation;
 
 /// <summary>
 /// The one rule for user and connection ids (docs/storage.md): 1 to 128 characters of <c>[A-Za-z0-9-_.+=~|@]</c> — an

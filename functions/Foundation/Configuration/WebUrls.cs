@@ -1,4 +1,4 @@
-namespace Credentials.Functions.Hosting.Configuration;
+namespace Credentials.Functions.Foundation.Configuration;
 
 /// <summary>The one rule for every URL the service is configured with or sends a browser to: https, or http on loopback only.</summary>
 internal static class WebUrls

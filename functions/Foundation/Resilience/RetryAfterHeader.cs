@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
-namespace Credentials.Functions.Hosting.Resilience;
+namespace Credentials.Functions.Foundation.Resilience;
 
 /// <summary>
 /// <c>Retry-After</c> both ways: how long a remote service (a provider, Authress) asked us to wait, as delta or date; and

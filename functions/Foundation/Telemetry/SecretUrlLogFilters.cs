@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Credentials.Functions.Hosting.Telemetry;
+namespace Credentials.Functions.Foundation.Telemetry;
 
 /// <summary>
 /// Log categories that would write request URLs whose query strings are secrets: the OAuth callback's <c>code</c> and

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Functions.Hosting.Outbound;
+namespace Credentials.Functions.Foundation.Outbound;
 
 /// <summary>
 /// The <see cref="SocketsHttpHandler.ConnectCallback"/> of the clients that call providers (OAuth endpoints, the proxy's

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Credentials.Functions.Hosting.Outbound;
+namespace Credentials.Functions.Foundation.Outbound;
 
 /// <summary>What kind of network an address belongs to, as far as where the service may connect is concerned.</summary>
 public enum OutboundAddressKind

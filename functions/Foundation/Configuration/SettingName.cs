@@ -1,4 +1,4 @@
-namespace Credentials.Functions.Hosting.Configuration;
+namespace Credentials.Functions.Foundation.Configuration;
 
 /// <summary>Spells a setting the way both configuration paths and Azure app settings name it, for start-up errors.</summary>
 internal static class SettingName

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 
-namespace Credentials.Functions.Hosting.Telemetry;
+namespace Credentials.Functions.Foundation.Telemetry;
 
 /// <summary>Names of the service's own trace source and meter, shared by every component that emits telemetry.</summary>
 internal static class CredentialsTelemetry

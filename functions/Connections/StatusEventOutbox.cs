@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 
-namespace Credentials.Functions.Events;
+namespace Credentials.Functions.Connections;
 
 /// <summary>
 /// The outbox rows of status events. A row lives in the connections table, in the partition of the record whose change

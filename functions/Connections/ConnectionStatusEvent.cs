@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using Credentials.Functions.Connections;
 
-namespace Credentials.Functions.Events;
+namespace Credentials.Functions.Connections;
 
 /// <summary>
 /// Sent to the status-events queue when a connection's status changes, so other services can, for example, ask the

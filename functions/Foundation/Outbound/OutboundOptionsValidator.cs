@@ -1,7 +1,7 @@
-using Credentials.Functions.Hosting.Configuration;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Functions.Hosting.Outbound;
+namespace Credentials.Functions.Foundation.Outbound;
 
 /// <summary>The private-network switch is for a service that only its own machine reaches: never a deployment.</summary>
 internal sealed class OutboundOptionsValidator(IOptions<ServiceOptions> service) : IValidateOptions<OutboundOptions>

@@ -1,10 +1,9 @@
 using Credentials.Functions.Audit;
-
-using Credentials.Functions.Events;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Refresh;
 
-namespace Credentials.Functions.Connections;
+namespace Credentials.Functions.Disconnect;
 
 /// <summary>
 /// Disconnect and purge: revoke the refresh token at the provider (RFC 7009) where it has a revocation endpoint, then

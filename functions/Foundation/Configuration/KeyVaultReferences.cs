@@ -1,4 +1,4 @@
-namespace Credentials.Functions.Hosting.Configuration;
+namespace Credentials.Functions.Foundation.Configuration;
 
 /// <summary>
 /// App Service resolves <c>@Microsoft.KeyVault(…)</c> settings before the app starts; when it cannot (no access, wrong

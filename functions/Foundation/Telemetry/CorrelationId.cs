@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
 
-namespace Credentials.Functions.Hosting.Pipeline;
+namespace Credentials.Functions.Foundation.Telemetry;
 
 /// <summary>
 /// One id per request, echoed on every response. A caller-supplied id is kept only when it is short and plain,

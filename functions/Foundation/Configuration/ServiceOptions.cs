@@ -1,4 +1,4 @@
-namespace Credentials.Functions.Hosting.Configuration;
+namespace Credentials.Functions.Foundation.Configuration;
 
 public sealed class ServiceOptions
 {
