@@ -1,5 +1,5 @@
 using Credentials.Functions.AccessControl;
-using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 
