@@ -1,8 +1,8 @@
-using Credentials.Functions.Maintenance;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Functions.Hosting.Composition;
+namespace Credentials.Functions.Maintenance;
 
 internal static class MaintenanceServiceCollectionExtensions
 {
