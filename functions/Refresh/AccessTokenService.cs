@@ -40,7 +40,7 @@ public sealed class AccessTokenService(
     public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var record = await store.GetRecentAsync(request.Connection.UserId, request.Connection.ConnectionId, cancellationToken);
+        var record = await store.GetRecentAsync(request.Connection, cancellationToken);
         var now = time.GetUtcNow();
         Result<IssuedAccessToken, AccessTokenFailure> result;
         if (record is null)
@@ -77,7 +77,7 @@ public sealed class AccessTokenService(
         if (result.Succeeded && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
         {
             // Never waited for: an answer does not depend on a bookkeeping write, however slow storage is.
-            store.MarkUsedInBackground(request.Connection.UserId, request.Connection.ConnectionId, now);
+            store.MarkUsedInBackground(request.Connection, now);
         }
 
         metrics.TokenRead(record?.ProviderId ?? "unknown", request.CallerId, OutcomeOf(result));

@@ -23,7 +23,7 @@ public sealed partial class FailedRefreshOutcomes(
     public async Task<RefreshResult?> GrantLostAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
     {
-        var current = await store.GetAsync(leased.UserId, leased.ConnectionId, CancellationToken.None);
+        var current = await store.GetAsync(ConnectionKey.Of(leased), CancellationToken.None);
         if (current is null)
         {
             return new RefreshResult(null, TokenFailureReason.NotFound, false);

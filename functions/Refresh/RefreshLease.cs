@@ -148,7 +148,7 @@ public sealed partial class RefreshLease : IDisposable
                             Current = renewed.Record;
                             ExpiresAt = expiry;
                         }
-                        else if (await store.GetAsync(current.UserId, current.ConnectionId, CancellationToken.None) is { } reread)
+                        else if (await store.GetAsync(ConnectionKey.Of(current), CancellationToken.None) is { } reread)
                         {
                             // Someone else wrote (a LastUsedAt mark, or a takeover): renew from the new copy, if still ours.
                             Current = reread;

@@ -84,7 +84,7 @@ public sealed partial class RefreshOutcomeStore(
                         return (PersistStatus.Written, written.Record);
                     }
 
-                    var current = await store.GetAsync(basis.UserId, basis.ConnectionId, CancellationToken.None);
+                    var current = await store.GetAsync(ConnectionKey.Of(basis), CancellationToken.None);
                     if (current is null)
                     {
                         return (PersistStatus.Deleted, null);
