@@ -13,7 +13,7 @@ namespace Credentials.Functions.Connections;
 /// <c>ConnectionStore.LastUsed.cs</c>, so that this file holds the ETag discipline alone.
 /// </summary>
 public sealed partial class ConnectionStore(
-    StorageTables tables, ConnectionSnapshots snapshots, IStatusEventSink statusEvents, ILogger<ConnectionStore> logger)
+    StorageTables tables, ConnectionSnapshots snapshots, IStatusEventSink statusEvents, ILogger<ConnectionStore> logger) : IConnectionRecords
 {
     /// <summary>
     /// The record as this instance saw it at most <see cref="ConnectionSnapshots.Lifetime"/> ago (its own writes at once):

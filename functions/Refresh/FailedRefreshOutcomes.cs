@@ -11,7 +11,7 @@ namespace Credentials.Functions.Refresh;
 /// must start over because the grant changed meanwhile.
 /// </summary>
 public sealed partial class FailedRefreshOutcomes(
-    ConnectionStore store,
+    IConnectionRecords store,
     RefreshOutcomeStore outcomes,
     ProviderMisconfiguration misconfiguration,
     IOptions<RefreshOptions> options,

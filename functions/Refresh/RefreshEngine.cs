@@ -16,7 +16,7 @@ namespace Credentials.Functions.Refresh;
 /// record's changes are its own transitions (<see cref="ConnectionRecord.Refreshed"/> and the others).
 /// </summary>
 public sealed partial class RefreshEngine(
-    ConnectionStore store,
+    IConnectionRecords store,
     ConnectionSecrets secrets,
     ProviderCatalog providers,
     ProviderRefresher provider,

@@ -112,7 +112,7 @@ public sealed partial class RefreshLease : IDisposable
     }
 
     /// <summary>Renews the lease every <see cref="HeartbeatInterval"/> until the flight ends or the lease is released or lost.</summary>
-    public void StartHeartbeat(ConnectionStore store, TimeProvider time, ILogger logger)
+    public void StartHeartbeat(IConnectionRecords store, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
@@ -125,7 +125,7 @@ public sealed partial class RefreshLease : IDisposable
         _stop.Dispose();
     }
 
-    private async Task HeartbeatAsync(ConnectionStore store, TimeProvider time, ILogger logger, CancellationToken stop)
+    private async Task HeartbeatAsync(IConnectionRecords store, TimeProvider time, ILogger logger, CancellationToken stop)
     {
         try
         {

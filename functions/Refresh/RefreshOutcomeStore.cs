@@ -26,7 +26,7 @@ public enum PersistStatus
 /// together with the status event it causes (the outbox row), and the outcome is then audited and counted.
 /// </summary>
 public sealed partial class RefreshOutcomeStore(
-    ConnectionStore store,
+    IConnectionRecords store,
     ConnectionSecrets secrets,
     AuditLog audit,
     ServiceMetrics metrics,

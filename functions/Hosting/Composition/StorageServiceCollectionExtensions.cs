@@ -59,6 +59,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<StorageTables>();
         services.AddSingleton<ConnectionSnapshots>();
         services.AddSingleton<ConnectionStore>();
+        services.AddSingleton<IConnectionRecords>(provider => provider.GetRequiredService<ConnectionStore>());
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();
         services.AddValidatedOptions<AuditOptions, AuditOptionsValidator>(configuration, AuditOptions.SectionName);
