@@ -39,7 +39,10 @@ internal sealed class RefreshRig : IDisposable
         var providerSettings = new ProvidersOptions();
         providerSettings.Providers["google"] = new ProviderSettings
         {
-            Preset = "google", ClientId = "c", ClientSecret = "s", ScopeNarrowing = ScopeNarrowing.Subset,
+            Preset = "google",
+            ClientId = "c",
+            ClientSecret = "s",
+            ScopeNarrowing = ScopeNarrowing.Subset,
         };
         var providers = new ProviderCatalog(Options.Create(providerSettings));
         var http = new StubHttpClientFactory(new StubHandler(AnswerAsync));
