@@ -9,6 +9,7 @@ internal static class ConnectionsServiceCollectionExtensions
     {
         services.AddSingleton<ConnectionSnapshots>();
         services.AddSingleton<ConnectionStore>();
+        services.AddSingleton<IConnectionRecords>(provider => provider.GetRequiredService<ConnectionStore>());
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();
         return services;

@@ -32,10 +32,15 @@ public sealed partial class ConnectionActivator(
         string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        if (!ConnectionKey.TryCreate(userId, connectionId, out var connection))
+        {
+            throw new ArgumentException("The user and connection ids must follow the id rule.", nameof(connectionId));
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var existing = await store.GetAsync(userId, connectionId, cancellationToken);
+            var existing = await store.GetAsync(connection, cancellationToken);
             var record = (existing ?? new ConnectionRecord
             {
                 UserId = userId,

@@ -48,7 +48,7 @@ public sealed partial class ProviderApiProxy(
         var prefix = ProxyTarget.Prefix(connection.UserId, connection.ConnectionId);
         var call = new Call(request.Method, Shorten(request.Headers[ProxyHeaders.ApiHeader].ToString(), 64), "/");
         var raw = ProxyTarget.RawPathAndQuery(request, prefix);
-        var record = raw is null ? null : await store.GetRecentAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
+        var record = raw is null ? null : await store.GetRecentAsync(connection, request.HttpContext.RequestAborted);
         var provider = record is null ? null : providers.Find(record.ProviderId);
         Result<ProxiedAnswer, ProxyFailure> result;
         var attempted = false;

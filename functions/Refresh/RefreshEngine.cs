@@ -16,7 +16,7 @@ namespace Credentials.Functions.Refresh;
 /// record's changes are its own transitions (<see cref="ConnectionRecord.Refreshed"/> and the others).
 /// </summary>
 public sealed partial class RefreshEngine(
-    ConnectionStore store,
+    IConnectionRecords store,
     ConnectionSecrets secrets,
     ProviderCatalog providers,
     ProviderRefresher provider,
@@ -52,7 +52,7 @@ public sealed partial class RefreshEngine(
         {
             var record = round == 0 && demand.KnownRecord is { ETag: not null } known
                 ? known
-                : await store.GetAsync(demand.Connection.UserId, demand.Connection.ConnectionId, CancellationToken.None);
+                : await store.GetAsync(demand.Connection, CancellationToken.None);
             if (record is null)
             {
                 return new RefreshResult(null, TokenFailureReason.NotFound, false);
@@ -128,7 +128,7 @@ public sealed partial class RefreshEngine(
         while (true)
         {
             await Task.Delay(LeasePollInterval, time);
-            var current = await store.GetAsync(leasedByOther.UserId, leasedByOther.ConnectionId, CancellationToken.None);
+            var current = await store.GetAsync(ConnectionKey.Of(leasedByOther), CancellationToken.None);
             if (current is null || current.ETag != leasedByOther.ETag
                 || RefreshLease.MayTakeOver(current, leaseOwner, grace, duration, options.Value.AbandonedLeaseTimeout, time.GetUtcNow()))
             {

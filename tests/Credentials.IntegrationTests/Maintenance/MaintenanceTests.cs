@@ -237,7 +237,7 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
         var secrets = rotated.Services.GetRequiredService<ConnectionSecrets>();
         foreach (var id in new[] { "a", "b", "c" })
         {
-            var record = (await store.GetAsync(User, id, CancellationToken.None))!;
+            var record = (await store.GetAsync(ConnectionKeys.Of(User, id), CancellationToken.None))!;
             Assert.Equal("test-0002", record.KeyVersion);
             Assert.NotEmpty(await secrets.ReadRefreshTokenAsync(record, CancellationToken.None));
             Assert.NotNull(await secrets.ReadAccessTokenAsync(record, CancellationToken.None));

@@ -272,12 +272,12 @@ internal sealed class ConnectStack : IAsyncDisposable
         {
             using var response = await ConnectAsync(userId, connectionId);
             Assert.Equal("pending", FragmentOf(response.Headers.Location!)["status"]);
-            Assert.NotNull(await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None));
+            Assert.NotNull(await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None));
         }
     }
 
     public async Task<ConnectionRecord> RecordAsync(string userId, string connectionId) =>
-        (await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None))!;
+        (await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None))!;
 
     /// <summary>Rewrites a stored connection (e.g. to age its tokens), asserting the conditional write landed.</summary>
     public async Task EditAsync(string userId, string connectionId, Func<ConnectionRecord, ConnectionRecord> edit)

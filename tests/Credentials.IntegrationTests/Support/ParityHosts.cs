@@ -146,7 +146,7 @@ internal sealed partial class ParitySide(string name, HttpClient client, Running
     public Task RunMaintenanceAsync(bool isPastDue = false) => runMaintenance(isPastDue);
 
     public async Task<ConnectionRecord?> RecordAsync(string userId, string connectionId) =>
-        await Store.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None);
+        await Store.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None);
 
     public async Task EditAsync(string userId, string connectionId, Func<ConnectionRecord, ConnectionRecord> edit)
     {
