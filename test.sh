@@ -41,13 +41,14 @@ fi
 
 echo "test.sh: the packed client as a consumer uses it (tests/Credentials.Client.ConsumerTests, net8.0 and net10.0, against ./run.sh)"
 # Not in the solution: it restores the package just packed from artifacts/client-feed. Where the .NET 8 runtime is
-# missing, its net8.0 build runs on the newest installed runtime.
+# missing, its net8.0 build runs on the newest installed runtime. Its fixture waits up to 15 minutes for ./run.sh (which
+# builds the app in Debug first), hence the longer hang timeout.
 roll_forward=()
 if ! dotnet --list-runtimes | grep -q '^Microsoft.NETCore.App 8\.'; then roll_forward=(DOTNET_ROLL_FORWARD=Major); fi
 consumer_status=0
 if [ "$pack_status" -eq 0 ]; then
   env ${roll_forward[@]+"${roll_forward[@]}"} dotnet test tests/Credentials.Client.ConsumerTests/Credentials.Client.ConsumerTests.csproj -c Release \
-    -p:CredentialsClientVersion="$client_version" --logger trx --results-directory TestResults --blame-hang-timeout 10m
+    -p:CredentialsClientVersion="$client_version" --logger trx --results-directory TestResults --blame-hang-timeout 20m
   consumer_status=$?
 else
   consumer_status=1
