@@ -9,6 +9,18 @@ public sealed class MaintenanceOptions
 
     public int PageSize { get; set; } = 100;
 
+    /// <summary>
+    /// Rows (connections and outbox rows) in one work item the timer queues; an instance reads its item in pages of
+    /// <see cref="PageSize"/>.
+    /// </summary>
+    public int ItemSize { get; set; } = 500;
+
+    /// <summary>
+    /// The timer plans no further than this many work items waiting or in progress on the queue: a backlog is
+    /// drained before more of the lap is planned, so an item is never older than the time to drain this many.
+    /// </summary>
+    public int QueueDepth { get; set; } = 2000;
+
     /// <summary>Connections processed at once; keeps provider and storage load bounded.</summary>
     public int Concurrency { get; set; } = 4;
 

@@ -32,6 +32,14 @@ public sealed class MaintenanceReport
     /// <summary>Status events found in outbox rows that their instance never got to send, sent now.</summary>
     public int StatusEventsResent { get; set; }
 
+    /// <summary>Work items the timer queued (<see cref="MaintenancePlanner"/>) and the table rows they cover.</summary>
+    public int ItemsQueued { get; set; }
+
+    public int RowsPlanned { get; set; }
+
+    /// <summary>The planner stopped because <see cref="MaintenanceOptions.QueueDepth"/> items were waiting or in progress.</summary>
+    public bool QueueFull { get; set; }
+
     public int ExpiredStatesDeleted { get; set; }
 
     /// <summary>Pending connections whose users never completed them, discarded and revoked at the provider.</summary>

@@ -14,6 +14,8 @@ internal static class MaintenanceServiceCollectionExtensions
         services.AddSingleton<MaintenanceMetrics>();
         services.AddSingleton<MaintenanceCursor>();
         services.AddSingleton<MaintenanceRunner>();
+        services.AddSingleton<MaintenanceBacklog>();
+        services.AddSingleton<MaintenancePlanner>();
         return services;
     }
 }

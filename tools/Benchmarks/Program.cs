@@ -11,6 +11,13 @@ if (args is ["maintenance", ..])
     return;
 }
 
+// `maintenance-fanout [connections]`: the queued maintenance lap with 1, then 3 dev host instances, side by side.
+if (args is ["maintenance-fanout", ..])
+{
+    await MaintenanceFanOut.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000, [1, 3]);
+    return;
+}
+
 // `load [seconds] [connections]` runs the HTTP load measurement of the token hand-out against the dev host.
 if (args is ["load", ..])
 {

@@ -179,6 +179,13 @@ public sealed class WorkerParityTests(ParityHosts parity) : IClassFixture<Parity
 
             await side.RunMaintenanceAsync();
 
+            // The timer plans; the host's queue trigger refreshes, a moment later.
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+            while (side.Stack.Sandbox.RefreshGrants == refreshesBefore && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+
             var stale = await side.RecordAsync(user, "stale");
             var refreshed = stale!.LastRefreshSucceededAt > DateTimeOffset.UtcNow.AddMinutes(-5) && side.Stack.Sandbox.RefreshGrants > refreshesBefore;
             var discarded = (await PendingRowsAsync(side, user)).Count == 0;

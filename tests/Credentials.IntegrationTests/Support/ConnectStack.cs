@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Credentials.AuthressLocal;
+using Credentials.DevHost;
 using Credentials.Functions.Connections;
 using Credentials.SandboxProvider;
 using Microsoft.AspNetCore.WebUtilities;
@@ -61,7 +62,8 @@ internal sealed class ConnectStack : IAsyncDisposable
     public IReadOnlyDictionary<string, string?> Settings => _settings;
 
     /// <summary>Another app instance: its own process state (caches, single-flight, lease id), the same tables.</summary>
-    public async Task<RunningDevHost> StartAnotherInstanceAsync(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
+    public async Task<RunningDevHost> StartAnotherInstanceAsync(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null,
+        bool runQueueTriggers = true)
     {
         var settings = new Dictionary<string, string?>(_settings);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
@@ -69,7 +71,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             settings[key] = value;
         }
 
-        var host = await RunningDevHost.StartAsync(settings, configureServices);
+        var host = await RunningDevHost.StartAsync(settings, configureServices, queueTriggers: runQueueTriggers ? QueueTriggers : null);
         _extraHosts.Add(host);
         return host;
     }
@@ -81,6 +83,17 @@ internal sealed class ConnectStack : IAsyncDisposable
     public string AuditTable { get; }
 
     public string EventsQueue { get; }
+
+    /// <summary>The maintenance work queue of this stack, which its hosts' queue triggers take items from.</summary>
+    public string MaintenanceQueue => _settings["Storage:MaintenanceQueue"]!;
+
+    /// <summary>host.json's retry rules (5 attempts), with a quick retry and polling so that tests need not wait.</summary>
+    public static QueueTriggerSettings QueueTriggers { get; } = QueueTriggerSettings.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json")) with
+    {
+        VisibilityTimeout = TimeSpan.FromMilliseconds(200),
+        MaxPollingInterval = TimeSpan.FromSeconds(1),
+        Lease = TimeSpan.FromSeconds(20),
+    };
 
     /// <summary>The status events queued so far, oldest first, as JSON.</summary>
     public async Task<List<JsonElement>> StatusEventsAsync()
@@ -141,12 +154,15 @@ internal sealed class ConnectStack : IAsyncDisposable
         {
             ["Service:PublicBaseUrl"] = publicBase,
             ["Storage:ConnectionString"] = azurite.ConnectionString,
+            // The worker host's queue triggers reach their queues through this connection (the dev host uses the app's).
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Encryption:LocalKeys:test-0001"] = TestKeys.NewBase64Key(),
             ["Storage:ConnectionsTable"] = "Conn" + suffix,
             ["Storage:OAuthStatesTable"] = "States" + suffix,
             ["Storage:AuditTable"] = "Audit" + suffix,
             ["Storage:MaintenanceTable"] = "Maint" + suffix,
             ["Storage:StatusEventsQueue"] = "events-" + suffix,
+            ["Storage:MaintenanceQueue"] = "maint-" + suffix,
             ["Authentication:Issuers:0:Issuer"] = authress.BaseAddress.ToString(),
             ["Authentication:Issuers:0:Kind"] = "Authress",
             ["Authress:ApiBaseUrl"] = authress.BaseAddress.ToString(),
@@ -172,7 +188,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             merged[key] = value;
         }
 
-        var host = await RunningDevHost.StartAsync(merged, configureServices, listener: listener);
+        var host = await RunningDevHost.StartAsync(merged, configureServices, listener: listener, queueTriggers: QueueTriggers);
         return new ConnectStack(azurite, authress, sandbox, host, suffix, merged);
     }
 
