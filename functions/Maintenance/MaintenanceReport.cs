@@ -8,6 +8,7 @@ public sealed class MaintenanceReport
     private int _failed;
     private int _markedForReauthorization;
     private int _reEncrypted;
+    private int _deferred;
 
     public int Scanned => _scanned;
 
@@ -18,6 +19,9 @@ public sealed class MaintenanceReport
     public int MarkedForReauthorization => _markedForReauthorization;
 
     public int ReEncrypted => _reEncrypted;
+
+    /// <summary>Refreshes left for a later lap because the provider's rate-limit window had only the callers' share left.</summary>
+    public int Deferred => _deferred;
 
     public int Pages { get; set; }
 
@@ -50,4 +54,6 @@ public sealed class MaintenanceReport
     internal void CountMarkedForReauthorization() => Interlocked.Increment(ref _markedForReauthorization);
 
     internal void CountReEncrypted() => Interlocked.Increment(ref _reEncrypted);
+
+    internal void CountDeferred() => Interlocked.Increment(ref _deferred);
 }

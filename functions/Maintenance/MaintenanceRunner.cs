@@ -99,6 +99,9 @@ public sealed partial class MaintenanceRunner(
                         break;
                     case { Failure: TokenFailureReason.NotFound }:
                         return;
+                    case { Failure: TokenFailureReason.ProviderRateLimited }:
+                        report.CountDeferred();
+                        break;
                     case { Failure: not null }:
                         report.CountFailed();
                         break;
@@ -150,7 +153,7 @@ public sealed partial class MaintenanceRunner(
         }
 
         return new RefreshDemand(ConnectionKey.Of(record), expiringAndUsed ? settings.ExpiringWithin : TimeSpan.Zero,
-            lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record);
+            lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record, Deferrable: true);
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information,

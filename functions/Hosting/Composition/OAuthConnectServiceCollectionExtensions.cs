@@ -31,6 +31,9 @@ internal static class OAuthConnectServiceCollectionExtensions
         services.AddSingleton<ProviderCatalog>();
         services.AddSingleton<ProviderEndpointResolver>();
         services.AddSingleton<ProviderTokenClient>();
+        services.AddValidatedOptions<ProviderLimitsOptions, ProviderLimitsOptionsValidator>(configuration, ProviderLimitsOptions.SectionName);
+        services.AddSingleton<ProviderLimitsTable>();
+        services.AddSingleton<ProviderRateGovernor>();
         services.AddSingleton<ProviderMisconfiguration>();
         services.AddSingleton<OAuthStateStore>();
         services.AddSingleton<ReturnUrlPolicy>();
