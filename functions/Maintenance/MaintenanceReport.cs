@@ -9,6 +9,7 @@ public sealed class MaintenanceReport
     private int _markedForReauthorization;
     private int _reEncrypted;
     private int _deferred;
+    private int _expiringSoon;
 
     public int Scanned => _scanned;
 
@@ -22,6 +23,9 @@ public sealed class MaintenanceReport
 
     /// <summary>Refreshes left for a later lap because the provider's rate-limit window had only the callers' share left.</summary>
     public int Deferred => _deferred;
+
+    /// <summary><c>expiring_soon</c> events raised (see <see cref="ExpiryNotices"/>).</summary>
+    public int ExpiringSoon => _expiringSoon;
 
     public int Pages { get; set; }
 
@@ -56,4 +60,6 @@ public sealed class MaintenanceReport
     internal void CountReEncrypted() => Interlocked.Increment(ref _reEncrypted);
 
     internal void CountDeferred() => Interlocked.Increment(ref _deferred);
+
+    internal void CountExpiringSoon() => Interlocked.Increment(ref _expiringSoon);
 }

@@ -26,6 +26,7 @@ public sealed partial class MaintenanceRunner(
     OAuthStateStore states,
     ConnectionCompleter completions,
     StatusEventDispatcher statusEvents,
+    ExpiryNotices expiryNotices,
     AuditLog audit,
     MaintenanceMetrics metrics,
     IOptions<MaintenanceOptions> options,
@@ -114,6 +115,10 @@ public sealed partial class MaintenanceRunner(
             {
                 report.CountReEncrypted();
             }
+            else if (await expiryNotices.RaiseIfDueAsync(current, CancellationToken.None))
+            {
+                report.CountExpiringSoon();
+            }
         }
 #pragma warning disable CA1031 // One connection's failure of any kind is counted and logged; it must not stop the walk over the others.
         catch (Exception exception)
@@ -141,7 +146,9 @@ public sealed partial class MaintenanceRunner(
     {
         var now = time.GetUtcNow();
         var settings = options.Value;
-        var keepAlive = providers.Find(record.ProviderId)?.KeepAliveInterval ?? DefaultKeepAlive;
+        var keepAlive = providers.Find(record.ProviderId) is { } provider
+            ? provider.RefreshTokenLifetime.KeepAlive(provider.KeepAliveInterval)
+            : DefaultKeepAlive;
         var lastSuccess = record.LastRefreshSucceededAt ?? record.CreatedAt;
         var keepAliveDue = now - lastSuccess >= keepAlive;
         var expiringAndUsed = record.AccessTokenExpiresAt is { } expiresAt && expiresAt - now < settings.ExpiringWithin
