@@ -65,6 +65,8 @@ internal static class FailureProblems
                 "The caller is not allowed to do this.", ScopeProblems.DescribeForbidden(failure.ErrorCode)),
             TokenFailureReason.AuthorizationUnavailable => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
                 "Authorization is temporarily unavailable.", "The request was refused because no authorization decision could be made; retry later."),
+            TokenFailureReason.ProviderRateLimited => ProblemResults.Create(http, StatusCodes.Status429TooManyRequests, ProblemCodes.ProviderRateLimited,
+                "The provider's rate limit is reached.", "The provider app's rate limit leaves nothing now; the connection stays usable. Retry after the indicated time."),
             _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
                 "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
         };
@@ -77,6 +79,7 @@ internal static class FailureProblems
         return failure.Reason switch
         {
             ProxyFailureReason.TokenUnavailable => For(http, failure.Token!),
+            ProxyFailureReason.RateLimited => For(http, new AccessTokenFailure(TokenFailureReason.ProviderRateLimited, failure.RetryAfter, ProblemCodes.ProviderRateLimited)),
             ProxyFailureReason.InvalidPath => BadRequest(http, ProblemCodes.ProxyInvalidPath, "The path cannot be proxied.", failure.Detail),
             ProxyFailureReason.MethodOverride => BadRequest(http, ProblemCodes.ProxyMethodOverride, "Method overrides cannot be proxied.", failure.Detail),
             ProxyFailureReason.PathDenied => ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.ProxyPathDenied,

@@ -73,8 +73,16 @@ public static class OAuthErrors
             TokenFailureReason.Forbidden => BadRequest(http, UnauthorizedClient, ScopeProblems.DescribeForbidden(failure.ErrorCode), ProblemCodes.Forbidden),
             TokenFailureReason.AuthorizationUnavailable => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5),
                 "The request was refused because no authorization decision could be made; retry later.", ProblemCodes.AuthorizationUnavailable),
+            TokenFailureReason.ProviderRateLimited => RateLimited(http, failure.RetryAfter ?? TimeSpan.FromSeconds(1)),
             _ => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), "The provider is unavailable; retry after the indicated time.", ProblemCodes.ProviderUnavailable),
         };
+    }
+
+    private static ObjectResult RateLimited(HttpContext http, TimeSpan retryAfter)
+    {
+        RetryAfterHeader.Set(http.Response, retryAfter);
+        return Create(http, StatusCodes.Status429TooManyRequests, new OAuthError(TemporarilyUnavailable,
+            "The provider app's rate limit leaves nothing now; retry after the indicated time.", ProblemCodes.ProviderRateLimited));
     }
 
     private static ObjectResult Unavailable(HttpContext http, TimeSpan retryAfter, string description, string code)

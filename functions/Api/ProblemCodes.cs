@@ -38,5 +38,6 @@ internal static class ProblemCodes
     public const string ProxyInstanceUrlRefused = "proxy_instance_url_refused";
     public const string ProxyAddressRefused = "proxy_address_refused";
     public const string CompletionBrowserMismatch = "completion_browser_mismatch";
+    public const string ProviderRateLimited = "provider_rate_limited";
     public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
 }

@@ -43,6 +43,12 @@ public sealed record ConnectionRecord
 
     public DateTimeOffset? LastUsedAt { get; init; }
 
+    /// <summary>When the user last consented (connected or reconnected); null on records from before it was kept: <see cref="CreatedAt"/> stands in.</summary>
+    public DateTimeOffset? GrantedAt { get; init; }
+
+    /// <summary>The grant expiry an <c>expiring_soon</c> event was raised for, so each expiry is announced once.</summary>
+    public DateTimeOffset? ExpiryNoticeFor { get; init; }
+
     public required byte[] RefreshTokenEnvelope { get; init; }
 
     public byte[]? AccessTokenEnvelope { get; init; }

@@ -40,6 +40,9 @@ public sealed class MaintenanceOptions
     /// <summary>How recent a hand-out must be for <see cref="ExpiringWithin"/> to apply.</summary>
     public TimeSpan RecentlyUsedWithin { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How long before a provider ends a grant (its refresh-token lifetime) <c>expiring_soon</c> is raised.</summary>
+    public TimeSpan ExpiryNotice { get; set; } = TimeSpan.FromDays(14);
+
     /// <summary>Audit days older than this are deleted.</summary>
     public TimeSpan AuditRetention { get; set; } = TimeSpan.FromDays(365);
 }

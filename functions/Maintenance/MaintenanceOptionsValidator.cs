@@ -24,6 +24,8 @@ internal sealed partial class MaintenanceOptionsValidator : IValidateOptions<Mai
         failures.Require(options.ExpiringWithin >= TimeSpan.Zero && options.ExpiringWithin <= TimeSpan.FromHours(1), nameof(MaintenanceOptions.ExpiringWithin),
             "must be from 00:00:00 to 01:00:00.");
         failures.Require(options.RecentlyUsedWithin >= TimeSpan.Zero, nameof(MaintenanceOptions.RecentlyUsedWithin), "must not be negative.");
+        failures.Require(options.ExpiryNotice >= TimeSpan.FromHours(1) && options.ExpiryNotice <= TimeSpan.FromDays(90), nameof(MaintenanceOptions.ExpiryNotice),
+            "must be from 01:00:00 to 90.00:00:00.");
         failures.Require(options.AuditRetention >= TimeSpan.FromDays(1), nameof(MaintenanceOptions.AuditRetention), "must be at least 1.00:00:00.");
         return failures.ToResult();
     }

@@ -8,6 +8,8 @@ public sealed class MaintenanceReport
     private int _failed;
     private int _markedForReauthorization;
     private int _reEncrypted;
+    private int _deferred;
+    private int _expiringSoon;
 
     public int Scanned => _scanned;
 
@@ -18,6 +20,12 @@ public sealed class MaintenanceReport
     public int MarkedForReauthorization => _markedForReauthorization;
 
     public int ReEncrypted => _reEncrypted;
+
+    /// <summary>Refreshes left for a later lap because the provider's rate-limit window had only the callers' share left.</summary>
+    public int Deferred => _deferred;
+
+    /// <summary><c>expiring_soon</c> events raised (see <see cref="ExpiryNotices"/>).</summary>
+    public int ExpiringSoon => _expiringSoon;
 
     public int Pages { get; set; }
 
@@ -58,4 +66,8 @@ public sealed class MaintenanceReport
     internal void CountMarkedForReauthorization() => Interlocked.Increment(ref _markedForReauthorization);
 
     internal void CountReEncrypted() => Interlocked.Increment(ref _reEncrypted);
+
+    internal void CountDeferred() => Interlocked.Increment(ref _deferred);
+
+    internal void CountExpiringSoon() => Interlocked.Increment(ref _expiringSoon);
 }

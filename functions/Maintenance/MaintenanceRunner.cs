@@ -27,6 +27,7 @@ public sealed partial class MaintenanceRunner(
     OAuthStateStore states,
     ConnectionCompleter completions,
     StatusEventDispatcher statusEvents,
+    ExpiryNotices expiryNotices,
     AuditLog audit,
     MaintenanceMetrics metrics,
     IOptions<MaintenanceOptions> options,
@@ -132,6 +133,9 @@ public sealed partial class MaintenanceRunner(
                         break;
                     case { Failure: TokenFailureReason.NotFound }:
                         return;
+                    case { Failure: TokenFailureReason.ProviderRateLimited }:
+                        report.CountDeferred();
+                        break;
                     case { Failure: not null }:
                         report.CountFailed();
                         break;
@@ -143,6 +147,10 @@ public sealed partial class MaintenanceRunner(
             if (await reEncryptor.ReEncryptIfStaleAsync(current, CancellationToken.None) == ReEncryptionOutcome.ReEncrypted)
             {
                 report.CountReEncrypted();
+            }
+            else if (await expiryNotices.RaiseIfDueAsync(current, CancellationToken.None))
+            {
+                report.CountExpiringSoon();
             }
         }
 #pragma warning disable CA1031 // One connection's failure of any kind is counted and logged; it must not stop the walk over the others.
@@ -171,7 +179,9 @@ public sealed partial class MaintenanceRunner(
     {
         var now = time.GetUtcNow();
         var settings = options.Value;
-        var keepAlive = providers.Find(record.ProviderId)?.KeepAliveInterval ?? DefaultKeepAlive;
+        var keepAlive = providers.Find(record.ProviderId) is { } provider
+            ? provider.RefreshTokenLifetime.KeepAlive(provider.KeepAliveInterval)
+            : DefaultKeepAlive;
         var lastSuccess = record.LastRefreshSucceededAt ?? record.CreatedAt;
         var keepAliveDue = now - lastSuccess >= keepAlive;
         var expiringAndUsed = record.AccessTokenExpiresAt is { } expiresAt && expiresAt - now < settings.ExpiringWithin
@@ -183,7 +193,7 @@ public sealed partial class MaintenanceRunner(
         }
 
         return new RefreshDemand(ConnectionKey.Of(record), expiringAndUsed ? settings.ExpiringWithin : TimeSpan.Zero,
-            lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record);
+            lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record, Deferrable: true);
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information,

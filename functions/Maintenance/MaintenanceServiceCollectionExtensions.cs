@@ -13,6 +13,7 @@ internal static class MaintenanceServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<MaintenanceMetrics>();
         services.AddSingleton<MaintenanceCursor>();
+        services.AddSingleton<ExpiryNotices>();
         services.AddSingleton<MaintenanceRunner>();
         services.AddSingleton<MaintenanceBacklog>();
         services.AddSingleton<MaintenancePlanner>();

@@ -54,6 +54,8 @@ public sealed partial class ConnectionActivator(
                 ProviderId = providerId,
                 Scopes = scopes,
                 InstanceUrl = tokens.InstanceUrl,
+                GrantedAt = now,
+                ExpiryNoticeFor = null,
             };
             record = await secrets.WithTokensAsync(record, tokens.RefreshToken, tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.AccessTokenType, cancellationToken);
             var statusEvent = ConnectionStatusEvent.Between(existing, record, "connected", now);

@@ -28,6 +28,9 @@ internal static class ProvidersServiceCollectionExtensions
         services.AddSingleton<ProviderCatalog>();
         services.AddSingleton<ProviderEndpointResolver>();
         services.AddSingleton<ProviderTokenClient>();
+        services.AddValidatedOptions<ProviderLimitsOptions, ProviderLimitsOptionsValidator>(configuration, ProviderLimitsOptions.SectionName);
+        services.AddSingleton<ProviderLimitsTable>();
+        services.AddSingleton<ProviderRateGovernor>();
         services.AddSingleton<ProviderMisconfiguration>();
         services.AddSingleton<GrantRevoker>();
         return services;

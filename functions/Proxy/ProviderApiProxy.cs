@@ -25,6 +25,7 @@ public sealed partial class ProviderApiProxy(
     ProviderCatalog providers,
     AccessTokenService tokens,
     IHttpClientFactory httpClients,
+    ProviderRateGovernor governor,
     AuditLog audit,
     ServiceMetrics metrics,
     IOptions<ProxyOptions> options,
@@ -117,7 +118,14 @@ public sealed partial class ProviderApiProxy(
                 return new ProxyFailure(ProxyFailureReason.TokenUnavailable, "No access token for the connection.", token.Failure);
             }
 
+            if (await governor.AdmitAsync(provider.Id, api.Name, deferrable: false, linked.Token) is { } wait)
+            {
+                return new ProxyFailure(ProxyFailureReason.RateLimited, "The provider API's rate limit, learned from its answers, leaves nothing now; nothing was sent.",
+                    RetryAfter: wait);
+            }
+
             var response = await SendOnceAsync(request, body, target, token.Value, linked.Token);
+            await governor.ObserveAsync(provider.Id, api.Name, response, CancellationToken.None);
             if (response.StatusCode == HttpStatusCode.Unauthorized && body.IsReplayable)
             {
                 response.Dispose();
@@ -128,6 +136,7 @@ public sealed partial class ProviderApiProxy(
                 }
 
                 response = await SendOnceAsync(request, body, target, renewed.Value, linked.Token);
+                await governor.ObserveAsync(provider.Id, api.Name, response, CancellationToken.None);
             }
 
             return Answer(response, provider, api, target, prefix);

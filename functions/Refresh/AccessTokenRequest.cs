@@ -48,6 +48,9 @@ public enum TokenFailureReason
 
     /// <summary>Whether the caller may reach that resource could not be decided (Authress unreachable): never allowed.</summary>
     AuthorizationUnavailable,
+
+    /// <summary>The provider app's rate limit leaves nothing now (learned from the provider, shared by every instance): retry after the wait.</summary>
+    ProviderRateLimited,
 }
 
 /// <summary>

@@ -184,6 +184,7 @@ public sealed class AccessTokenService(
         TokenFailureReason.InvalidScope => "invalid_scope",
         TokenFailureReason.Forbidden => "forbidden",
         TokenFailureReason.AuthorizationUnavailable => "authorization_unavailable",
+        TokenFailureReason.ProviderRateLimited => "provider_rate_limited",
         _ => "failed",
     };
 

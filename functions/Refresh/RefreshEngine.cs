@@ -23,6 +23,7 @@ public sealed partial class RefreshEngine(
     RefreshOutcomeStore outcomes,
     NarrowedRefreshOutcomes narrowing,
     FailedRefreshOutcomes failures,
+    ProviderRateGovernor governor,
     IOptions<RefreshOptions> options,
     TimeProvider time,
     ILogger<RefreshEngine> logger)
@@ -163,6 +164,13 @@ public sealed partial class RefreshEngine(
             return new RefreshResult(null, TokenFailureReason.Busy, false, TimeSpan.FromSeconds(1));
         }
 
+        if (await governor.AdmitAsync(leased.ProviderId, null, demand.Deferrable, CancellationToken.None) is { } wait)
+        {
+            // Refused here rather than by the provider: nothing was presented, so nothing about the connection changes.
+            await outcomes.ReleaseQuietlyAsync(lease);
+            return new RefreshResult(null, TokenFailureReason.ProviderRateLimited, false, wait, "provider_rate_limited");
+        }
+
         var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline(presentAt), demand.NarrowTo?.Scopes);
         var now = time.GetUtcNow();
         if (response.Succeeded)
@@ -219,6 +227,4 @@ public sealed partial class RefreshEngine(
 
     [LoggerMessage(EventId = 6009, Level = LogLevel.Warning, Message = "A {ProviderId} lease taken over inside the reuse grace was stored too late to present the old refresh token inside it; the flight ends without calling the provider")]
     private static partial void LogTooLateToPresent(ILogger logger, string providerId);
-
-
 }

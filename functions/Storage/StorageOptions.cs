@@ -20,7 +20,7 @@ public sealed class StorageOptions
     /// <summary>Single-use OAuth state records of connections being authorized.</summary>
     public string OAuthStatesTable { get; set; } = "OAuthStates";
 
-    /// <summary>Where the maintenance walk keeps its cursor.</summary>
+    /// <summary>Where the maintenance walk keeps its cursor, and the providers' rate limits the instances share.</summary>
     public string MaintenanceTable { get; set; } = "Maintenance";
 
     /// <summary>

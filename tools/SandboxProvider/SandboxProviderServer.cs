@@ -28,6 +28,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     private int _refreshGrants;
     private int _failedRefreshGrants;
     private int _revocations;
+    private readonly TokenRateLimit _rateLimit = new();
     private readonly ConcurrentQueue<string?> _refreshScopeParameters = new();
 
     private readonly SqliteConnection _database;
@@ -66,6 +67,16 @@ public sealed class SandboxProviderServer : IAsyncDisposable
 
     /// <summary>When set, the token endpoint answers 200 with exactly this body (a misbehaving provider) instead of tokens.</summary>
     public string? ForcedTokenBody { get; set; }
+
+    /// <summary>
+    /// The token endpoint's rate limit for the client app (null: none), as real providers enforce one: every answer
+    /// carries <c>RateLimit-Limit</c>, <c>-Remaining</c> and <c>-Reset</c>; a request over the limit gets 429 with
+    /// <c>Retry-After</c> and is counted in <see cref="TokenRequestsRateLimited"/>.
+    /// </summary>
+    public TokenRateLimit RateLimit => _rateLimit;
+
+    /// <summary>Token requests refused with 429 because they were over <see cref="RateLimit"/>.</summary>
+    public int TokenRequestsRateLimited => _rateLimit.Refused;
 
     /// <summary>Added before each token response, to widen race windows in concurrency tests.</summary>
     public TimeSpan TokenDelay { get; set; }
@@ -284,6 +295,11 @@ public sealed class SandboxProviderServer : IAsyncDisposable
         if (!path.Equals("/connect/token", StringComparison.Ordinal))
         {
             await next(context);
+            return;
+        }
+
+        if (!_rateLimit.Admit(context.Response))
+        {
             return;
         }
 
