@@ -38,5 +38,7 @@ internal static class ProblemCodes
     public const string ProxyInstanceUrlRefused = "proxy_instance_url_refused";
     public const string ProxyAddressRefused = "proxy_address_refused";
     public const string CompletionBrowserMismatch = "completion_browser_mismatch";
+    public const string ConnectionInUse = "connection_in_use";
+    public const string ImportGrantRejected = "import_grant_rejected";
     public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
 }

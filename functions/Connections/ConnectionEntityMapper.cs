@@ -34,6 +34,7 @@ internal static class ConnectionEntityMapper
         ["LeaseTakenAt"] = record.LeaseTakenAt,
         ["LeaseRenewedAt"] = record.LeaseRenewedAt,
         [WriteIdProperty] = writeId,
+        ["ImportFingerprint"] = record.ImportFingerprint,
     };
 
     public static ConnectionRecord FromEntity(TableEntity entity) => new()
@@ -63,5 +64,6 @@ internal static class ConnectionEntityMapper
         LeaseTakenAt = entity.GetDateTimeOffset("LeaseTakenAt"),
         LeaseRenewedAt = entity.GetDateTimeOffset("LeaseRenewedAt"),
         ETag = entity.ETag.ToString(),
+        ImportFingerprint = entity.GetString("ImportFingerprint"),
     };
 }

@@ -1,4 +1,5 @@
 using Credentials.Functions.Foundation.Outbound;
+using Credentials.Functions.Import;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Configuration;
@@ -41,6 +42,7 @@ internal static class OAuthConnectServiceCollectionExtensions
         services.AddSingleton<ConnectionActivator>();
         services.AddSingleton<ConnectionCompleter>();
         services.AddSingleton<GrantRevoker>();
+        services.AddSingleton<GrantImporter>();
         services.AddHostedService<CompletionModeWarning>();
         return services;
     }
