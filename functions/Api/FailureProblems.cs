@@ -1,4 +1,5 @@
 using Credentials.Functions.Foundation.Resilience;
+using Credentials.Functions.Import;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Proxy;
 using Credentials.Functions.Refresh;
@@ -134,6 +135,29 @@ internal static class FailureProblems
         _ => BadRequest(http, ProblemCodes.InvalidCompletion,
             "The completion code is not valid.", "It is unknown, already used, or was issued for another user or connection; nothing was connected."),
     };
+
+    public static IActionResult For(HttpContext http, ImportFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.RetryAfter is { } retryAfter)
+        {
+            SetRetryAfter(http, retryAfter);
+        }
+
+        return failure.Reason switch
+        {
+            ImportFailureReason.InvalidRequest => BadRequest(http, ProblemCodes.InvalidRequest, "The import request is not valid.", failure.Detail),
+            ImportFailureReason.UnknownProvider => BadRequest(http, ProblemCodes.UnknownProvider, "Unknown provider.", failure.Detail),
+            ImportFailureReason.ConnectionActive => ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ConnectionInUse,
+                "The connection is in use.", failure.Detail),
+            ImportFailureReason.GrantRejected => ProblemResults.Create(http, StatusCodes.Status422UnprocessableEntity, ProblemCodes.ImportGrantRejected,
+                "The provider refused the grant.", failure.Detail),
+            ImportFailureReason.ProviderRejected => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProviderRejected,
+                "The provider refused the refresh.", failure.Detail),
+            _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable, "The provider is unavailable.", failure.Detail),
+        };
+    }
 
     /// <summary>The problem code of a 401: the token-exchange endpoint repeats it in its OAuth errors.</summary>
     public static string AuthenticationCode(AdmissionFailureReason reason) => reason switch

@@ -39,5 +39,7 @@ internal static class ProblemCodes
     public const string ProxyAddressRefused = "proxy_address_refused";
     public const string CompletionBrowserMismatch = "completion_browser_mismatch";
     public const string ProviderRateLimited = "provider_rate_limited";
+    public const string ConnectionInUse = "connection_in_use";
+    public const string ImportGrantRejected = "import_grant_rejected";
     public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
 }

@@ -36,6 +36,7 @@ internal static class ConnectionEntityMapper
         ["LeaseTakenAt"] = record.LeaseTakenAt,
         ["LeaseRenewedAt"] = record.LeaseRenewedAt,
         [WriteIdProperty] = writeId,
+        ["ImportFingerprint"] = record.ImportFingerprint,
     };
 
     public static ConnectionRecord FromEntity(TableEntity entity) => new()
@@ -67,5 +68,6 @@ internal static class ConnectionEntityMapper
         LeaseTakenAt = entity.GetDateTimeOffset("LeaseTakenAt"),
         LeaseRenewedAt = entity.GetDateTimeOffset("LeaseRenewedAt"),
         ETag = entity.ETag.ToString(),
+        ImportFingerprint = entity.GetString("ImportFingerprint"),
     };
 }

@@ -76,6 +76,12 @@ public sealed record ConnectionRecord
 
     public string? ETag { get; init; }
 
+    /// <summary>
+    /// Set by an import: a hash of the refresh token that was handed over (never the token), so that the same import sent
+    /// again is recognised without presenting that token, which the import rotated, to the provider a second time.
+    /// </summary>
+    public string? ImportFingerprint { get; init; }
+
     /// <summary>Key version of the refresh-token envelope, which every write re-encrypts alongside the access token.</summary>
     public string KeyVersion => CredentialEnvelope.ReadKeyVersion(RefreshTokenEnvelope);
 

@@ -28,8 +28,10 @@ public sealed partial class ConnectionActivator(
 {
     private const int MaxWriteAttempts = 5;
 
+    /// <param name="importFingerprint">An import's fingerprint of the grant it handed over (<see cref="ConnectionRecord.ImportFingerprint"/>); null for a connect, which clears it.</param>
     public async Task<ConnectionRecord> ActivateAsync(
-        string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens, CancellationToken cancellationToken)
+        string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens, CancellationToken cancellationToken,
+        string? importFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         if (!ConnectionKey.TryCreate(userId, connectionId, out var connection))
@@ -56,6 +58,7 @@ public sealed partial class ConnectionActivator(
                 InstanceUrl = tokens.InstanceUrl,
                 GrantedAt = now,
                 ExpiryNoticeFor = null,
+                ImportFingerprint = importFingerprint,
             };
             record = await secrets.WithTokensAsync(record, tokens.RefreshToken, tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.AccessTokenType, cancellationToken);
             var statusEvent = ConnectionStatusEvent.Between(existing, record, "connected", now);

@@ -1,3 +1,4 @@
+using Credentials.Functions.Foundation.Configuration;
 using Credentials.Functions.Foundation.Outbound;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -21,6 +21,7 @@ namespace Credentials.Benchmarks;
 internal sealed partial class BenchStack : IAsyncDisposable
 {
     public const string Reader = "sc_bench_reader";
+    public const string Importer = "sc_bench_importer";
     public const string User = "bench-user";
     public const string ConnectionId = "sandbox";
 
@@ -66,8 +67,12 @@ internal sealed partial class BenchStack : IAsyncDisposable
         var grants = new Grants
         {
             // The proxy overhead run calls through the proxy as the same caller.
-            Roles = { ["reader"] = ["credentials:read", "credentials:list", "credentials:proxy"] },
-            AccessRecords = { new AccessRecord { Users = [Reader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users"] } },
+            Roles = { ["reader"] = ["credentials:read", "credentials:list", "credentials:proxy"], ["importer"] = ["credentials:import"] },
+            AccessRecords =
+            {
+                new AccessRecord { Users = [Reader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users"] },
+                new AccessRecord { Users = [Importer], Roles = ["importer"], Resources = ["/user-credentials/refresh-tokens/users"] },
+            },
         };
         var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
         var (accessKey, publicKey) = NewAccessKey("sc_credentials_service");
@@ -93,6 +98,8 @@ internal sealed partial class BenchStack : IAsyncDisposable
         };
         return new BenchStack(azurite, sandbox, authress, settings, listener);
     }
+
+    public string ImporterToken() => Authress.MintCallerToken(Importer, CallerTokenKind.ServiceClient, TimeSpan.FromHours(2));
 
     public string ReaderToken() => Authress.MintCallerToken(Reader, CallerTokenKind.ServiceClient, TimeSpan.FromHours(2));
 

@@ -46,4 +46,13 @@ if (args is ["proxy", ..])
     return;
 }
 
+// `import [lines] [parallel]` runs tools/ImportGrants against the dev host, importing grants the sandbox issued.
+if (args is ["import", ..])
+{
+    await ImportThroughput.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 4);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(EnvelopeBenchmarks).Assembly).Run(args);

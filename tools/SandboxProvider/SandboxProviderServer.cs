@@ -19,7 +19,7 @@ namespace Credentials.SandboxProvider;
 /// (<c>GET /api/me</c>) that accepts only its valid tokens.
 /// It counts what clients do at its token and revocation endpoints and can be told to fail, so tests observe the provider side.
 /// </summary>
-public sealed class SandboxProviderServer : IAsyncDisposable
+public sealed partial class SandboxProviderServer : IAsyncDisposable
 {
     // One RSA key per process: generating one per server costs seconds on a small machine, and tests start many servers.
     private static readonly Lazy<RSA> SigningKey = new(() => RSA.Create(2048));
@@ -309,6 +309,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
         if (isRefresh)
         {
             _refreshScopeParameters.Enqueue(form.TryGetValue(Parameters.Scope, out var scope) ? scope.ToString() : null);
+            await CountReuseAsync(context, form[Parameters.RefreshToken].ToString());
         }
 
         if (TokenDelay > TimeSpan.Zero)

@@ -9,6 +9,7 @@ using Credentials.Functions.Foundation.Configuration;
 using Credentials.Functions.Foundation.Outbound;
 using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Hosting.Pipeline;
+using Credentials.Functions.Import;
 using Credentials.Functions.Maintenance;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
@@ -46,6 +47,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddProxy(configuration);
         services.AddDisconnect();
         services.AddOAuthConnect(configuration);
+        services.AddImport();
         services.AddMaintenance(configuration);
         services.AddApi();
         services.AddHttpPipeline();

@@ -47,7 +47,7 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
 
         var first = await new AuthorizationApplier(_client).ApplyAsync(file, dryRun: false, CancellationToken.None);
 
-        Assert.Equal(["credentials-admin", "credentials-proxy", "credentials-proxy-reader", "credentials-reader"], first.Where(c => c.Kind == "role").Select(c => c.Id).Order());
+        Assert.Equal(["credentials-admin", "credentials-importer", "credentials-proxy", "credentials-proxy-reader", "credentials-reader"], first.Where(c => c.Kind == "role").Select(c => c.Id).Order());
         Assert.All(first, c => Assert.Equal(ChangeKind.Create, c.Change));
         Assert.Equal(file.Roles.Count + file.Records.Count, _authress.AdministrationWrites);
         Assert.True(_authress.Grants.Allows("sc_nightly_sync", "/user-credentials/refresh-tokens/users/u1/connections/google", "credentials:read"));

@@ -33,6 +33,9 @@ internal sealed class ConnectStack : IAsyncDisposable
     public const string ProxyReader = "sc_proxy_reader";
     public const string ReturnBase = "https://app.example.com/settings/";
 
+    /// <summary>A migration job that may import grants (<c>credentials:import</c>) and list connections, nothing else.</summary>
+    public const string Importer = "sc_importer";
+
     private readonly Dictionary<string, string?> _settings;
     private readonly List<RunningDevHost> _extraHosts = [];
 
@@ -137,12 +140,14 @@ internal sealed class ConnectStack : IAsyncDisposable
                 ["connector"] = ["credentials:create", "credentials:read", "credentials:list", "credentials:delete"],
                 ["proxy"] = ["credentials:proxy"],
                 ["proxy-reader"] = ["credentials:proxy.read"],
+                ["importer"] = ["credentials:import", "credentials:list"],
             },
             AccessRecords =
             {
                 new AccessRecord { Users = [Caller], Roles = ["connector"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
                 new AccessRecord { Users = [ProxyCaller], Roles = ["proxy"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
                 new AccessRecord { Users = [ProxyReader], Roles = ["proxy-reader"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
+                new AccessRecord { Users = [Importer], Roles = ["importer"], Resources = ["/user-credentials/refresh-tokens/users"] },
             },
         };
         var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");
