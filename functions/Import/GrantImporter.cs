@@ -45,7 +45,7 @@ public sealed partial class GrantImporter(
         }
 
         var fingerprint = FingerprintOf(connection, request.RefreshToken!);
-        var existing = await store.GetAsync(connection.UserId, connection.ConnectionId, cancellationToken);
+        var existing = await store.GetAsync(connection, cancellationToken);
         if (existing?.ImportFingerprint is { } stored && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), Encoding.ASCII.GetBytes(fingerprint)))
         {
             LogReplayed(logger, provider.Id);
