@@ -23,9 +23,9 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var (accessKey, publicKey) = TestAccessKeys.Create("sc_authorization_setup");
-        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants(), new Dictionary<string, PublicKey>());
-        _authress.AddServiceClient("sc_authorization_setup", publicKey);
+        var (accessKey, _) = TestAccessKeys.Create("sc_authorization_setup");
+        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants());
+        _authress.AddServiceClient(accessKey);
         _tokens = new AuthressServiceTokenProvider(Options.Create(new AuthressOptions { ApiBaseUrl = _authress.BaseAddress, AccessKey = accessKey }), TimeProvider.System);
         _client = new HttpClient { BaseAddress = _authress.BaseAddress };
         _client.DefaultRequestHeaders.Authorization = new("Bearer", _tokens.GetToken());

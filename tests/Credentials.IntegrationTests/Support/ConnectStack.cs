@@ -150,9 +150,9 @@ internal sealed class ConnectStack : IAsyncDisposable
                 new AccessRecord { Users = [Importer], Roles = ["importer"], Resources = ["/user-credentials/refresh-tokens/users"] },
             },
         };
-        var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");
-        var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
-        authress.AddServiceClient("sc_credentials_service", publicKey);
+        var (accessKey, _) = TestAccessKeys.Create("sc_credentials_service");
+        var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants);
+        authress.AddServiceClient(accessKey);
 
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var merged = new Dictionary<string, string?>
