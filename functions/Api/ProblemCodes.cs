@@ -39,4 +39,7 @@ internal static class ProblemCodes
     public const string ProxyAddressRefused = "proxy_address_refused";
     public const string CompletionBrowserMismatch = "completion_browser_mismatch";
     public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
+    public const string InvalidMetadata = "invalid_metadata";
+    public const string RequestTooLarge = "request_too_large";
+    public const string UnsupportedContentType = "unsupported_content_type";
 }

@@ -33,6 +33,7 @@ internal static class ConnectionEntityMapper
         ["LeaseExpiresAt"] = record.LeaseExpiresAt,
         ["LeaseTakenAt"] = record.LeaseTakenAt,
         ["LeaseRenewedAt"] = record.LeaseRenewedAt,
+        ["Metadata"] = MetadataTags.ToColumn(record.Metadata),
         [WriteIdProperty] = writeId,
     };
 
@@ -62,6 +63,7 @@ internal static class ConnectionEntityMapper
         LeaseExpiresAt = entity.GetDateTimeOffset("LeaseExpiresAt"),
         LeaseTakenAt = entity.GetDateTimeOffset("LeaseTakenAt"),
         LeaseRenewedAt = entity.GetDateTimeOffset("LeaseRenewedAt"),
+        Metadata = MetadataTags.FromColumn(entity.GetString("Metadata")),
         ETag = entity.ETag.ToString(),
     };
 }

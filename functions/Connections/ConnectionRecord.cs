@@ -70,6 +70,9 @@ public sealed record ConnectionRecord
 
     public string? ETag { get; init; }
 
+    /// <summary>Callers' tags on this connection (<see cref="MetadataTags"/>): plaintext, never a secret.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = MetadataTags.None;
+
     /// <summary>Key version of the refresh-token envelope, which every write re-encrypts alongside the access token.</summary>
     public string KeyVersion => CredentialEnvelope.ReadKeyVersion(RefreshTokenEnvelope);
 

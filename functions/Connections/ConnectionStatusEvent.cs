@@ -4,7 +4,8 @@ namespace Credentials.Functions.Connections;
 
 /// <summary>
 /// Sent to the status-events queue when a connection's status changes, so other services can, for example, ask the
-/// user to reconnect. Ids, statuses and a reason code only: never a token. Delivery is at least once: consumers
+/// user to reconnect. Ids, statuses, a reason code and the connection's metadata tags (<see cref="MetadataTags"/>, which
+/// never hold a secret) only: never a token. Delivery is at least once: consumers
 /// de-duplicate on <see cref="EventId"/>.
 /// </summary>
 public sealed record ConnectionStatusEvent(
@@ -15,7 +16,8 @@ public sealed record ConnectionStatusEvent(
     [property: JsonPropertyName("oldStatus")] string? OldStatus,
     [property: JsonPropertyName("newStatus")] string NewStatus,
     [property: JsonPropertyName("reason")] string? Reason,
-    [property: JsonPropertyName("occurredAt")] DateTimeOffset OccurredAt)
+    [property: JsonPropertyName("occurredAt")] DateTimeOffset OccurredAt,
+    [property: JsonPropertyName("metadata")] IReadOnlyDictionary<string, string>? Metadata = null)
 {
     /// <summary>The <see cref="NewStatus"/> of a connection that was disconnected or purged.</summary>
     public const string Deleted = "deleted";
@@ -32,6 +34,6 @@ public sealed record ConnectionStatusEvent(
         return subject is null || oldStatus == newStatus
             ? null
             : new ConnectionStatusEvent(Guid.NewGuid().ToString("N"), subject.UserId, subject.ConnectionId, subject.ProviderId, oldStatus, newStatus,
-                reason, occurredAt);
+                reason, occurredAt, subject.Metadata);
     }
 }

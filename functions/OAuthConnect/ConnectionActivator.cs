@@ -28,8 +28,14 @@ public sealed partial class ConnectionActivator(
 {
     private const int MaxWriteAttempts = 5;
 
-    public async Task<ConnectionRecord> ActivateAsync(
-        string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens, CancellationToken cancellationToken)
+    public Task<ConnectionRecord> ActivateAsync(
+        string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens, CancellationToken cancellationToken) =>
+        ActivateAsync(userId, connectionId, providerId, scopes, tokens, metadata: null, cancellationToken);
+
+    /// <param name="metadata">The connection's tags, already checked (<see cref="MetadataTags.Validate"/>); null keeps those
+    /// of an existing connection (none for a new one).</param>
+    public async Task<ConnectionRecord> ActivateAsync(string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens,
+        IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         for (var attempt = 1; ; attempt++)
@@ -50,6 +56,7 @@ public sealed partial class ConnectionActivator(
                 Scopes = scopes,
                 InstanceUrl = tokens.InstanceUrl,
             };
+            record = metadata is null ? record : record with { Metadata = metadata };
             record = await secrets.WithTokensAsync(record, tokens.RefreshToken, tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.AccessTokenType, cancellationToken);
             var statusEvent = ConnectionStatusEvent.Between(existing, record, "connected", now);
             var written = existing is null

@@ -61,6 +61,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<ConnectionStore>();
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();
+        services.AddSingleton<ConnectionMetadataUpdater>();
         services.AddValidatedOptions<AuditOptions, AuditOptionsValidator>(configuration, AuditOptions.SectionName);
         services.AddSingleton<AuditBuffer>();
         services.AddSingleton<AuditLog>();
