@@ -13,13 +13,14 @@ internal sealed record ConnectionMetadata(
     DateTimeOffset? LastRefreshSucceededAt,
     DateTimeOffset? LastRefreshFailedAt,
     DateTimeOffset? AccessTokenExpiresAt,
-    string? LastErrorCode)
+    string? LastErrorCode,
+    IReadOnlyDictionary<string, string> Metadata)
 {
     public static ConnectionMetadata From(ConnectionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         return new(record.ConnectionId, record.ProviderId, record.Status.ToName(), record.Scopes, record.CreatedAt, record.UpdatedAt,
-            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode);
+            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode, record.Metadata);
     }
 }
 

@@ -1,3 +1,4 @@
+using Credentials.Functions.Connections;
 using Credentials.Functions.Foundation.Resilience;
 using Credentials.Functions.Import;
 using Credentials.Functions.OAuthConnect;
@@ -117,11 +118,20 @@ internal static class FailureProblems
                 return BadRequest(http, ProblemCodes.InvalidReturnUrl, "The return URL is not allowed.", failure.Detail);
             case StartFailureReason.InvalidOption:
                 return BadRequest(http, ProblemCodes.InvalidRequest, "An option of the start request is not valid.", failure.Detail);
+            case StartFailureReason.InvalidMetadata:
+                return BadRequest(http, ProblemCodes.InvalidMetadata, "The metadata breaks its limits.", failure.Detail);
             default:
                 SetRetryAfter(http, TimeSpan.FromSeconds(30));
                 return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
                     "The provider is unavailable.", failure.Detail);
         }
+    }
+
+    /// <summary>A metadata patch outside the limits (a missing connection has its own, detailed 404: <see cref="ConnectionNotFound"/>).</summary>
+    public static IActionResult For(HttpContext http, MetadataUpdateFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return BadRequest(http, ProblemCodes.InvalidMetadata, "The metadata patch is not valid or would break the limits.", failure.Detail + " Nothing was changed.");
     }
 
     public static IActionResult For(HttpContext http, CompletionFailure failure) => failure switch

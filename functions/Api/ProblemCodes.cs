@@ -42,4 +42,7 @@ internal static class ProblemCodes
     public const string ConnectionInUse = "connection_in_use";
     public const string ImportGrantRejected = "import_grant_rejected";
     public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
+    public const string InvalidMetadata = "invalid_metadata";
+    public const string RequestTooLarge = "request_too_large";
+    public const string UnsupportedContentType = "unsupported_content_type";
 }

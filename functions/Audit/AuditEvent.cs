@@ -34,4 +34,5 @@ internal static class AuditActions
     public const string Purge = "purge";
     public const string Proxy = "proxy";
     public const string Import = "import";
+    public const string UpdateMetadata = "update_metadata";
 }

@@ -35,6 +35,7 @@ internal static class ConnectionEntityMapper
         ["LeaseExpiresAt"] = record.LeaseExpiresAt,
         ["LeaseTakenAt"] = record.LeaseTakenAt,
         ["LeaseRenewedAt"] = record.LeaseRenewedAt,
+        ["Metadata"] = MetadataTags.ToColumn(record.Metadata),
         [WriteIdProperty] = writeId,
         ["ImportFingerprint"] = record.ImportFingerprint,
     };
@@ -67,6 +68,7 @@ internal static class ConnectionEntityMapper
         LeaseExpiresAt = entity.GetDateTimeOffset("LeaseExpiresAt"),
         LeaseTakenAt = entity.GetDateTimeOffset("LeaseTakenAt"),
         LeaseRenewedAt = entity.GetDateTimeOffset("LeaseRenewedAt"),
+        Metadata = MetadataTags.FromColumn(entity.GetString("Metadata")),
         ETag = entity.ETag.ToString(),
         ImportFingerprint = entity.GetString("ImportFingerprint"),
     };

@@ -82,6 +82,9 @@ public sealed record ConnectionRecord
     /// </summary>
     public string? ImportFingerprint { get; init; }
 
+    /// <summary>Callers' tags on this connection (<see cref="MetadataTags"/>): plaintext, never a secret.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = MetadataTags.None;
+
     /// <summary>Key version of the refresh-token envelope, which every write re-encrypts alongside the access token.</summary>
     public string KeyVersion => CredentialEnvelope.ReadKeyVersion(RefreshTokenEnvelope);
 

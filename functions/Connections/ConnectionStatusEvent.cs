@@ -6,8 +6,9 @@ namespace Credentials.Functions.Connections;
 /// Sent to the status-events queue when a connection's health changes, so other services can, for example, ask the
 /// user to reconnect: a status change (<see cref="StatusChanged"/>), a connection back to health after failed refreshes
 /// (<see cref="Recovered"/>), or a grant the provider will end soon (<see cref="ExpiringSoon"/>, with
-/// <see cref="ExpiresAt"/>). Ids, statuses, dates and a reason code only: never a token. Delivery is at least once:
-/// consumers de-duplicate on <see cref="EventId"/>.
+/// <see cref="ExpiresAt"/>). Ids, statuses, dates, a reason code and the connection's metadata tags
+/// (<see cref="MetadataTags"/>, which never hold a secret) only: never a token. Delivery is at least once: consumers
+/// de-duplicate on <see cref="EventId"/>.
 /// </summary>
 public sealed record ConnectionStatusEvent(
     [property: JsonPropertyName("eventId")] string EventId,
@@ -19,7 +20,8 @@ public sealed record ConnectionStatusEvent(
     [property: JsonPropertyName("reason")] string? Reason,
     [property: JsonPropertyName("occurredAt")] DateTimeOffset OccurredAt,
     [property: JsonPropertyName("type")] string Type = ConnectionStatusEvent.StatusChanged,
-    [property: JsonPropertyName("expiresAt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ExpiresAt = null)
+    [property: JsonPropertyName("expiresAt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? ExpiresAt = null,
+    [property: JsonPropertyName("metadata")] IReadOnlyDictionary<string, string>? Metadata = null)
 {
     /// <summary>The <see cref="NewStatus"/> of a connection that was disconnected or purged.</summary>
     public const string Deleted = "deleted";
@@ -47,7 +49,7 @@ public sealed record ConnectionStatusEvent(
         return subject is null || (oldStatus == newStatus && !recovered)
             ? null
             : new ConnectionStatusEvent(Guid.NewGuid().ToString("N"), subject.UserId, subject.ConnectionId, subject.ProviderId, oldStatus, newStatus,
-                reason, occurredAt, recovered ? Recovered : StatusChanged);
+                reason, occurredAt, recovered ? Recovered : StatusChanged, Metadata: subject.Metadata);
     }
 
     /// <summary>The provider ends <paramref name="record"/>'s grant at <paramref name="expiresAt"/> because of <paramref name="lifetime"/>.</summary>
@@ -56,6 +58,6 @@ public sealed record ConnectionStatusEvent(
         ArgumentNullException.ThrowIfNull(record);
         var status = record.Status.ToName();
         return new ConnectionStatusEvent(Guid.NewGuid().ToString("N"), record.UserId, record.ConnectionId, record.ProviderId, status, status, lifetime,
-            occurredAt, ExpiringSoon, expiresAt);
+            occurredAt, ExpiringSoon, expiresAt, record.Metadata);
     }
 }

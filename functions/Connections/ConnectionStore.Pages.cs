@@ -17,6 +17,28 @@ public sealed partial class ConnectionStore
         return await ReadPageAsync(table.QueryAsync<TableEntity>(filter, ClampPageSize(pageSize), cancellationToken: cancellationToken), continuationToken);
     }
 
+    /// <summary>Whether the user has any connection at all (one row read at most): what a 404 may say about a missing one.</summary>
+    public async Task<bool> HasAnyAsync(string userId, CancellationToken cancellationToken)
+    {
+        Identifiers.Require(userId, nameof(userId));
+        var table = await tables.ConnectionsAsync(cancellationToken);
+        var filter = $"{TableClient.CreateQueryFilter($"PartitionKey eq {userId}")} and {StatusEventOutbox.ConnectionRowsFilter}";
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).AsPages())
+        {
+            if (page.Values.Count > 0)
+            {
+                return true;
+            }
+
+            if (page.ContinuationToken is null)
+            {
+                break;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// One page of every row of every user, for maintenance walks that resume from a stored token: connections, and the
     /// status events still in their outbox rows.

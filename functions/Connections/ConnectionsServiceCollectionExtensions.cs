@@ -12,6 +12,7 @@ internal static class ConnectionsServiceCollectionExtensions
         services.AddSingleton<IConnectionRecords>(provider => provider.GetRequiredService<ConnectionStore>());
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ConnectionReEncryptor>();
+        services.AddSingleton<ConnectionMetadataUpdater>();
         return services;
     }
 }
