@@ -26,7 +26,7 @@ public sealed partial class ConnectionMetadataUpdater(ConnectionStore store, Tim
         ArgumentNullException.ThrowIfNull(patch);
         for (var attempt = 1; ; attempt++)
         {
-            if (await store.GetAsync(connection.UserId, connection.ConnectionId, cancellationToken) is not { } current)
+            if (await store.GetAsync(connection, cancellationToken) is not { } current)
             {
                 return new MetadataUpdateFailure(MetadataUpdateFailureReason.NotFound, "No such connection.");
             }

@@ -121,7 +121,7 @@ public sealed class ImportGrantsToolTests(AzuriteFixture azurite) : IAsyncLifeti
         File.ReadAllLines(input + ".progress.jsonl").Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<LineResult>(l)!).ToList();
 
     private Task<ConnectionRecord?> RecordAsync(string userId, string connectionId) =>
-        _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None);
+        _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None);
 
     /// <summary>Passes requests to the service and, once it has answered <paramref name="answers"/> of them, kills the run before the last answer is read.</summary>
     private sealed class CrashAfterAnswers(int answers, CancellationTokenSource crash) : DelegatingHandler(new SocketsHttpHandler())

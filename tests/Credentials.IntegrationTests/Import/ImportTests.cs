@@ -116,7 +116,7 @@ public sealed class ImportTests(AzuriteFixture azurite) : IAsyncLifetime, IDispo
 
         Assert.Equal(0, _stack.Sandbox.RefreshGrants);
         Assert.Equal("valid", await _stack.Sandbox.RefreshTokenStatusAsync(legacy));
-        Assert.Null(await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, "mail", CancellationToken.None));
+        Assert.Null(await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(User, "mail"), CancellationToken.None));
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class ImportTests(AzuriteFixture azurite) : IAsyncLifetime, IDispo
             await ProblemAssert.IsAsync(dead, HttpStatusCode.UnprocessableEntity, "import_grant_rejected");
         }
 
-        Assert.Null(await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, "mail", CancellationToken.None));
+        Assert.Null(await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(User, "mail"), CancellationToken.None));
         Assert.DoesNotContain(_logs.Messages, m => m.Contains(revoked, StringComparison.Ordinal));
     }
 

@@ -200,20 +200,7 @@ public sealed class ProviderTokenResponseTests
         new(provider.AuthorizationEndpoint!, provider.TokenEndpoint!, provider.RevocationEndpoint, provider.Issuer, false);
 
     private static ProviderTokenClient Client(Func<HttpRequestMessage, Task<HttpResponseMessage>> respond) =>
-        new(new StubHttpClientFactory(new StubHandler(respond)), UnsharedGovernor(), new FakeTimeProvider(Now), NullLogger<ProviderTokenClient>.Instance);
-
-    /// <summary>A governor without storage (every table call fails at once, no socket): it goes on with what it learned alone.</summary>
-    private static ProviderRateGovernor UnsharedGovernor()
-    {
-        var storage = Options.Create(new Credentials.Functions.Storage.StorageOptions());
-        var clientOptions = new Azure.Data.Tables.TableClientOptions { Transport = new NoStorage() };
-        clientOptions.Retry.MaxRetries = 0;
-        var tables = new Credentials.Functions.Storage.StorageTables(
-            new Azure.Data.Tables.TableServiceClient(new Uri("http://127.0.0.1:1/unit"), new Azure.Data.Tables.TableSharedKeyCredential("unit", Convert.ToBase64String(new byte[32])), clientOptions),
-            storage);
-        return new ProviderRateGovernor(new ProviderLimitsTable(tables, storage), Options.Create(new ProviderLimitsOptions()), new FakeTimeProvider(Now),
-            NullLogger<ProviderRateGovernor>.Instance);
-    }
+        new(new StubHttpClientFactory(new StubHandler(respond)), UnsharedRateGovernor.Create(new FakeTimeProvider(Now)), new FakeTimeProvider(Now), NullLogger<ProviderTokenClient>.Instance);
 
     private sealed class StubHandler(Func<HttpRequestMessage, Task<HttpResponseMessage>> respond) : HttpMessageHandler
     {
@@ -223,14 +210,5 @@ public sealed class ProviderTokenResponseTests
     private sealed class StubHttpClientFactory(HttpMessageHandler handler) : IHttpClientFactory
     {
         public HttpClient CreateClient(string name) => new(handler, disposeHandler: false);
-    }
-
-    private sealed class NoStorage : Azure.Core.Pipeline.HttpPipelineTransport
-    {
-        public override Azure.Core.Request CreateRequest() => new Azure.Core.Pipeline.HttpClientTransport().CreateRequest();
-
-        public override void Process(Azure.Core.HttpMessage message) => throw new Azure.RequestFailedException("No storage in unit tests.");
-
-        public override ValueTask ProcessAsync(Azure.Core.HttpMessage message) => throw new Azure.RequestFailedException("No storage in unit tests.");
     }
 }

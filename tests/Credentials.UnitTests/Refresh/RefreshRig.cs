@@ -47,7 +47,8 @@ internal sealed class RefreshRig : IDisposable
         var providers = new ProviderCatalog(Options.Create(providerSettings));
         var http = new StubHttpClientFactory(new StubHandler(AnswerAsync));
         var endpoints = new ProviderEndpointResolver(http, Time);
-        var tokens = new ProviderTokenClient(http, Time, NullLogger<ProviderTokenClient>.Instance);
+        var governor = Providers.UnsharedRateGovernor.Create(Time);
+        var tokens = new ProviderTokenClient(http, governor, Time, NullLogger<ProviderTokenClient>.Instance);
         var meterFactory = _meters.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var metrics = Own(new ServiceMetrics(meterFactory));
         var auditOptions = Options.Create(new AuditOptions());
@@ -59,8 +60,8 @@ internal sealed class RefreshRig : IDisposable
         var narrowing = new NarrowedRefreshOutcomes(outcomes, Secrets, providers, Own(new NarrowedRefreshBackoff(options)), NullLogger<NarrowedRefreshOutcomes>.Instance);
         var failures = new FailedRefreshOutcomes(Records, outcomes, Own(new ProviderMisconfiguration(meterFactory, Time, NullLogger<ProviderMisconfiguration>.Instance)),
             options, NullLogger<FailedRefreshOutcomes>.Instance);
-        Engine = new RefreshEngine(Records, Secrets, providers, new ProviderRefresher(providers, endpoints, tokens, options, Time), outcomes, narrowing, failures,
-            options, Time, NullLogger<RefreshEngine>.Instance);
+        Engine = new RefreshEngine(Records, Secrets, providers, new ProviderRefresher(providers, endpoints, tokens, governor, options, Time), outcomes, narrowing, failures,
+            governor, options, Time, NullLogger<RefreshEngine>.Instance);
         Service = new AccessTokenService(Records, Secrets, Engine, Own(new AccessTokenCache(options, Time)), Own(new NarrowedTokenCache(options)), providers, audit,
             metrics, options, Time);
     }
