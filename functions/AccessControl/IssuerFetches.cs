@@ -2,7 +2,7 @@ namespace Credentials.Functions.AccessControl;
 
 /// <summary>
 /// One trusted issuer's fetch gate (one fetch in flight) and its budget for key sets not seen before: a token bucket of
-/// <see cref="SigningKeyCache.NewKeySetFetchesPerMinute"/>.
+/// <see cref="SigningKeyCache.NewKeySetFetchesPerMinute"/>, from which a fetch that found its key set is given back.
 /// </summary>
 internal sealed class IssuerFetches
 {
@@ -36,6 +36,15 @@ internal sealed class IssuerFetches
 
             _tokens--;
             return true;
+        }
+    }
+
+    /// <summary>Gives back the budget of a fetch that found a real key set: only ids whose key sets do not exist spend it.</summary>
+    public void ReturnNewKeySetFetch()
+    {
+        lock (_lock)
+        {
+            _tokens = Math.Min(PerMinute, _tokens + 1);
         }
     }
 }

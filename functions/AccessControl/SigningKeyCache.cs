@@ -11,7 +11,8 @@ namespace Credentials.Functions.AccessControl;
 /// <list type="bullet">
 /// <item>at most <see cref="MaxKeySets"/> key sets are held; failed ones are evicted first, then the least recently used;</item>
 /// <item>each trusted issuer has at most one fetch in flight, and at most <see cref="NewKeySetFetchesPerMinute"/> fetches of
-/// key sets it has not seen yet per minute;</item>
+/// key sets it has not seen yet per minute that find no keys: a fetch that finds the key set gives its budget back, so
+/// only made-up ids spend it and a new instance meeting many genuine clients at once refuses none of them;</item>
 /// <item>a key set is fetched again at most once per <see cref="CallerAuthenticationOptions.UnknownKeyRefetchInterval"/>,
 /// whether a token named an unknown <c>kid</c> or the last fetch failed.</item>
 /// </list>
@@ -60,6 +61,7 @@ public sealed partial class SigningKeyCache(
 
         var fetches = _issuers.GetOrAdd(issuer.AbsoluteUri, _ => new IssuerFetches());
         var entry = known;
+        var spentBudget = false;
         if (entry is null)
         {
             // Concurrent first requests for one key set share its entry; only the one that created it spends budget.
@@ -78,6 +80,7 @@ public sealed partial class SigningKeyCache(
                     return SigningKeyLookup.KeysUnavailable;
                 }
 
+                spentBudget = true;
                 EvictBeyondCapacity(created);
             }
         }
@@ -98,6 +101,10 @@ public sealed partial class SigningKeyCache(
                 entry.Keys = await _documents.FetchKeysAsync(jwksUri, cancellationToken);
                 entry.FetchedAt = now;
                 entry.LastFailure = null;
+                if (spentBudget && entry.Keys.Count > 0)
+                {
+                    fetches.ReturnNewKeySetFetch();
+                }
             }
             catch (Exception exception) when (SigningKeyDocuments.IsFetchFailure(exception, cancellationToken))
             {

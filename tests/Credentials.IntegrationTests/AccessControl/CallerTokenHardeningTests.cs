@@ -55,7 +55,7 @@ public sealed class CallerTokenHardeningTests(AzuriteFixture azurite) : IAsyncLi
         var statuses = new List<HttpStatusCode>();
         foreach (var batch in Enumerable.Range(0, 1_000).Chunk(25))
         {
-            var responses = await Task.WhenAll(batch.Select(_ => ListAsync(_authress.MintCallerToken("sc_" + Guid.NewGuid().ToString("N"), CallerTokenKind.ServiceClient))));
+            var responses = await Task.WhenAll(batch.Select(_ => ListAsync(MadeUpClientToken())));
             statuses.AddRange(responses.Select(r => r.StatusCode));
             foreach (var response in responses)
             {
@@ -67,9 +67,40 @@ public sealed class CallerTokenHardeningTests(AzuriteFixture azurite) : IAsyncLi
         var fetched = _authress.JwksRequests - fetchesBefore;
         Assert.InRange(fetched, 1, SigningKeyCache.NewKeySetFetchesPerMinute + 1);
         Assert.InRange(keys.KeySetCount, 1, SigningKeyCache.NewKeySetFetchesPerMinute + 2);
-        Assert.Equal(1_000, statuses.Count(s => s is HttpStatusCode.Forbidden or HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(1_000, statuses.Count(s => s is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable));
         using var stillKnown = await ListAsync(_authress.MintCallerToken(Reader, CallerTokenKind.ServiceClient));
         Assert.Equal(HttpStatusCode.OK, stillKnown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Many_genuine_service_clients_seen_first_in_one_minute_are_all_served_while_made_up_ones_spend_the_budget()
+    {
+        // A new instance meets every client of the platform at once: only key sets that turn out not to exist spend the budget.
+        var genuine = Enumerable.Range(0, SigningKeyCache.NewKeySetFetchesPerMinute * 3).Select(i => $"sc_genuine_{i}").ToList();
+        var statuses = new List<HttpStatusCode>();
+        foreach (var client in genuine)
+        {
+            using var response = await ListAsync(_authress.MintCallerToken(client, CallerTokenKind.ServiceClient));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.Forbidden, status));
+        var fetchesBefore = _authress.JwksRequests;
+        foreach (var _ in Enumerable.Range(0, SigningKeyCache.NewKeySetFetchesPerMinute * 2))
+        {
+            using var forged = await ListAsync(MadeUpClientToken());
+        }
+
+        Assert.InRange(_authress.JwksRequests - fetchesBefore, 1, SigningKeyCache.NewKeySetFetchesPerMinute);
+    }
+
+    /// <summary>A token naming a service client Authress does not have: its signer is gone, its key endpoint answers 404.</summary>
+    private string MadeUpClientToken()
+    {
+        var client = "sc_" + Guid.NewGuid().ToString("N");
+        var token = _authress.MintCallerToken(client, CallerTokenKind.ServiceClient);
+        Assert.True(_authress.RemoveServiceClient(client));
+        return token;
     }
 
     [Fact]
