@@ -1,5 +1,4 @@
 using System.Reflection;
-using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Credentials.Functions.Api;
@@ -32,13 +31,21 @@ internal sealed partial class QueueFunctionListener(
         var name = ResolveQueueName(function.QueueName);
         var queue = queues.GetQueueClient(name);
         var poison = queues.GetQueueClient(name + "-poison");
-        await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        LogListening(logger, function.Name, name);
         var delay = MinPollingInterval;
+        var reached = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Inside the retry: a queue service that cannot be reached yet is waited for, as the Functions host
+                // does; the listener never ends, so it never stops the host (nor cancels Kestrel's start).
+                if (!reached)
+                {
+                    await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    reached = true;
+                    LogListening(logger, function.Name, name);
+                }
+
                 var messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.Lease, stoppingToken)).Value;
                 if (messages.Length > 0)
                 {
@@ -54,7 +61,9 @@ internal sealed partial class QueueFunctionListener(
             {
                 return;
             }
-            catch (RequestFailedException exception)
+#pragma warning disable CA1031 // Any failure to reach the queue (a refusal, or a transport error after retries) is retried.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
                 LogPollFailed(logger, exception, function.Name);
                 await Task.Delay(settings.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -123,6 +132,12 @@ internal sealed partial class QueueFunctionListener(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+#pragma warning disable CA1031 // A lease that cannot be renewed must not take the run's outcome with it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogRenewalFailed(logger, exception, messageId);
+        }
     }
 
     private static object? Bind(QueueFunctionDescriptor function, ParameterInfo parameter, QueueMessage message, CancellationToken stoppingToken) =>
@@ -146,4 +161,7 @@ internal sealed partial class QueueFunctionListener(
 
     [LoggerMessage(EventId = 8153, Level = LogLevel.Warning, Message = "Queue function {Function} could not poll its queue")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string function);
+
+    [LoggerMessage(EventId = 8154, Level = LogLevel.Warning, Message = "The lease on queue message {MessageId} could not be renewed; the message may run again once it runs out")]
+    private static partial void LogRenewalFailed(ILogger logger, Exception exception, string messageId);
 }

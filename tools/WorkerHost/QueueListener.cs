@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using Credentials.WorkerHost.Rpc;
@@ -35,13 +34,21 @@ internal sealed partial class QueueListener(
         var options = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
         var queue = new QueueClient(connection, name, options);
         var poison = new QueueClient(connection, name + "-poison", options);
-        await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        LogListening(logger, function.Name, name);
         var delay = MinPollingInterval;
+        var reached = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                // Inside the retry: a queue service that cannot be reached yet is waited for, as the Functions host
+                // does; the listener never ends, so it never stops the host (nor cancels Kestrel's start).
+                if (!reached)
+                {
+                    await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    reached = true;
+                    LogListening(logger, function.Name, name);
+                }
+
                 var messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.Lease, stoppingToken)).Value;
                 if (messages.Length > 0)
                 {
@@ -57,7 +64,9 @@ internal sealed partial class QueueListener(
             {
                 return;
             }
-            catch (RequestFailedException exception)
+#pragma warning disable CA1031 // Any failure to reach the queue (a refusal, or a transport error after retries) is retried.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
                 LogPollFailed(logger, exception, function.Name);
                 await Task.Delay(settings.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -142,6 +151,12 @@ internal sealed partial class QueueListener(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+#pragma warning disable CA1031 // A lease that cannot be renewed must not take the run's outcome with it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogRenewalFailed(logger, exception, messageId);
+        }
     }
 
     /// <summary>An app setting (<c>A:B</c> spelled <c>A__B</c>), then this process's environment, as the host reads them.</summary>
@@ -162,4 +177,7 @@ internal sealed partial class QueueListener(
 
     [LoggerMessage(EventId = 8163, Level = LogLevel.Warning, Message = "Queue function {Function} could not poll its queue")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string function);
+
+    [LoggerMessage(EventId = 8164, Level = LogLevel.Warning, Message = "The lease on queue message {MessageId} could not be renewed; the message may run again once it runs out")]
+    private static partial void LogRenewalFailed(ILogger logger, Exception exception, string messageId);
 }
