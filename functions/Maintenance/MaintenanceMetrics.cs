@@ -12,6 +12,8 @@ public sealed class MaintenanceMetrics : IDisposable
     private readonly Counter<long> _failed;
     private readonly Counter<long> _markedForReauthorization;
     private readonly Counter<long> _reEncrypted;
+    private readonly Counter<long> _deferred;
+    private readonly Counter<long> _expiringSoon;
     private readonly Histogram<double> _duration;
 
     public MaintenanceMetrics(IMeterFactory meters)
@@ -23,6 +25,9 @@ public sealed class MaintenanceMetrics : IDisposable
         _markedForReauthorization = _meter.CreateCounter<long>("credentials.maintenance.reauthorization_required", "{connection}",
             "Connections maintenance found needing the user to reconnect");
         _reEncrypted = _meter.CreateCounter<long>("credentials.maintenance.reencrypted", "{connection}", "Connections re-encrypted under the newest key");
+        _deferred = _meter.CreateCounter<long>("credentials.maintenance.deferred", "{connection}",
+            "Maintenance refreshes the provider rate-limit governor put off (the provider app's window left no room for maintenance)");
+        _expiringSoon = _meter.CreateCounter<long>("credentials.maintenance.expiring_soon", "{event}", "expiring_soon health events raised by maintenance");
         _duration = _meter.CreateHistogram<double>("credentials.maintenance.duration", "s", "Duration of maintenance runs");
     }
 
@@ -41,6 +46,8 @@ public sealed class MaintenanceMetrics : IDisposable
         _failed.Add(report.Failed);
         _markedForReauthorization.Add(report.MarkedForReauthorization);
         _reEncrypted.Add(report.ReEncrypted);
+        _deferred.Add(report.Deferred);
+        _expiringSoon.Add(report.ExpiringSoon);
     }
 
     public void Dispose() => _meter.Dispose();

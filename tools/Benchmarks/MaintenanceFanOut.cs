@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Credentials.DevHost;
 using Credentials.Functions.Maintenance;
+using Credentials.HostQueueing;
 using Credentials.SandboxProvider;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,7 @@ using Credentials.Functions.Api;
 using Credentials.Functions.Hosting;
 using Credentials.Functions.Hosting.Composition;
 using Credentials.Functions.Hosting.Pipeline;
+using Credentials.HostQueueing;
 
 namespace Credentials.DevHost;
 
@@ -50,7 +51,7 @@ public static class DevHostApplication
         if (settings.RunQueueTriggers && catalog.QueueFunctions.Count > 0)
         {
             var queueSettings = settings.QueueTriggers ?? QueueTriggerSettings.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
-            builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<QueueFunctionListener>(services, catalog.QueueFunctions, queueSettings));
+            builder.Services.AddHostedService(services => DevHostQueueFunctions.CreateListener(services, catalog.QueueFunctions, queueSettings));
         }
 
         var app = builder.Build();

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Credentials.HostQueueing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Credentials.DevHost;

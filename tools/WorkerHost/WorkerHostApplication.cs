@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Credentials.HostQueueing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Credentials.WorkerHost;
@@ -110,8 +111,8 @@ public sealed partial class WorkerHostApplication : IAsyncDisposable
         if (settings.RunQueueTriggers && ready.Functions.Any(f => f.IsQueue))
         {
             var queueSettings = settings.QueueTriggers ?? QueueTriggerSettings.FromHostJson(System.IO.Path.Combine(app.Path, "host.json"));
-            webBuilder.Services.AddHostedService(services =>
-                new QueueListener(channel, ready.Functions, appSettings, queueSettings, services.GetRequiredService<ILogger<QueueListener>>()));
+            webBuilder.Services.AddHostedService(services => new QueueFunctionListener(
+                WorkerQueueFunctions.Create(channel, ready.Functions, appSettings), queueSettings, services.GetRequiredService<ILogger<QueueFunctionListener>>()));
         }
 
         var web = webBuilder.Build();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using Credentials.HostQueueing;
 
 namespace Credentials.WorkerHost;
 

@@ -1,8 +1,10 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Maintenance;
 using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Credentials.Tests.Maintenance;
 
@@ -52,6 +54,8 @@ public sealed class HealthEventsTests(AzuriteFixture azurite)
         });
         await stack.ConnectAllAsync(User, "mail", "fresh");
         await stack.ClearStatusEventsAsync();
+        using var raised = new MetricCollector<long>(stack.Host.Services.GetRequiredService<IMeterFactory>(), "Credentials.Functions",
+            "credentials.maintenance.expiring_soon");
         var granted = DateTimeOffset.UtcNow.AddDays(-20);
         await stack.EditAsync(User, "mail", r => r with { GrantedAt = granted });
 
@@ -72,6 +76,7 @@ public sealed class HealthEventsTests(AzuriteFixture azurite)
         Assert.Equal(0, (await RunAsync(stack.Host)).ExpiringSoon);
         var again = Assert.Single(await SettledEventsAsync(stack));
         Assert.InRange(again.GetProperty("expiresAt").GetDateTimeOffset() - granted.AddDays(25), TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(1));
+        Assert.Equal(2, raised.GetMeasurementSnapshot().EvaluateAsCounter());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using Credentials.Functions.Maintenance;
 using Credentials.Functions.Refresh;
 using Credentials.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Credentials.Tests.Providers;
 
@@ -38,12 +40,16 @@ public sealed class RateGovernorTests(AzuriteFixture azurite)
         }
 
         var hosts = new[] { stack.Host, await stack.StartAnotherInstanceAsync(), await stack.StartAnotherInstanceAsync() };
+        var deferred = hosts.Select(host => new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), "Credentials.Functions",
+            "credentials.maintenance.deferred")).ToList();
 
         // Every instance walks all twelve due connections at once: keep-alive takes no more than its share of the window.
         var reports = await Task.WhenAll(hosts.Select(host => host.Services.GetRequiredService<MaintenanceRunner>().RunAsync(CancellationToken.None)));
 
         Assert.InRange(reports.Sum(report => report.Refreshed), 0, 1);
         Assert.True(reports.Sum(report => report.Deferred) >= ids.Length - 1);
+        Assert.Equal(reports.Sum(report => report.Deferred), deferred.Sum(d => d.GetMeasurementSnapshot().EvaluateAsCounter()));
+        deferred.ForEach(d => d.Dispose());
         Assert.Equal(0, reports.Sum(report => report.Failed));
 
         // Callers on every instance renew tokens until the window is spent, then are answered 429 by the service itself.

@@ -7,6 +7,7 @@ using Azure.Storage.Queues;
 using Credentials.AuthressLocal;
 using Credentials.DevHost;
 using Credentials.Functions.Connections;
+using Credentials.HostQueueing;
 using Credentials.SandboxProvider;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;

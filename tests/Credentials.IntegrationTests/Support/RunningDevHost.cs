@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using Credentials.AuthressLocal;
 using Credentials.DevHost;
+using Credentials.HostQueueing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Reflection;
+using Credentials.HostQueueing;
 using Credentials.WorkerHost;
 
 namespace Credentials.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace Credentials.WorkerHost;
+namespace Credentials.HostQueueing;
 
 /// <summary>
 /// How queue triggers are run, as host.json's <c>extensions.queues</c> tells the Functions host (same defaults where

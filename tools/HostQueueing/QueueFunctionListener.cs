@@ -1,25 +1,23 @@
-using System.Reflection;
-using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Credentials.Functions.Api;
-using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace Credentials.DevHost;
+namespace Credentials.HostQueueing;
 
 /// <summary>
 /// Runs each queue-triggered function as the Functions host's queue listener does: messages taken in batches under a
 /// renewed lease, deleted after a successful run, made visible again after <see cref="QueueTriggerSettings.VisibilityTimeout"/>
 /// when the run fails, and moved to <c>&lt;queue&gt;-poison</c> when the failed attempt was the
-/// <see cref="QueueTriggerSettings.MaxDequeueCount"/>th. A message whose run is cut short by this host stopping is left
-/// as it is: it reappears when its lease runs out, as after a crash. The queues are the app's own queue service.
+/// <see cref="QueueTriggerSettings.MaxDequeueCount"/>th. Polling backs off from 100 ms to
+/// <see cref="QueueTriggerSettings.MaxPollingInterval"/> while the queue is empty. A queue that cannot be reached (at
+/// start or later) is retried every <see cref="QueueTriggerSettings.MaxPollingInterval"/>: the listener never ends, so
+/// it never stops its host. A message whose run is cut short by the host stopping is left as it is: it reappears when
+/// its lease runs out, as after a crash.
 /// </summary>
-internal sealed partial class QueueFunctionListener(
-    IReadOnlyList<QueueFunctionDescriptor> functions,
+public sealed partial class QueueFunctionListener(
+    IReadOnlyList<QueueFunction> functions,
     QueueTriggerSettings settings,
-    QueueServiceClient queues,
-    IConfiguration configuration,
-    IServiceScopeFactory scopes,
     ILogger<QueueFunctionListener> logger) : BackgroundService
 {
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
@@ -27,23 +25,26 @@ internal sealed partial class QueueFunctionListener(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(functions.Select(function => ListenAsync(function, stoppingToken)));
 
-    private async Task ListenAsync(QueueFunctionDescriptor function, CancellationToken stoppingToken)
+    private async Task ListenAsync(QueueFunction function, CancellationToken stoppingToken)
     {
-        var name = ResolveQueueName(function.QueueName);
-        var queue = queues.GetQueueClient(name);
-        var poison = queues.GetQueueClient(name + "-poison");
-        await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        LogListening(logger, function.Name, name);
         var delay = MinPollingInterval;
+        var reached = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var messages = (await queue.ReceiveMessagesAsync(settings.BatchSize, settings.Lease, stoppingToken)).Value;
+                if (!reached)
+                {
+                    await function.Queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    reached = true;
+                    LogListening(logger, function.Name, function.Queue.Name);
+                }
+
+                var messages = (await function.Queue.ReceiveMessagesAsync(settings.BatchSize, settings.Lease, stoppingToken)).Value;
                 if (messages.Length > 0)
                 {
                     delay = MinPollingInterval;
-                    await Task.WhenAll(messages.Select(message => RunAsync(function, queue, poison, message, stoppingToken)));
+                    await Task.WhenAll(messages.Select(message => RunAsync(function, message, stoppingToken)));
                     continue;
                 }
 
@@ -54,7 +55,9 @@ internal sealed partial class QueueFunctionListener(
             {
                 return;
             }
-            catch (RequestFailedException exception)
+#pragma warning disable CA1031 // Any failure to reach the queue (a refusal, or a transport error after retries) is retried.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
                 LogPollFailed(logger, exception, function.Name);
                 await Task.Delay(settings.MaxPollingInterval, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -62,17 +65,15 @@ internal sealed partial class QueueFunctionListener(
         }
     }
 
-    private async Task RunAsync(QueueFunctionDescriptor function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
+    private async Task RunAsync(QueueFunction function, QueueMessage message, CancellationToken stoppingToken)
     {
         var receipt = message.PopReceipt;
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var renewing = RenewAsync(queue, message.MessageId, () => receipt, r => receipt = r, renewal.Token);
+        var renewing = RenewAsync(function.Queue, message.MessageId, () => receipt, r => receipt = r, renewal.Token);
         Exception? failure = null;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var arguments = function.Method.GetParameters().Select(p => Bind(function, p, message, stoppingToken)).ToArray();
-            await FunctionInvoker.InvokeAsync(function.Method, scope.ServiceProvider, arguments);
+            await function.InvokeAsync(message, stoppingToken);
         }
 #pragma warning disable CA1031 // A failed run is retried or poisoned, as in the Functions host.
         catch (Exception exception)
@@ -93,19 +94,19 @@ internal sealed partial class QueueFunctionListener(
 
         if (failure is null)
         {
-            await queue.DeleteMessageAsync(message.MessageId, receipt, CancellationToken.None);
+            await function.Queue.DeleteMessageAsync(message.MessageId, receipt, CancellationToken.None);
         }
         else if (message.DequeueCount >= settings.MaxDequeueCount)
         {
             LogPoisoned(logger, failure, function.Name, message.MessageId, message.DequeueCount);
-            await poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
-            await poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
-            await queue.DeleteMessageAsync(message.MessageId, receipt, CancellationToken.None);
+            await function.Poison.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
+            await function.Poison.SendMessageAsync(message.Body, cancellationToken: CancellationToken.None);
+            await function.Queue.DeleteMessageAsync(message.MessageId, receipt, CancellationToken.None);
         }
         else
         {
             LogFailed(logger, failure, function.Name, message.MessageId, message.DequeueCount);
-            await queue.UpdateMessageAsync(message.MessageId, receipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
+            await function.Queue.UpdateMessageAsync(message.MessageId, receipt, visibilityTimeout: settings.VisibilityTimeout, cancellationToken: CancellationToken.None);
         }
     }
 
@@ -123,17 +124,13 @@ internal sealed partial class QueueFunctionListener(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+#pragma warning disable CA1031 // A lease that cannot be renewed must not take the run's outcome with it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            LogRenewalFailed(logger, exception, messageId);
+        }
     }
-
-    private static object? Bind(QueueFunctionDescriptor function, ParameterInfo parameter, QueueMessage message, CancellationToken stoppingToken) =>
-        parameter.GetCustomAttribute<QueueTriggerAttribute>() is not null && parameter.ParameterType == typeof(string) ? message.Body.ToString()
-        : parameter.ParameterType == typeof(CancellationToken) ? stoppingToken
-        : throw new InvalidOperationException($"Queue function '{function.Name}' parameter '{parameter.Name}' cannot be supplied by the dev host.");
-
-    private string ResolveQueueName(string queueName) =>
-        queueName.Length > 2 && queueName[0] == '%' && queueName[^1] == '%'
-            ? configuration[queueName[1..^1]] ?? throw new InvalidOperationException($"Queue name '{queueName}' refers to a setting that is not set.")
-            : queueName;
 
     [LoggerMessage(EventId = 8150, Level = LogLevel.Information, Message = "Queue function {Function} listening on queue {Queue}")]
     private static partial void LogListening(ILogger logger, string function, string queue);
@@ -146,4 +143,7 @@ internal sealed partial class QueueFunctionListener(
 
     [LoggerMessage(EventId = 8153, Level = LogLevel.Warning, Message = "Queue function {Function} could not poll its queue")]
     private static partial void LogPollFailed(ILogger logger, Exception exception, string function);
+
+    [LoggerMessage(EventId = 8154, Level = LogLevel.Warning, Message = "The lease on queue message {MessageId} could not be renewed; the message may run again once it runs out")]
+    private static partial void LogRenewalFailed(ILogger logger, Exception exception, string messageId);
 }
