@@ -131,6 +131,12 @@ internal static class FailureProblems
     public static IActionResult For(HttpContext http, MetadataUpdateFailure failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
+        if (failure.Reason == MetadataUpdateFailureReason.Contended)
+        {
+            SetRetryAfter(http, failure.RetryAfter ?? TimeSpan.FromSeconds(1));
+            return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ConnectionBusy, "The connection is busy.", failure.Detail);
+        }
+
         return BadRequest(http, ProblemCodes.InvalidMetadata, "The metadata patch is not valid or would break the limits.", failure.Detail + " Nothing was changed.");
     }
 

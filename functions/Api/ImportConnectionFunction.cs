@@ -8,8 +8,9 @@ using Microsoft.Azure.Functions.Worker;
 namespace Credentials.Functions.Api;
 
 /// <summary>
-/// An administrator hands over a grant another system holds: proved with one refresh at the provider, then stored as an
-/// active connection (201), or answered as it is when the same import was already done (200). The body is never logged.
+/// An administrator hands over a grant another system holds: stored pending, proved with the refresh engine's refresh,
+/// active (201); answered as it is when the same import was already done (200); 202 with <c>Retry-After</c> while its
+/// proof is still going on (send it again). The body is never logged.
 /// </summary>
 public sealed class ImportConnectionFunction(GrantImporter importer)
 {
@@ -31,9 +32,6 @@ public sealed class ImportConnectionFunction(GrantImporter importer)
 
         var admitted = AdmittedCaller.Of(request);
         var imported = await importer.ImportAsync(admitted.Caller.Id, admitted.RequiredConnection, body, CorrelationId.Establish(http), http.RequestAborted);
-        return !imported.Succeeded ? FailureProblems.For(http, imported.Failure) : new ObjectResult(ConnectionMetadata.From(imported.Value.Record))
-        {
-            StatusCode = imported.Value.Replayed ? StatusCodes.Status200OK : StatusCodes.Status201Created,
-        };
+        return ImportAnswer.For(http, imported);
     }
 }

@@ -39,6 +39,13 @@ internal static class JsonBody
             total += read;
         }
 
-        return total > MaxBytes ? null : buffer.AsMemory(0, total);
+        // Not a conditional expression: `? null : Memory<byte>` converts the null through byte[] into an empty Memory, so
+        // an over-size body read as an empty one (a form answered unsupported_grant_type, JSON as malformed).
+        if (total > MaxBytes)
+        {
+            return null;
+        }
+
+        return buffer.AsMemory(0, total);
     }
 }

@@ -32,6 +32,10 @@ public static class OAuthErrors
     public static ObjectResult BadRequest(HttpContext http, string error, string description, string? code = null) =>
         Create(http, StatusCodes.Status400BadRequest, new OAuthError(error, description, code));
 
+    /// <summary>A body over the size limit: 413, still in RFC 6749's error shape (<c>invalid_request</c>) with the service's code.</summary>
+    public static ObjectResult TooLarge(HttpContext http, string description) =>
+        Create(http, StatusCodes.Status413PayloadTooLarge, new OAuthError(InvalidRequest, description, ProblemCodes.RequestTooLarge));
+
     public static ObjectResult For(HttpContext http, AdmissionFailure failure)
     {
         ArgumentNullException.ThrowIfNull(http);

@@ -45,4 +45,5 @@ internal static class ProblemCodes
     public const string InvalidMetadata = "invalid_metadata";
     public const string RequestTooLarge = "request_too_large";
     public const string UnsupportedContentType = "unsupported_content_type";
+    public const string ConnectionBusy = "connection_busy";
 }

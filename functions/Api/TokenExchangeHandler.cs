@@ -27,7 +27,9 @@ public sealed class TokenExchangeHandler(
         var read = await TokenExchangeRequest.ReadAsync(request);
         if (!read.Succeeded)
         {
-            return OAuthErrors.BadRequest(http, read.Failure.Error, read.Failure.Description, read.Failure.Code);
+            return read.Failure.Code == ProblemCodes.RequestTooLarge
+                ? OAuthErrors.TooLarge(http, read.Failure.Description)
+                : OAuthErrors.BadRequest(http, read.Failure.Error, read.Failure.Description, read.Failure.Code);
         }
 
         var admitted = await gate.AdmitAsync(http, read.Value.Authorization, CredentialPermissions.Read, read.Value.UserId, read.Value.ConnectionId);

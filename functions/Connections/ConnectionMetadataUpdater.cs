@@ -8,9 +8,12 @@ public enum MetadataUpdateFailureReason
 
     /// <summary>The result would break <see cref="MetadataTags"/>' rules; nothing was written.</summary>
     Invalid,
+
+    /// <summary>Every attempt met a concurrent write of the row (refreshes, hand-outs); nothing was written, a retry may pass.</summary>
+    Contended,
 }
 
-public sealed record MetadataUpdateFailure(MetadataUpdateFailureReason Reason, string Detail);
+public sealed record MetadataUpdateFailure(MetadataUpdateFailureReason Reason, string Detail, TimeSpan? RetryAfter = null);
 
 /// <summary>
 /// Changes a connection's metadata tags with an RFC 7396 merge patch, conditionally on the version read (retried on a
@@ -19,6 +22,7 @@ public sealed record MetadataUpdateFailure(MetadataUpdateFailureReason Reason, s
 public sealed partial class ConnectionMetadataUpdater(ConnectionStore store, TimeProvider time, ILogger<ConnectionMetadataUpdater> logger)
 {
     private const int MaxWriteAttempts = 5;
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
 
     public async Task<Result<ConnectionRecord, MetadataUpdateFailure>> UpdateAsync(
         ConnectionKey connection, IReadOnlyDictionary<string, string?> patch, CancellationToken cancellationToken)
@@ -45,11 +49,17 @@ public sealed partial class ConnectionMetadataUpdater(ConnectionStore store, Tim
                 case WriteStatus.NotFound:
                     return new MetadataUpdateFailure(MetadataUpdateFailureReason.NotFound, "No such connection.");
                 case WriteStatus.Conflict when attempt == MaxWriteAttempts:
-                    throw new InvalidOperationException($"The metadata could not be saved after {MaxWriteAttempts} concurrent-write retries.");
+                    LogContended(logger, current.ProviderId, MaxWriteAttempts);
+                    return new MetadataUpdateFailure(MetadataUpdateFailureReason.Contended,
+                        $"The connection was changed by other writes during each of {MaxWriteAttempts} attempts; nothing was changed. Send the same patch again.",
+                        RetryAfter);
             }
         }
     }
 
     [LoggerMessage(EventId = 3070, Level = LogLevel.Information, Message = "A {ProviderId} connection's metadata was updated; it now has {TagCount} tags")]
     private static partial void LogMetadataUpdated(ILogger logger, string providerId, int tagCount);
+
+    [LoggerMessage(EventId = 3060, Level = LogLevel.Warning, Message = "A {ProviderId} connection's metadata was not updated: each of {Attempts} attempts met a concurrent write; answered 503")]
+    private static partial void LogContended(ILogger logger, string providerId, int attempts);
 }

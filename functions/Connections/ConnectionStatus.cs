@@ -11,6 +11,12 @@ public enum ConnectionStatus
 
     /// <summary>The grant is gone (revoked, expired): the user must connect again.</summary>
     ReauthorizationRequired,
+
+    /// <summary>
+    /// An imported grant, stored before it is proved: not usable yet. The proving refresh (the refresh engine's, under its
+    /// lease) makes it active; a retried import or the maintenance walk finishes one left behind (docs/operations.md).
+    /// </summary>
+    Importing,
 }
 
 internal static class ConnectionStatusNames
@@ -20,6 +26,7 @@ internal static class ConnectionStatusNames
         ConnectionStatus.Active => "active",
         ConnectionStatus.RefreshFailing => "refresh_failing",
         ConnectionStatus.ReauthorizationRequired => "reauthorization_required",
+        ConnectionStatus.Importing => "importing",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
@@ -28,6 +35,7 @@ internal static class ConnectionStatusNames
         "active" => ConnectionStatus.Active,
         "refresh_failing" => ConnectionStatus.RefreshFailing,
         "reauthorization_required" => ConnectionStatus.ReauthorizationRequired,
+        "importing" => ConnectionStatus.Importing,
         _ => throw new FormatException($"Unknown connection status '{name}'."),
     };
 }

@@ -41,6 +41,17 @@ public sealed record ConnectionStatusEvent(
     /// </summary>
     public static ConnectionStatusEvent? Between(ConnectionRecord? before, ConnectionRecord? after, string? reason, DateTimeOffset occurredAt)
     {
+        if (before?.Status == ConnectionStatus.Importing || after?.Status == ConnectionStatus.Importing)
+        {
+            // A grant being imported is no connection yet for consumers: only its becoming active is announced (as new).
+            if (after?.Status != ConnectionStatus.Active)
+            {
+                return null;
+            }
+
+            before = null;
+        }
+
         var subject = after ?? before;
         var oldStatus = before?.Status.ToName();
         var newStatus = after?.Status.ToName() ?? Deleted;

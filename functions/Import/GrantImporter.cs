@@ -2,24 +2,25 @@ using System.Security.Cryptography;
 using System.Text;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
-using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Import;
 
 /// <summary>
-/// Takes over a grant another system holds (docs/operations.md, importing existing grants): the refresh token is proved
-/// with one refresh at the provider before the connection is stored as active, so a dead token is never stored and a
-/// rotating provider's old token is retired by the import itself. Idempotent per connection: the same import sent again
-/// is recognised by its fingerprint and answered without a provider call; an in-use connection is only replaced on request.
+/// Takes over a grant another system holds (docs/operations.md, importing existing grants). The handed-over refresh token
+/// is stored first, encrypted, as a connection that is not usable yet (<see cref="ConnectionStatus.Importing"/>), with a
+/// conditional write (insert if absent, or replace the version read when replacing was asked); only then is it proved,
+/// by the refresh engine's own refresh (lease, persist retried while the process lives), whose write makes it active
+/// (<see cref="ImportProof"/>). So no rotated token ever exists only in memory outside that protocol, and a connect that
+/// lands meanwhile is never overwritten. Idempotent per connection: the same import sent again is recognised by its
+/// fingerprint: answered as it is when done, finished when left pending.
 /// </summary>
 public sealed partial class GrantImporter(
     ProviderCatalog providers,
-    ProviderEndpointResolver endpoints,
-    ProviderTokenClient tokens,
     ConnectionStore store,
-    ConnectionActivator activator,
+    ConnectionSecrets secrets,
+    ImportProof proof,
     AuditLog audit,
     TimeProvider time,
     ILogger<GrantImporter> logger)
@@ -46,11 +47,10 @@ public sealed partial class GrantImporter(
 
         var fingerprint = FingerprintOf(connection, request.RefreshToken!);
         var existing = await store.GetAsync(connection, cancellationToken);
+        var attempt = new ImportAttempt(callerId, connection, correlationId, fingerprint, provider.Id);
         if (existing?.ImportFingerprint is { } stored && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), Encoding.ASCII.GetBytes(fingerprint)))
         {
-            LogReplayed(logger, provider.Id);
-            await AuditAsync(callerId, connection, "already_imported", correlationId, provider.Id, cancellationToken);
-            return new ImportedGrant(existing, Replayed: true);
+            return await SentAgainAsync(attempt, existing, cancellationToken);
         }
 
         if (existing is { Status: not ConnectionStatus.ReauthorizationRequired } && !request.Replace)
@@ -60,21 +60,55 @@ public sealed partial class GrantImporter(
                 "Send \"replace\": true to replace it."), "refused_in_use", cancellationToken);
         }
 
-        var proved = await ProveAsync(provider, request.RefreshToken!, cancellationToken);
-        if (!proved.Succeeded)
+        var now = time.GetUtcNow();
+        var pending = await secrets.WithTokensAsync(new ConnectionRecord
         {
-            return await RefuseAsync(callerId, connection, correlationId, proved.Failure, "proof_failed", cancellationToken);
+            UserId = connection.UserId,
+            ConnectionId = connection.ConnectionId,
+            ProviderId = provider.Id,
+            Scopes = request.Scopes ?? provider.Scopes,
+            Status = ConnectionStatus.Importing,
+            CreatedAt = existing?.CreatedAt ?? now,
+            UpdatedAt = now,
+            GrantedAt = now,
+            ImportFingerprint = fingerprint,
+            Metadata = existing?.Metadata ?? MetadataTags.None,
+            RefreshTokenEnvelope = [],
+            ETag = existing?.ETag,
+        }, request.RefreshToken!, null, null, null, cancellationToken);
+
+        // Insert if absent, or replace exactly the version the checks above read: a connect (or another import) that
+        // landed since is never overwritten.
+        var written = existing is null ? await store.AddAsync(pending, null, cancellationToken) : await store.ReplaceAsync(pending, null, cancellationToken);
+        if (!written.Succeeded)
+        {
+            LogLostRace(logger, provider.Id, written.Status);
+            return await RefuseAsync(callerId, connection, correlationId, new ImportFailure(ImportFailureReason.ConnectionActive,
+                "The connection was created or changed while this import was checked (a connect or another import landed first); nothing of this " +
+                "import was stored and the token was not used. Look at the connection, and send \"replace\": true to replace it."), "lost_race",
+                cancellationToken);
         }
 
-        var grant = proved.Value;
-        // A provider that does not rotate answers without a refresh token: the handed-over one stays the grant's.
-        var issued = new IssuedTokens(grant.RefreshToken ?? request.RefreshToken!, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, grant.InstanceUrl);
-        var scopes = grant.GrantedScopes ?? request.Scopes ?? provider.Scopes;
-        var record = await activator.ActivateAsync(connection.UserId, connection.ConnectionId, provider.Id, scopes, issued, cancellationToken, fingerprint);
-        var outcome = existing is null ? "imported" : "imported_replacing";
-        LogImported(logger, provider.Id, outcome, grant.RefreshToken is not null);
-        await AuditAsync(callerId, connection, outcome, correlationId, $"{provider.Id}; rotated: {(grant.RefreshToken is null ? "no" : "yes")}", cancellationToken);
-        return new ImportedGrant(record, Replayed: false);
+        LogStoredPending(logger, provider.Id);
+        return await proof.ProveAsync(attempt, written.Record!, existing, cancellationToken);
+    }
+
+    /// <summary>The same import again: answered as stored when it is done, its proof finished when it was left pending.</summary>
+    private async Task<Result<ImportedGrant, ImportFailure>> SentAgainAsync(ImportAttempt attempt, ConnectionRecord existing, CancellationToken cancellationToken)
+    {
+        switch (existing.Status)
+        {
+            case ConnectionStatus.Importing:
+                LogResumed(logger, existing.ProviderId);
+                return await proof.ProveAsync(attempt, existing, null, cancellationToken);
+            case ConnectionStatus.ReauthorizationRequired:
+                // Its proof was refused and the clean-up did not happen (a crash, or the maintenance walk proved it).
+                return await proof.RefusedAsync(attempt, existing, null, cancellationToken);
+            default:
+                LogReplayed(logger, existing.ProviderId);
+                await AuditAsync(attempt, "already_imported", existing.ProviderId, cancellationToken);
+                return new ImportedGrant(existing, Replayed: true);
+        }
     }
 
     /// <summary>Ties the handed-over token to this connection; a refresh token is long and random, so its hash gives nothing away.</summary>
@@ -106,36 +140,6 @@ public sealed partial class GrantImporter(
             : null;
     }
 
-    /// <summary>One refresh, never retried: a retry after a lost answer would present a token the provider may already have rotated.</summary>
-    private async Task<Result<TokenGrant, ImportFailure>> ProveAsync(ProviderDefinition provider, string refreshToken, CancellationToken cancellationToken)
-    {
-        Result<TokenGrant, TokenFailure> response;
-        try
-        {
-            response = await tokens.RefreshAsync(provider, await endpoints.ResolveAsync(provider, cancellationToken), refreshToken, null, cancellationToken);
-        }
-        catch (ProviderUnavailableException)
-        {
-            response = new TokenFailure(TokenFailureKind.Unavailable, "provider_unavailable");
-        }
-
-        if (response.Succeeded)
-        {
-            return response.Value;
-        }
-
-        var failure = response.Failure;
-        return failure.Kind switch
-        {
-            TokenFailureKind.InvalidGrant => new ImportFailure(ImportFailureReason.GrantRejected,
-                "The provider refused the refresh token (invalid_grant): it is revoked, expired, or was already used by a refresh. Nothing was stored."),
-            TokenFailureKind.Unavailable => new ImportFailure(ImportFailureReason.ProviderUnavailable,
-                $"The provider did not answer the proving refresh ({failure.ErrorCode}); nothing was stored. If it received the request, a rotating " +
-                "provider may have rotated the token: see docs/operations.md before retrying.", failure.RetryAfter ?? TimeSpan.FromSeconds(30)),
-            _ => new ImportFailure(ImportFailureReason.ProviderRejected, $"The provider refused the proving refresh ({failure.ErrorCode}); nothing was stored."),
-        };
-    }
-
     private async Task<Result<ImportedGrant, ImportFailure>> RefuseAsync(
         string callerId, ConnectionKey connection, string correlationId, ImportFailure failure, string outcome, CancellationToken cancellationToken)
     {
@@ -148,12 +152,21 @@ public sealed partial class GrantImporter(
         audit.AppendAsync(new AuditEvent(callerId, connection.UserId, connection.ConnectionId, AuditActions.Import, outcome, correlationId, time.GetUtcNow(), reason),
             cancellationToken);
 
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "Grant of provider {ProviderId} imported ({Outcome}); the provider rotated it: {Rotated}")]
-    private static partial void LogImported(ILogger logger, string providerId, string outcome, bool rotated);
+    private Task AuditAsync(ImportAttempt attempt, string outcome, string? reason, CancellationToken cancellationToken) =>
+        AuditAsync(attempt.CallerId, attempt.Connection, outcome, attempt.CorrelationId, reason, cancellationToken);
 
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Grant import refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, ImportFailureReason reason);
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "Grant import of provider {ProviderId} sent again; already imported, nothing changed")]
     private static partial void LogReplayed(ILogger logger, string providerId);
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Information, Message = "Grant of provider {ProviderId} stored for import, not usable until its proving refresh")]
+    private static partial void LogStoredPending(ILogger logger, string providerId);
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Warning, Message = "Grant import of provider {ProviderId} lost the race to another write of the connection ({Status}); nothing stored")]
+    private static partial void LogLostRace(ILogger logger, string providerId, WriteStatus status);
+
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Information, Message = "Grant import of provider {ProviderId} sent again while pending; finishing its proof")]
+    private static partial void LogResumed(ILogger logger, string providerId);
 }

@@ -41,5 +41,11 @@ public enum ImportFailureReason
 /// <summary>Why an import stored nothing, with a detail for the caller (never a secret).</summary>
 public sealed record ImportFailure(ImportFailureReason Reason, string Detail, TimeSpan? RetryAfter = null);
 
-/// <summary>The stored connection; <see cref="Replayed"/> when the same import had already been done and nothing changed.</summary>
-public sealed record ImportedGrant(ConnectionRecord Record, bool Replayed);
+/// <summary>
+/// The stored connection; <see cref="Replayed"/> when the same import had already been done and nothing changed;
+/// <see cref="RetryAfter"/> when it is stored but its proof is still going on (status importing): send it again then.
+/// </summary>
+public sealed record ImportedGrant(ConnectionRecord Record, bool Replayed, TimeSpan? RetryAfter = null)
+{
+    public bool Pending => Record.Status == ConnectionStatus.Importing;
+}

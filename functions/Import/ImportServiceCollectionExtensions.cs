@@ -8,6 +8,7 @@ internal static class ImportServiceCollectionExtensions
     public static IServiceCollection AddImport(this IServiceCollection services)
     {
         services.AddSingleton<GrantImporter>();
+        services.AddSingleton<ImportProof>();
         return services;
     }
 }

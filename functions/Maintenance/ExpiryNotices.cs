@@ -22,7 +22,7 @@ public sealed partial class ExpiryNotices(
     public async Task<bool> RaiseIfDueAsync(ConnectionRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (record.Status == ConnectionStatus.ReauthorizationRequired || record.ETag is null || providers.Find(record.ProviderId) is not { } provider)
+        if (record.Status is ConnectionStatus.ReauthorizationRequired or ConnectionStatus.Importing || record.ETag is null || providers.Find(record.ProviderId) is not { } provider)
         {
             return false;
         }

@@ -37,6 +37,9 @@ public sealed partial class MaintenanceRunner(
     public const string Trigger = "maintenance";
     private static readonly TimeSpan DefaultKeepAlive = TimeSpan.FromHours(24);
 
+    /// <summary>How long a pending import is left to the request that stored it before the walk proves it.</summary>
+    private static readonly TimeSpan ImportLeftBehindAfter = TimeSpan.FromMinutes(1);
+
     public async Task<MaintenanceReport> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -187,7 +190,10 @@ public sealed partial class MaintenanceRunner(
         var expiringAndUsed = record.AccessTokenExpiresAt is { } expiresAt && expiresAt - now < settings.ExpiringWithin
             && record.LastUsedAt is { } used && now - used <= settings.RecentlyUsedWithin;
         var retryDue = record.FailingSince is not null && (record.NextRefreshAllowedAt ?? now) <= now;
-        if (!keepAliveDue && !expiringAndUsed && !retryDue)
+        // An import whose proof did not finish (a crash, a provider outage): proving it makes it active.
+        var importLeftBehind = record.Status == ConnectionStatus.Importing && now - record.UpdatedAt >= ImportLeftBehindAfter
+            && (record.NextRefreshAllowedAt ?? now) <= now;
+        if (!keepAliveDue && !expiringAndUsed && !retryDue && !importLeftBehind)
         {
             return null;
         }

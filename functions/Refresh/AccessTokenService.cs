@@ -37,6 +37,8 @@ public sealed class AccessTokenService(
     /// <summary>A shorter wait than this is not worth it: a token closer to its end waits for the refresh as usual.</summary>
     private static readonly TimeSpan MinimumPatience = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan ImportPendingRetryAfter = TimeSpan.FromSeconds(5);
+
     public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -50,6 +52,11 @@ public sealed class AccessTokenService(
         else if (record.Status == ConnectionStatus.ReauthorizationRequired)
         {
             result = new AccessTokenFailure(TokenFailureReason.ReauthorizationRequired, null, record.LastErrorCode);
+        }
+        else if (record.Status == ConnectionStatus.Importing)
+        {
+            // Stored but not proved yet: its first refresh (the import's) is what will make it usable.
+            result = new AccessTokenFailure(TokenFailureReason.Busy, ImportPendingRetryAfter, "import_pending");
         }
         else if (request.Scopes is { } scopes && !scopes.IsExactly(record.Scopes))
         {

@@ -203,7 +203,9 @@ public sealed partial class RefreshEngine(
     private async Task<RefreshResult?> StoreGrantAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenGrant grant, DateTimeOffset now)
     {
-        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, grant.RefreshToken, "refreshed", async current =>
+        // An import's proving refresh is this same write: the rotated token and the status active land together.
+        var reason = leased.Status == ConnectionStatus.Importing ? "imported" : "refreshed";
+        var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, grant.RefreshToken, reason, async current =>
             await secrets.WithTokensAsync(current.Refreshed(now, grant.GrantedScopes, grant.InstanceUrl),
                 grant.RefreshToken ?? usedRefreshToken, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, CancellationToken.None));
         if (status == PersistStatus.Superseded)

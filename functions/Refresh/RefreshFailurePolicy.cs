@@ -21,7 +21,7 @@ internal static class RefreshFailurePolicy
         var cooldown = CooldownAfter(options, failures, retryAfter);
         var failingSince = record.FailingSince ?? now;
         var status = now - failingSince >= options.GiveUpAfter ? ConnectionStatus.ReauthorizationRequired
-            : failures >= options.FailuresBeforeRefreshFailing ? ConnectionStatus.RefreshFailing
+            : failures >= options.FailuresBeforeRefreshFailing && record.Status != ConnectionStatus.Importing ? ConnectionStatus.RefreshFailing
             : record.Status;
         return new RefreshFailureAssessment(failures, cooldown, failingSince, status);
     }

@@ -124,6 +124,19 @@ public sealed class ImportRun(HttpClient http, ProgressFile progress, TextWriter
                     return Result(LineOutcomes.Skipped, "already_imported", status);
                 }
 
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    // Stored, its proof still going on: the same line sent again finishes or reports it, never imports it twice.
+                    if (attempt < MaxAttempts)
+                    {
+                        await Task.Delay(response.Headers.RetryAfter?.Delta is { } pause && pause < TimeSpan.FromSeconds(30) ? pause : RetryDelay * attempt,
+                            cancellationToken);
+                        continue;
+                    }
+
+                    return Result(LineOutcomes.Failed, "import_pending: stored, its proving refresh not finished; run again to finish it", status);
+                }
+
                 var (code, detail) = await ProblemOfAsync(response, cancellationToken);
                 if (response.StatusCode == HttpStatusCode.Conflict && code == "connection_in_use")
                 {

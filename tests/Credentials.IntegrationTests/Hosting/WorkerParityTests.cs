@@ -217,6 +217,38 @@ public sealed class WorkerParityTests(ParityHosts parity) : IClassFixture<Parity
         Assert.Equal("Maintenance", Assert.Single(parity.Worker.Host.Worker.Functions, f => f.IsTimer).Name);
     }
 
+    /// <summary>
+    /// A form over the 16 KiB limit, with its grant type after the padding (so a body cut at the limit would look like
+    /// another grant type): both hosts answer 413 <c>request_too_large</c>, as a JSON body over the limit is answered.
+    /// </summary>
+    [Fact]
+    public async Task A_form_over_the_size_limit_is_413_request_too_large_on_both_hosts()
+    {
+        var answers = new List<(HttpStatusCode Status, string? Error, string? Code)>();
+        foreach (var side in parity.Sides)
+        {
+            var form = new Dictionary<string, string> { ["padding"] = new('x', 17 * 1024) };
+            foreach (var (key, value) in new Dictionary<string, string>
+            {
+                ["grant_type"] = TokenExchangeRequest.GrantType,
+                ["subject_token"] = User,
+                ["subject_token_type"] = TokenExchangeRequest.UserIdTokenType,
+                ["audience"] = "mail",
+            })
+            {
+                form[key] = value;
+            }
+
+            using var message = Authorized(side, HttpMethod.Post, "api/oauth/token", side.Stack.CallerToken(), new FormUrlEncodedContent(form));
+            using var response = await side.Client.SendAsync(message);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            answers.Add((response.StatusCode, body.TryGetProperty("error", out var error) ? error.GetString() : null,
+                body.TryGetProperty("code", out var code) ? code.GetString() : null));
+        }
+
+        Assert.All(answers, answer => Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "invalid_request", "request_too_large"), answer));
+    }
+
     /// <summary>The secret-logging test's checks, against what the worker process wrote and logged over the stream.</summary>
     [Fact]
     public async Task A_connect_under_the_worker_logs_no_code_state_completion_token_or_key()
