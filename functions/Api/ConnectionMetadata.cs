@@ -1,4 +1,5 @@
 using Credentials.Functions.Connections;
+using Credentials.Functions.Foundation;
 
 namespace Credentials.Functions.Api;
 
@@ -15,11 +16,15 @@ internal sealed record ConnectionMetadata(
     DateTimeOffset? AccessTokenExpiresAt,
     string? LastErrorCode)
 {
+    /// <summary><c>oauth</c>, <c>api_key</c> or <c>basic</c>.</summary>
+    public string Kind { get; init; } = "oauth";
+
     public static ConnectionMetadata From(ConnectionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         return new(record.ConnectionId, record.ProviderId, record.Status.ToName(), record.Scopes, record.CreatedAt, record.UpdatedAt,
-            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode);
+            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode)
+        { Kind = record.Kind.ToName() };
     }
 }
 

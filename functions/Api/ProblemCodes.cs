@@ -39,4 +39,8 @@ internal static class ProblemCodes
     public const string ProxyAddressRefused = "proxy_address_refused";
     public const string CompletionBrowserMismatch = "completion_browser_mismatch";
     public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
+    public const string InvalidSecret = "invalid_secret";
+    public const string ConnectionKindMismatch = "connection_kind_mismatch";
+    public const string SecretRejected = "secret_rejected";
+    public const string SecretHandoutDisabled = "secret_handout_disabled";
 }

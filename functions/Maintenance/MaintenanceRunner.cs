@@ -2,9 +2,11 @@ using System.Diagnostics;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Events;
+using Credentials.Functions.Foundation;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Refresh;
+using Credentials.Functions.SecretConnect;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,6 +27,7 @@ public sealed partial class MaintenanceRunner(
     ProviderCatalog providers,
     OAuthStateStore states,
     ConnectionCompleter completions,
+    SecretValidator secretValidator,
     StatusEventDispatcher statusEvents,
     AuditLog audit,
     MaintenanceMetrics metrics,
@@ -86,7 +89,22 @@ public sealed partial class MaintenanceRunner(
         try
         {
             var current = record;
-            if (record.Status != ConnectionStatus.ReauthorizationRequired && RefreshDemandFor(record) is { } demand)
+            if (record.Kind != CredentialKind.OAuth)
+            {
+                // A submitted secret is never refreshed: it is checked with the provider's probe where one is configured.
+                switch (await secretValidator.ValidateIfDueAsync(record, correlationId, CancellationToken.None))
+                {
+                    case SecretProbeOutcome.Rejected:
+                        report.CountMarkedForReauthorization();
+                        return;
+                    case SecretProbeOutcome.Unavailable:
+                        report.CountFailed();
+                        break;
+                    case SecretProbeOutcome.Valid:
+                        return;
+                }
+            }
+            else if (record.Status != ConnectionStatus.ReauthorizationRequired && RefreshDemandFor(record) is { } demand)
             {
                 var result = await engine.RefreshAsync(demand with { CorrelationId = correlationId }, CancellationToken.None);
                 switch (result)

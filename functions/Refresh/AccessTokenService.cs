@@ -1,5 +1,6 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Foundation;
 using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace Credentials.Functions.Refresh;
 /// A request for fewer scopes than the grant gets a narrower token (<see cref="ScopeNarrowingPolicy"/>): from this
 /// instance's <see cref="NarrowedTokenCache"/>, or from the provider through the same engine, never from the store.
 /// </summary>
-public sealed class AccessTokenService(
+public sealed partial class AccessTokenService(
     ConnectionStore store,
     ConnectionSecrets secrets,
     RefreshEngine engine,
@@ -50,6 +51,10 @@ public sealed class AccessTokenService(
         else if (record.Status == ConnectionStatus.ReauthorizationRequired)
         {
             result = new AccessTokenFailure(TokenFailureReason.ReauthorizationRequired, null, record.LastErrorCode);
+        }
+        else if (record.Kind != CredentialKind.OAuth)
+        {
+            result = await SecretAsync(record, request, now, cancellationToken);
         }
         else if (request.Scopes is { } scopes && !scopes.IsExactly(record.Scopes))
         {
@@ -184,6 +189,7 @@ public sealed class AccessTokenService(
         TokenFailureReason.InvalidScope => "invalid_scope",
         TokenFailureReason.Forbidden => "forbidden",
         TokenFailureReason.AuthorizationUnavailable => "authorization_unavailable",
+        TokenFailureReason.HandoutDisabled => "handout_disabled",
         _ => "failed",
     };
 

@@ -1,6 +1,7 @@
 using Credentials.Functions.Foundation.Outbound;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
+using Credentials.Functions.SecretConnect;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,9 @@ internal static class OAuthConnectServiceCollectionExtensions
         services.AddSingleton<ConnectionActivator>();
         services.AddSingleton<ConnectionCompleter>();
         services.AddSingleton<GrantRevoker>();
+        services.AddSingleton<SecretProbe>();
+        services.AddSingleton<SecretSubmitter>();
+        services.AddSingleton<SecretValidator>();
         services.AddHostedService<CompletionModeWarning>();
         return services;
     }

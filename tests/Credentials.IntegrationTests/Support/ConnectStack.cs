@@ -32,6 +32,9 @@ internal sealed class ConnectStack : IAsyncDisposable
     public const string ProxyReader = "sc_proxy_reader";
     public const string ReturnBase = "https://app.example.com/settings/";
 
+    /// <summary>In a setting's value, stands for the sandbox provider's base address (ending in '/'), which is known only once it runs.</summary>
+    public const string SandboxAddress = "{sandbox}/";
+
     private readonly Dictionary<string, string?> _settings;
     private readonly List<RunningDevHost> _extraHosts = [];
 
@@ -169,7 +172,7 @@ internal sealed class ConnectStack : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            merged[key] = value;
+            merged[key] = value?.Replace(SandboxAddress, sandbox.BaseAddress.ToString(), StringComparison.Ordinal);
         }
 
         var host = await RunningDevHost.StartAsync(merged, configureServices, listener: listener);
