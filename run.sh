@@ -104,6 +104,9 @@ fi
 # The sandbox provider is on loopback, which the app never connects to unless told (docs/providers.md); set here too so
 # that a local.settings.json made before the setting existed keeps working.
 export Outbound__AllowPrivateNetworkTargets="${Outbound__AllowPrivateNetworkTargets:-true}"
+# The maintenance work queue's trigger names its queue by setting; a local.settings.json made before it existed has none.
+Storage__MaintenanceQueue=$(node -e "process.stdout.write(process.env.Storage__MaintenanceQueue || require('./local.settings.json').Values.Storage__MaintenanceQueue || 'maintenance-work')")
+export Storage__MaintenanceQueue
 public_base=$(node -e "process.stdout.write(process.env.Service__PublicBaseUrl || require('./local.settings.json').Values.Service__PublicBaseUrl)")
 SANDBOX_CLIENT_SECRET=$(node -e "process.stdout.write(process.env.Providers__sandbox__ClientSecret || require('./local.settings.json').Values.Providers__sandbox__ClientSecret || '')")
 export SANDBOX_CLIENT_SECRET

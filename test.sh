@@ -26,15 +26,33 @@ echo "test.sh: building and running every test in CredentialsFunctions.sln"
 dotnet test CredentialsFunctions.sln -c Release --logger trx --results-directory TestResults --blame-hang-timeout 5m
 test_status=$?
 
-echo "test.sh: packing the .NET client (dotnet pack client/Credentials.Client)"
+echo "test.sh: packing the .NET client (dotnet pack client/Credentials.Client) into artifacts/client-feed"
+# A unique version per run: NuGet's global cache would otherwise serve the consumer tests an older build of 0.1.0.
+client_suffix="consumer.$(date +%s)"
+client_version="0.1.0-$client_suffix"
 pack_status=0
-pack_out=$(mktemp -d)
-if dotnet pack client/Credentials.Client/Credentials.Client.csproj -c Release -o "$pack_out" --nologo -v quiet && ls "$pack_out"/Credentials.Client.*.nupkg >/dev/null 2>&1; then
-  echo "pack: $(basename "$pack_out"/Credentials.Client.*.nupkg)"
+rm -rf artifacts/client-feed
+if dotnet pack client/Credentials.Client/Credentials.Client.csproj -c Release -o artifacts/client-feed -p:VersionSuffix="$client_suffix" --nologo -v quiet \
+  && ls artifacts/client-feed/Credentials.Client."$client_version".nupkg artifacts/client-feed/Credentials.Client."$client_version".snupkg >/dev/null 2>&1; then
+  echo "pack: Credentials.Client.$client_version.nupkg and .snupkg"
 else
   echo "pack: dotnet pack of client/Credentials.Client failed"; pack_status=1
 fi
-rm -rf "$pack_out"
+
+echo "test.sh: the packed client as a consumer uses it (tests/Credentials.Client.ConsumerTests, net8.0 and net10.0, against ./run.sh)"
+# Not in the solution: it restores the package just packed from artifacts/client-feed. Where the .NET 8 runtime is
+# missing, its net8.0 build runs on the newest installed runtime. Its fixture waits up to 15 minutes for ./run.sh (which
+# builds the app in Debug first), hence the longer hang timeout.
+roll_forward=()
+if ! dotnet --list-runtimes | grep -q '^Microsoft.NETCore.App 8\.'; then roll_forward=(DOTNET_ROLL_FORWARD=Major); fi
+consumer_status=0
+if [ "$pack_status" -eq 0 ]; then
+  env ${roll_forward[@]+"${roll_forward[@]}"} dotnet test tests/Credentials.Client.ConsumerTests/Credentials.Client.ConsumerTests.csproj -c Release \
+    -p:CredentialsClientVersion="$client_version" --logger trx --results-directory TestResults --blame-hang-timeout 20m
+  consumer_status=$?
+else
+  consumer_status=1
+fi
 
 echo "test.sh: building and linting every Bicep file"
 # Infrastructure: build and lint every Bicep file with the Bicep CLI that the test project restores from NuGet.
@@ -60,8 +78,9 @@ fi
 
 # Every test project must have written results; dotnet test's own exit code is counted too (a project that did not build
 # writes none).
-expected_results=$(grep -l '<IsTestProject>true</IsTestProject>' tests/*/*.csproj | wc -l)
-EXTRA_FAILED="$((bicep_status + format_status + pack_status))" EXPECTED_RESULTS="$expected_results" DOTNET_TEST_STATUS="$test_status" \
+# The consumer tests write one result file per target framework (net8.0 and net10.0).
+expected_results=$(( $(grep -l '<IsTestProject>true</IsTestProject>' tests/*/*.csproj | wc -l) + 1 ))
+EXTRA_FAILED="$((bicep_status + format_status + pack_status))" EXPECTED_RESULTS="$expected_results" DOTNET_TEST_STATUS="$((test_status | consumer_status))" \
   node tools/scripts/test-summary.mjs TestResults
 summary_status=$?
-[ "$test_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$bicep_status" -eq 0 ] && [ "$format_status" -eq 0 ] && [ "$pack_status" -eq 0 ]
+[ "$test_status" -eq 0 ] && [ "$consumer_status" -eq 0 ] && [ "$summary_status" -eq 0 ] && [ "$bicep_status" -eq 0 ] && [ "$format_status" -eq 0 ] && [ "$pack_status" -eq 0 ]

@@ -96,6 +96,7 @@ var tags = { 'azd-env-name': environmentName }
 var appName = '${abbreviations.webSitesFunctions}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(appName, 32)}-${take(resourceToken, 7)}'
 var statusEventsQueueName = 'connection-status-events'
+var maintenanceQueueName = 'maintenance-work'
 var identityName = '${abbreviations.appManagedIdentity}${resourceToken}'
 var storageAccountName = '${abbreviations.storageStorageAccounts}${resourceToken}'
 var keyVaultName = '${abbreviations.keyVaultVaults}${resourceToken}'
@@ -133,6 +134,7 @@ module storage 'app/storage.bicep' = {
     hostContainerNames: hostContainerNames
     tableNames: appTableNames
     statusEventsQueueName: statusEventsQueueName
+    maintenanceQueueName: maintenanceQueueName
     skuName: storageSkuName
     privateNetworkOnly: vnetEnabled
   }
@@ -198,6 +200,7 @@ module roles 'app/role-assignments.bicep' = {
     applicationInsightsName: applicationInsightsName
     tableNames: appTableNames
     statusEventsQueueName: statusEventsQueueName
+    maintenanceQueueName: maintenanceQueueName
     deploymentContainerName: deploymentContainerName
     hostContainerNames: hostContainerNames
     deployerPrincipalId: deployerPrincipalId
@@ -232,6 +235,7 @@ module functionApp 'app/function-app.bicep' = {
     providers: providers
     maintenanceSchedule: maintenanceSchedule
     statusEventsQueueName: statusEventsQueueName
+    maintenanceQueueName: maintenanceQueueName
     alwaysReadyInstanceCount: alwaysReadyInstanceCount
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount

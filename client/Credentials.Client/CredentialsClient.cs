@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace Credentials.Client;
@@ -31,7 +33,7 @@ internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store,
     {
         var margin = minValidity ?? options.Value.DefaultMinValidity;
         margin = margin < TimeSpan.Zero ? TimeSpan.Zero : margin > MaxMinValidity ? MaxMinValidity : margin;
-        if (store.Find(key, margin) is { } cached)
+        if (store.Find(key, margin, options.Value.MaxCacheAge) is { } cached)
         {
             return new AccessTokenResult(AccessTokenStatus.Issued, cached);
         }
@@ -63,15 +65,26 @@ internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store,
             $"?minValiditySeconds={(int)Math.Ceiling(margin.TotalSeconds)}" + (renew ? "&renew=true" : string.Empty) +
             (key.Scopes.Length > 0 ? "&scope=" + Uri.EscapeDataString(key.Scopes) : string.Empty);
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await options.Value.CallerToken!(CancellationToken.None));
+        string callerToken;
+        try
+        {
+            callerToken = await options.Value.CallerToken!(CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            return new AccessTokenResult(AccessTokenStatus.CallerTokenFailed, ProblemCode: ClientProblemCodes.CallerTokenFailed) { Exception = exception };
+        }
+
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", callerToken);
         HttpResponseMessage response;
         try
         {
             response = await http.SendAsync(request, CancellationToken.None);
         }
-        catch (Exception exception) when (exception is HttpRequestException or TimeoutRejectedException or TaskCanceledException)
+        catch (Exception exception) when (exception is HttpRequestException or ExecutionRejectedException or OperationCanceledException)
         {
-            return new AccessTokenResult(AccessTokenStatus.Unavailable, ProblemCode: "unreachable");
+            var code = exception is HttpRequestException or BrokenCircuitException ? ClientProblemCodes.ServiceUnreachable : ClientProblemCodes.ServiceTimeout;
+            return new AccessTokenResult(AccessTokenStatus.Unavailable, RetryAfter: options.Value.UnavailableRetryAfter, ProblemCode: code) { Exception = exception };
         }
 
         using (response)
@@ -86,17 +99,27 @@ internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store,
 
             store.Forget(key);
             var code = await ProblemCodeAsync(response);
-            return response.StatusCode switch
-            {
-                HttpStatusCode.BadRequest when code is "invalid_scope" or "scope_narrowing_unsupported" or "provider_scope_too_broad" =>
-                    new AccessTokenResult(AccessTokenStatus.ScopeRefused, ProblemCode: code),
-                HttpStatusCode.NotFound or HttpStatusCode.BadRequest => new AccessTokenResult(AccessTokenStatus.NotFound, ProblemCode: code),
-                HttpStatusCode.Conflict => new AccessTokenResult(AccessTokenStatus.ReauthorizationRequired, ProblemCode: code),
-                HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new AccessTokenResult(AccessTokenStatus.Forbidden, ProblemCode: code),
-                _ => new AccessTokenResult(AccessTokenStatus.Unavailable, RetryAfter: RetryAfterOf(response), ProblemCode: code),
-            };
+            var status = StatusOf(response.StatusCode, code);
+            var retryAfter = status == AccessTokenStatus.Unavailable ? RetryAfterOf(response) ?? options.Value.UnavailableRetryAfter : (TimeSpan?)null;
+            return new AccessTokenResult(status, RetryAfter: retryAfter, ProblemCode: code);
         }
     }
+
+    // <summary>The status of a service answer other than 200; docs/client.md has the same table.</summary>
+    internal static AccessTokenStatus StatusOf(HttpStatusCode status, string? code) => status switch
+    {
+        HttpStatusCode.BadRequest when code is "invalid_scope" or "scope_narrowing_unsupported" or "scope_resource_not_narrowable" or "provider_scope_too_broad" =>
+            AccessTokenStatus.ScopeRefused,
+        HttpStatusCode.BadRequest => AccessTokenStatus.InvalidRequest,
+        // Any 404 naming what was missing (connection_not_found, or a finer code for the user or connection) is the connection's;
+        // not_found, or a 404 without a problem (another server), is a route the service does not have.
+        HttpStatusCode.NotFound when code is null or "not_found" => AccessTokenStatus.ServiceNotFound,
+        HttpStatusCode.NotFound => AccessTokenStatus.NotFound,
+        HttpStatusCode.Conflict => AccessTokenStatus.ReauthorizationRequired,
+        HttpStatusCode.Unauthorized => AccessTokenStatus.Unauthenticated,
+        HttpStatusCode.Forbidden => AccessTokenStatus.Forbidden,
+        _ => AccessTokenStatus.Unavailable,
+    };
 
     private TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
     {
@@ -121,7 +144,15 @@ internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store,
     private sealed record TokenBody(string? AccessToken, string? TokenType, DateTimeOffset ExpiresAt, string? Scope, string? Provider);
 }
 
-/// <summary>Which answers the resilience handler may retry inside one call: a wait the caller would not expect is returned instead.</summary>
+// <summary>The client's own <see cref="AccessTokenResult.ProblemCode"/> values, for outcomes no service answer gave.</summary>
+internal static class ClientProblemCodes
+{
+    public const string ServiceUnreachable = "service_unreachable";
+    public const string ServiceTimeout = "service_timeout";
+    public const string CallerTokenFailed = "caller_token_failed";
+}
+
+// <summary>Which answers the resilience handler may retry inside one call: a wait the caller would not expect is returned instead.</summary>
 internal static class RetryAfterLimits
 {
     public static bool AllowsRetryWithinCall(HttpResponseMessage response, TimeSpan limit) => response.Headers.RetryAfter switch

@@ -6,9 +6,17 @@ namespace Credentials.Client;
 /// <summary>Names the user's connection whose token a provider API request carries.</summary>
 public static class CredentialsRequestOptions
 {
+    /// <summary>The request option that holds the user id; set it with <see cref="ForConnection"/>.</summary>
     public static readonly HttpRequestOptionsKey<string> UserId = new("Credentials.UserId");
+
+    /// <summary>The request option that holds the connection id; set it with <see cref="ForConnection"/>.</summary>
     public static readonly HttpRequestOptionsKey<string> ConnectionId = new("Credentials.ConnectionId");
 
+    /// <summary>Names the user's connection whose access token <see cref="ProviderTokenHandler"/> puts on <paramref name="request"/>.</summary>
+    /// <param name="request">A request to a provider's API, sent through a client with <see cref="ProviderTokenHandler"/>.</param>
+    /// <param name="userId">The user the request acts for.</param>
+    /// <param name="connectionId">The user's connection, e.g. <c>google</c>.</param>
+    /// <returns>The same request, for chaining.</returns>
     public static HttpRequestMessage ForConnection(this HttpRequestMessage request, string userId, string connectionId)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -22,6 +30,7 @@ public static class CredentialsRequestOptions
 public sealed class ProviderTokenUnavailableException(AccessTokenResult result)
     : HttpRequestException($"No provider access token: {result?.Status} ({result?.ProblemCode}).")
 {
+    /// <summary>Why no token could be had: the outcome of the token call.</summary>
     public AccessTokenResult Result { get; } = result ?? throw new ArgumentNullException(nameof(result));
 }
 
@@ -33,6 +42,8 @@ public sealed class ProviderTokenUnavailableException(AccessTokenResult result)
 /// </summary>
 public sealed class ProviderTokenHandler(ICredentialsClient credentials) : DelegatingHandler
 {
+    /// <summary>Sends <paramref name="request"/> with the connection's token, and once more with a renewed one after a 401.</summary>
+    /// <exception cref="ProviderTokenUnavailableException">No token could be had; its <see cref="ProviderTokenUnavailableException.Result"/> says why.</exception>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -45,7 +56,11 @@ public sealed class ProviderTokenHandler(ICredentialsClient credentials) : Deleg
         if (request.Content is not null)
         {
             // Buffered, so that the same body can be sent again after a 401.
+#if NET9_0_OR_GREATER
             await request.Content.LoadIntoBufferAsync(cancellationToken);
+#else
+            await request.Content.LoadIntoBufferAsync();
+#endif
         }
 
         Authorize(request, await credentials.GetAccessTokenAsync(userId, connectionId, null, cancellationToken));

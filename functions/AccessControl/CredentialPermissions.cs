@@ -45,6 +45,12 @@ internal static class CredentialPermissions
     public const string Delete = "credentials:delete";
 
     /// <summary>
+    /// Hand over a grant another system already holds (an import). An administrator's permission only: never self-service,
+    /// and not part of <see cref="Create"/>, because the caller supplies the refresh token instead of the user consenting.
+    /// </summary>
+    public const string Import = "credentials:import";
+
+    /// <summary>
     /// Complete a pending connection. Not an Authress permission: only the user the connection is for holds it, signed in
     /// as themselves, so that whoever consented at the provider can only link their account to themselves.
     /// </summary>

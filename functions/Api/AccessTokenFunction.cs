@@ -1,4 +1,5 @@
 using Credentials.Functions.AccessControl;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +13,7 @@ namespace Credentials.Functions.Api;
 /// The service's main job: a fresh access token of a user's connection, for a caller with <c>credentials:read</c>;
 /// with <c>scope</c>, a narrower one.
 /// </summary>
-public sealed class AccessTokenFunction(AccessTokenService tokens, NarrowedResourceGate resources, IOptions<RefreshOptions> options)
+public sealed class AccessTokenFunction(AccessTokenService tokens, NarrowedResourceGate resources, IOptions<RefreshOptions> options, ConnectionStore store)
 {
     [Function("GetAccessToken")]
     [RequiresPermission(CredentialPermissions.Read)]
@@ -33,6 +34,7 @@ public sealed class AccessTokenFunction(AccessTokenService tokens, NarrowedResou
         var result = await tokens.GetAsync(new AccessTokenRequest(admitted.RequiredConnection, query.MinValidity, admitted.Caller.Id,
             CorrelationId.Establish(http), admitted.AllowedBecause, query.Renew, query.Scopes, AuthorizeResources: resources.For(http, admitted)),
             http.RequestAborted);
-        return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId)) : FailureProblems.For(http, result.Failure);
+        return result.Succeeded ? new OkObjectResult(AccessTokenResponse.From(result.Value, connectionId))
+            : result.Failure.Reason != TokenFailureReason.NotFound ? FailureProblems.For(http, result.Failure) : await ConnectionNotFound.ProblemAsync(http, store, admitted.RequiredConnection);
     }
 }

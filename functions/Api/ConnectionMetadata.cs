@@ -14,7 +14,8 @@ internal sealed record ConnectionMetadata(
     DateTimeOffset? LastRefreshSucceededAt,
     DateTimeOffset? LastRefreshFailedAt,
     DateTimeOffset? AccessTokenExpiresAt,
-    string? LastErrorCode)
+    string? LastErrorCode,
+    IReadOnlyDictionary<string, string> Metadata)
 {
     /// <summary><c>oauth</c>, <c>api_key</c> or <c>basic</c>.</summary>
     public string Kind { get; init; } = "oauth";
@@ -23,7 +24,7 @@ internal sealed record ConnectionMetadata(
     {
         ArgumentNullException.ThrowIfNull(record);
         return new(record.ConnectionId, record.ProviderId, record.Status.ToName(), record.Scopes, record.CreatedAt, record.UpdatedAt,
-            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode)
+            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode, record.Metadata)
         { Kind = record.Kind.ToName() };
     }
 }

@@ -1,4 +1,6 @@
+using Credentials.Functions.Connections;
 using Credentials.Functions.Foundation.Resilience;
+using Credentials.Functions.Import;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Proxy;
 using Credentials.Functions.Refresh;
@@ -68,6 +70,8 @@ internal static class FailureProblems
                 "Authorization is temporarily unavailable.", "The request was refused because no authorization decision could be made; retry later."),
             TokenFailureReason.HandoutDisabled => ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.SecretHandoutDisabled,
                 "This connection's secret is not handed out.", SecretHandoutDetail),
+            TokenFailureReason.ProviderRateLimited => ProblemResults.Create(http, StatusCodes.Status429TooManyRequests, ProblemCodes.ProviderRateLimited,
+                "The provider's rate limit is reached.", "The provider app's rate limit leaves nothing now; the connection stays usable. Retry after the indicated time."),
             _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
                 "The provider is unavailable.", "The access token could not be refreshed now; the connection stays usable. Retry after the indicated time."),
         };
@@ -80,6 +84,7 @@ internal static class FailureProblems
         return failure.Reason switch
         {
             ProxyFailureReason.TokenUnavailable => For(http, failure.Token!),
+            ProxyFailureReason.RateLimited => For(http, new AccessTokenFailure(TokenFailureReason.ProviderRateLimited, failure.RetryAfter, ProblemCodes.ProviderRateLimited)),
             ProxyFailureReason.InvalidPath => BadRequest(http, ProblemCodes.ProxyInvalidPath, "The path cannot be proxied.", failure.Detail),
             ProxyFailureReason.MethodOverride => BadRequest(http, ProblemCodes.ProxyMethodOverride, "Method overrides cannot be proxied.", failure.Detail),
             ProxyFailureReason.PathDenied => ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.ProxyPathDenied,
@@ -142,11 +147,20 @@ internal static class FailureProblems
                 return BadRequest(http, ProblemCodes.InvalidReturnUrl, "The return URL is not allowed.", failure.Detail);
             case StartFailureReason.InvalidOption:
                 return BadRequest(http, ProblemCodes.InvalidRequest, "An option of the start request is not valid.", failure.Detail);
+            case StartFailureReason.InvalidMetadata:
+                return BadRequest(http, ProblemCodes.InvalidMetadata, "The metadata breaks its limits.", failure.Detail);
             default:
                 SetRetryAfter(http, TimeSpan.FromSeconds(30));
                 return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
                     "The provider is unavailable.", failure.Detail);
         }
+    }
+
+    /// <summary>A metadata patch outside the limits (a missing connection has its own, detailed 404: <see cref="ConnectionNotFound"/>).</summary>
+    public static IActionResult For(HttpContext http, MetadataUpdateFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return BadRequest(http, ProblemCodes.InvalidMetadata, "The metadata patch is not valid or would break the limits.", failure.Detail + " Nothing was changed.");
     }
 
     public static IActionResult For(HttpContext http, CompletionFailure failure) => failure switch
@@ -160,6 +174,29 @@ internal static class FailureProblems
         _ => BadRequest(http, ProblemCodes.InvalidCompletion,
             "The completion code is not valid.", "It is unknown, already used, or was issued for another user or connection; nothing was connected."),
     };
+
+    public static IActionResult For(HttpContext http, ImportFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.RetryAfter is { } retryAfter)
+        {
+            SetRetryAfter(http, retryAfter);
+        }
+
+        return failure.Reason switch
+        {
+            ImportFailureReason.InvalidRequest => BadRequest(http, ProblemCodes.InvalidRequest, "The import request is not valid.", failure.Detail),
+            ImportFailureReason.UnknownProvider => BadRequest(http, ProblemCodes.UnknownProvider, "Unknown provider.", failure.Detail),
+            ImportFailureReason.ConnectionActive => ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ConnectionInUse,
+                "The connection is in use.", failure.Detail),
+            ImportFailureReason.GrantRejected => ProblemResults.Create(http, StatusCodes.Status422UnprocessableEntity, ProblemCodes.ImportGrantRejected,
+                "The provider refused the grant.", failure.Detail),
+            ImportFailureReason.ProviderRejected => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProviderRejected,
+                "The provider refused the refresh.", failure.Detail),
+            _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable, "The provider is unavailable.", failure.Detail),
+        };
+    }
 
     /// <summary>The problem code of a 401: the token-exchange endpoint repeats it in its OAuth errors.</summary>
     public static string AuthenticationCode(AdmissionFailureReason reason) => reason switch

@@ -22,7 +22,11 @@ public sealed class FallbackFunction(AllowedMethodsResolver allowedMethods)
         var allowed = allowedMethods.For(path ?? string.Empty);
         if (allowed.Count == 0)
         {
-            return ProblemResults.NotFound(request.HttpContext);
+            var underApi = allowedMethods.For("api/" + (path ?? string.Empty).TrimStart('/')).Count > 0;
+            return ProblemResults.Create(request.HttpContext, StatusCodes.Status404NotFound, ProblemCodes.NotFound, "No such resource.", underApi
+                ? $"No route is /{path}; did you mean /api/{path?.TrimStart('/')}? Every route of this service starts with /api/."
+                : $"No route matches {request.Method} /{path}. Every route of this service starts with /api/ (e.g. GET /api/users/{{userId}}/connections); " +
+                  "docs/openapi.json lists them all.");
         }
 
         request.HttpContext.Response.Headers.Allow = string.Join(", ", allowed);

@@ -9,18 +9,24 @@ public sealed record HttpFunctionDescriptor(string Name, MethodInfo Method, stri
 /// <summary>A timer-triggered function with its schedule exactly as written (it may hold <c>%Setting%</c> expressions).</summary>
 public sealed record TimerFunctionDescriptor(string Name, MethodInfo Method, string Schedule, bool RunOnStartup);
 
+/// <summary>A queue-triggered function with its queue name exactly as written (it may hold <c>%Setting%</c> expressions).</summary>
+public sealed record QueueFunctionDescriptor(string Name, MethodInfo Method, string QueueName);
+
 /// <summary>The app's functions, read from their <c>[Function]</c> attributes: the one description of what the app serves.</summary>
 public sealed class FunctionCatalog
 {
-    private FunctionCatalog(IReadOnlyList<HttpFunctionDescriptor> http, IReadOnlyList<TimerFunctionDescriptor> timers)
+    private FunctionCatalog(IReadOnlyList<HttpFunctionDescriptor> http, IReadOnlyList<TimerFunctionDescriptor> timers, IReadOnlyList<QueueFunctionDescriptor> queues)
     {
         HttpFunctions = http;
         TimerFunctions = timers;
+        QueueFunctions = queues;
     }
 
     public IReadOnlyList<HttpFunctionDescriptor> HttpFunctions { get; }
 
     public IReadOnlyList<TimerFunctionDescriptor> TimerFunctions { get; }
+
+    public IReadOnlyList<QueueFunctionDescriptor> QueueFunctions { get; }
 
     public static FunctionCatalog ForAssembly(Assembly assembly) => ForAssemblies([assembly]);
 
@@ -29,6 +35,7 @@ public sealed class FunctionCatalog
         ArgumentNullException.ThrowIfNull(assemblies);
         var http = new List<HttpFunctionDescriptor>();
         var timers = new List<TimerFunctionDescriptor>();
+        var queues = new List<QueueFunctionDescriptor>();
 
         var methods = assemblies
             .SelectMany(a => a.GetTypes())
@@ -54,9 +61,13 @@ public sealed class FunctionCatalog
                 {
                     timers.Add(new TimerFunctionDescriptor(function.Name, method, timerTrigger.Schedule, timerTrigger.RunOnStartup));
                 }
+                else if (parameter.GetCustomAttribute<QueueTriggerAttribute>() is { } queueTrigger)
+                {
+                    queues.Add(new QueueFunctionDescriptor(function.Name, method, queueTrigger.QueueName));
+                }
             }
         }
 
-        return new FunctionCatalog(http, timers);
+        return new FunctionCatalog(http, timers, queues);
     }
 }

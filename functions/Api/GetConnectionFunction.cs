@@ -18,9 +18,9 @@ public sealed class GetConnectionFunction(ConnectionStore store)
     {
         ArgumentNullException.ThrowIfNull(request);
         var connection = AdmittedCaller.Of(request).RequiredConnection;
-        var record = await store.GetAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
+        var record = await store.GetAsync(connection, request.HttpContext.RequestAborted);
         return record is null
-            ? ProblemResults.Create(request.HttpContext, StatusCodes.Status404NotFound, ProblemCodes.ConnectionNotFound, "No such connection.")
+            ? await ConnectionNotFound.ProblemAsync(request.HttpContext, store, connection)
             : new OkObjectResult(ConnectionMetadata.From(record));
     }
 }

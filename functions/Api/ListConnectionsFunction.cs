@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Credentials.Functions.Api;
 
-/// <summary>A user's connections' metadata (provider, status, scopes, timestamps), paged; never a token.</summary>
+/// <summary>A user's connections' metadata, paged, optionally only those matching every <c>metadata.{key}={value}</c>; never a token.</summary>
 public sealed class ListConnectionsFunction(ConnectionStore store)
 {
     private const int DefaultPageSize = 50;
@@ -24,8 +24,14 @@ public sealed class ListConnectionsFunction(ConnectionStore store)
             return problem!;
         }
 
+        if (QueryParameters.MetadataFilter(request, out problem) is not { } filter)
+        {
+            return problem!;
+        }
+
         var continuation = request.Query["continuationToken"].ToString() is { Length: > 0 } token ? token : null;
         var page = await store.ListByUserAsync(userId, pageSize, continuation, request.HttpContext.RequestAborted);
-        return new OkObjectResult(new ConnectionList(page.Items.Select(ConnectionMetadata.From).ToList(), page.ContinuationToken));
+        return new OkObjectResult(new ConnectionList(
+            page.Items.Where(c => MetadataTags.Matches(c.Metadata, filter)).Select(ConnectionMetadata.From).ToList(), page.ContinuationToken));
     }
 }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Api;
 
-/// <summary>Keeps tokens alive and valid on a schedule; see <see cref="MaintenanceRunner"/>. No RunOnStartup: every instance start would run it.</summary>
-public sealed partial class MaintenanceFunction(MaintenanceRunner runner, ILogger<MaintenanceFunction> logger)
+/// <summary>
+/// Keeps tokens alive and valid on a schedule: plans the walk as queued work items (<see cref="MaintenancePlanner"/>),
+/// which <see cref="MaintenanceWorkFunction"/> processes. No RunOnStartup: every instance start would run it.
+/// </summary>
+public sealed partial class MaintenanceFunction(MaintenancePlanner planner, ILogger<MaintenanceFunction> logger)
 {
     [Function("Maintenance")]
     public async Task Run([TimerTrigger("%Maintenance:Schedule%")] TimerInfo timer, CancellationToken cancellationToken)
@@ -17,7 +20,7 @@ public sealed partial class MaintenanceFunction(MaintenanceRunner runner, ILogge
             LogPastDue(logger);
         }
 
-        await runner.RunAsync(cancellationToken);
+        await planner.PlanAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Maintenance timer is past due; running once as usual")]

@@ -74,8 +74,16 @@ public static class OAuthErrors
             TokenFailureReason.AuthorizationUnavailable => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5),
                 "The request was refused because no authorization decision could be made; retry later.", ProblemCodes.AuthorizationUnavailable),
             TokenFailureReason.HandoutDisabled => BadRequest(http, UnauthorizedClient, FailureProblems.SecretHandoutDetail, ProblemCodes.SecretHandoutDisabled),
+            TokenFailureReason.ProviderRateLimited => RateLimited(http, failure.RetryAfter ?? TimeSpan.FromSeconds(1)),
             _ => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), "The provider is unavailable; retry after the indicated time.", ProblemCodes.ProviderUnavailable),
         };
+    }
+
+    private static ObjectResult RateLimited(HttpContext http, TimeSpan retryAfter)
+    {
+        RetryAfterHeader.Set(http.Response, retryAfter);
+        return Create(http, StatusCodes.Status429TooManyRequests, new OAuthError(TemporarilyUnavailable,
+            "The provider app's rate limit leaves nothing now; retry after the indicated time.", ProblemCodes.ProviderRateLimited));
     }
 
     private static ObjectResult Unavailable(HttpContext http, TimeSpan retryAfter, string description, string code)

@@ -28,9 +28,6 @@ internal static class ProblemResults
         return result;
     }
 
-    public static ObjectResult NotFound(HttpContext http) =>
-        Create(http, StatusCodes.Status404NotFound, ProblemCodes.NotFound, "No such resource.");
-
     public static ObjectResult InternalError(HttpContext http) =>
         Create(http, StatusCodes.Status500InternalServerError, ProblemCodes.InternalError,
             "The service failed to handle the request.", "Quote the correlationId when reporting this.");

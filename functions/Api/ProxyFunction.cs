@@ -1,5 +1,7 @@
 using Credentials.Functions.AccessControl;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Proxy;
+using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -11,7 +13,7 @@ namespace Credentials.Functions.Api;
 /// <c>credentials:proxy.write</c> (other methods), or <c>credentials:proxy</c> for both; it never sees the token
 /// (docs/proxy.md). <see cref="CallerAdmission"/> picks the method class. Any method; the path after the connection goes to the API named in <c>X-Credentials-Api</c>.
 /// </summary>
-public sealed class ProxyFunction(ProviderApiProxy proxy)
+public sealed class ProxyFunction(ProviderApiProxy proxy, ConnectionStore store)
 {
     [Function("ProxyProviderApi")]
     [RequiresPermission(CredentialPermissions.Proxy)]
@@ -22,6 +24,8 @@ public sealed class ProxyFunction(ProviderApiProxy proxy)
         ArgumentNullException.ThrowIfNull(request);
         var admitted = AdmittedCaller.Of(request);
         var result = await proxy.ForwardAsync(request, admitted.RequiredConnection, admitted.Caller.Id, admitted.AllowedBecause, admitted.Api);
-        return result.Succeeded ? result.Value : FailureProblems.For(request.HttpContext, result.Failure);
+        return result.Succeeded ? result.Value
+            : result.Failure.Token?.Reason == TokenFailureReason.NotFound ? await ConnectionNotFound.ProblemAsync(request.HttpContext, store, admitted.RequiredConnection)
+            : FailureProblems.For(request.HttpContext, result.Failure);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -8,6 +9,8 @@ namespace Credentials.Functions.Api;
 /// <summary>Query parameters read strictly: absent gives the default, anything malformed or out of range a 400 problem.</summary>
 internal static class QueryParameters
 {
+    public const string MetadataPrefix = "metadata.";
+
     /// <summary>The value of <paramref name="name"/>, or null with <paramref name="problem"/> set to the 400 answer.</summary>
     public static int? WholeNumber(HttpRequest request, string name, int defaultValue, int min, int max, out ObjectResult? problem)
     {
@@ -26,6 +29,36 @@ internal static class QueryParameters
         problem = ProblemResults.Create(request.HttpContext, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, $"{name} is out of range.",
             $"{name} must be a whole number from {min} to {max}.");
         return null;
+    }
+
+    /// <summary>
+    /// The <c>metadata.{key}={value}</c> parameters, each key once: an empty filter when there are none, or null with
+    /// <paramref name="problem"/> set to the 400 answer when one is malformed.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string>? MetadataFilter(HttpRequest request, out ObjectResult? problem)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        problem = null;
+        var filter = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, values) in request.Query)
+        {
+            if (!name.StartsWith(MetadataPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var key = name[MetadataPrefix.Length..];
+            if (!MetadataTags.IsValidKey(key) || values.Count != 1)
+            {
+                problem = ProblemResults.Create(request.HttpContext, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "A metadata filter is not valid.",
+                    $"Filter with {MetadataPrefix}{{key}}={{value}}, each key once; {MetadataTags.Limits}");
+                return null;
+            }
+
+            filter[key] = values.ToString();
+        }
+
+        return filter;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class StartConnectionFunction(ConnectionStarter starter)
         if (await JsonBody.ReadAsync<StartConnectionRequest>(request) is not { } body)
         {
             return ProblemResults.Create(http, StatusCodes.Status400BadRequest, ProblemCodes.InvalidRequest, "The body is not a valid start request.",
-                $"Send at most {JsonBody.MaxBytes} bytes of JSON: {{ \"provider\": \"...\", \"connectionId\"?: \"...\", \"scopes\"?: [\"...\"], \"returnUrl\"?: \"...\" }}.");
+                $"Send at most {JsonBody.MaxBytes} bytes of JSON: {{ \"provider\": \"...\", \"connectionId\"?: \"...\", \"scopes\"?: [\"...\"], \"returnUrl\"?: \"...\", \"metadata\"?: {{ \"key\": \"value\" }} }}.");
         }
 
         var started = await starter.StartAsync(AdmittedCaller.Of(request).Caller, userId, body, CorrelationId.Establish(http), http.RequestAborted);

@@ -1,4 +1,5 @@
 using Credentials.Functions.AccessControl;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Refresh;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,8 @@ namespace Credentials.Functions.Api;
 /// through the same service, and answer RFC 6749 errors.
 /// </summary>
 public sealed class TokenExchangeHandler(
-    CredentialRequestGate gate, AccessTokenService tokens, NarrowedResourceGate resources, IOptions<RefreshOptions> options, TimeProvider time)
+    CredentialRequestGate gate, AccessTokenService tokens, NarrowedResourceGate resources, IOptions<RefreshOptions> options, TimeProvider time,
+    ConnectionStore store)
 {
     public async Task<IActionResult> HandleAsync(HttpRequest request)
     {
@@ -25,7 +27,7 @@ public sealed class TokenExchangeHandler(
         var read = await TokenExchangeRequest.ReadAsync(request);
         if (!read.Succeeded)
         {
-            return OAuthErrors.BadRequest(http, read.Failure.Error, read.Failure.Description);
+            return OAuthErrors.BadRequest(http, read.Failure.Error, read.Failure.Description, read.Failure.Code);
         }
 
         var admitted = await gate.AdmitAsync(http, read.Value.Authorization, CredentialPermissions.Read, read.Value.UserId, read.Value.ConnectionId);
@@ -37,6 +39,10 @@ public sealed class TokenExchangeHandler(
         var result = await tokens.GetAsync(new AccessTokenRequest(admitted.Value.RequiredConnection, options.Value.DefaultMinValidity, admitted.Value.Caller.Id,
             CorrelationId.Establish(http), admitted.Value.AllowedBecause, Scopes: read.Value.Scopes, AuthorizeResources: resources.For(http, admitted.Value)),
             http.RequestAborted);
-        return result.Succeeded ? new OkObjectResult(TokenExchangeResponse.From(result.Value, time.GetUtcNow())) : OAuthErrors.For(http, result.Failure);
+        return result.Succeeded ? new OkObjectResult(TokenExchangeResponse.From(result.Value, time.GetUtcNow()))
+            : result.Failure.Reason == TokenFailureReason.NotFound
+                ? OAuthErrors.BadRequest(http, OAuthErrors.InvalidTarget,
+                    await ConnectionNotFound.DetailAsync(store, admitted.Value.RequiredConnection, http.RequestAborted), ProblemCodes.ConnectionNotFound)
+            : OAuthErrors.For(http, result.Failure);
     }
 }

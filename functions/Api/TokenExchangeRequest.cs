@@ -22,9 +22,16 @@ public sealed record TokenExchangeRequest(string UserId, string ConnectionId, st
     public static async Task<Result<TokenExchangeRequest, OAuthError>> ReadAsync(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!request.HasFormContentType || await JsonBody.ReadLimitedAsync(request.Body, request.HttpContext.RequestAborted) is not { } body)
+        if (!request.HasFormContentType)
         {
-            return Invalid(OAuthErrors.InvalidRequest, $"Send at most {JsonBody.MaxBytes} bytes as application/x-www-form-urlencoded.");
+            return new OAuthError(OAuthErrors.InvalidRequest,
+                $"The body must be application/x-www-form-urlencoded (RFC 6749 §4.1.3), not {(request.ContentType is { Length: > 0 } type ? type : "absent")}.",
+                ProblemCodes.UnsupportedContentType);
+        }
+
+        if (await JsonBody.ReadLimitedAsync(request.Body, request.HttpContext.RequestAborted) is not { } body)
+        {
+            return new OAuthError(OAuthErrors.InvalidRequest, $"The body is larger than {JsonBody.MaxBytes} bytes.", ProblemCodes.RequestTooLarge);
         }
 
         var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body.Span));

@@ -33,4 +33,6 @@ internal static class AuditActions
     public const string Disconnect = "disconnect";
     public const string Purge = "purge";
     public const string Proxy = "proxy";
+    public const string Import = "import";
+    public const string UpdateMetadata = "update_metadata";
 }

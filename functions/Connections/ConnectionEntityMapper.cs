@@ -25,6 +25,8 @@ internal static class ConnectionEntityMapper
         ["LastErrorCode"] = record.LastErrorCode,
         ["NextRefreshAllowedAt"] = record.NextRefreshAllowedAt,
         ["LastUsedAt"] = record.LastUsedAt,
+        ["GrantedAt"] = record.GrantedAt,
+        ["ExpiryNoticeFor"] = record.ExpiryNoticeFor,
         ["RefreshTokenEnvelope"] = record.RefreshTokenEnvelope,
         ["AccessTokenEnvelope"] = record.AccessTokenEnvelope,
         ["AccessTokenExpiresAt"] = record.AccessTokenExpiresAt,
@@ -35,7 +37,9 @@ internal static class ConnectionEntityMapper
         ["LeaseExpiresAt"] = record.LeaseExpiresAt,
         ["LeaseTakenAt"] = record.LeaseTakenAt,
         ["LeaseRenewedAt"] = record.LeaseRenewedAt,
+        ["Metadata"] = MetadataTags.ToColumn(record.Metadata),
         [WriteIdProperty] = writeId,
+        ["ImportFingerprint"] = record.ImportFingerprint,
     };
 
     public static ConnectionRecord FromEntity(TableEntity entity) => new()
@@ -56,6 +60,8 @@ internal static class ConnectionEntityMapper
         LastErrorCode = entity.GetString("LastErrorCode"),
         NextRefreshAllowedAt = entity.GetDateTimeOffset("NextRefreshAllowedAt"),
         LastUsedAt = entity.GetDateTimeOffset("LastUsedAt"),
+        GrantedAt = entity.GetDateTimeOffset("GrantedAt"),
+        ExpiryNoticeFor = entity.GetDateTimeOffset("ExpiryNoticeFor"),
         RefreshTokenEnvelope = entity.GetBinary("RefreshTokenEnvelope") ?? [],
         AccessTokenEnvelope = entity.GetBinary("AccessTokenEnvelope"),
         AccessTokenExpiresAt = entity.GetDateTimeOffset("AccessTokenExpiresAt"),
@@ -65,6 +71,8 @@ internal static class ConnectionEntityMapper
         LeaseExpiresAt = entity.GetDateTimeOffset("LeaseExpiresAt"),
         LeaseTakenAt = entity.GetDateTimeOffset("LeaseTakenAt"),
         LeaseRenewedAt = entity.GetDateTimeOffset("LeaseRenewedAt"),
+        Metadata = MetadataTags.FromColumn(entity.GetString("Metadata")),
         ETag = entity.ETag.ToString(),
+        ImportFingerprint = entity.GetString("ImportFingerprint"),
     };
 }

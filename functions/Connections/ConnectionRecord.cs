@@ -50,6 +50,12 @@ public sealed record ConnectionRecord
 
     public DateTimeOffset? LastUsedAt { get; init; }
 
+    /// <summary>When the user last consented (connected or reconnected); null on records from before it was kept: <see cref="CreatedAt"/> stands in.</summary>
+    public DateTimeOffset? GrantedAt { get; init; }
+
+    /// <summary>The grant expiry an <c>expiring_soon</c> event was raised for, so each expiry is announced once.</summary>
+    public DateTimeOffset? ExpiryNoticeFor { get; init; }
+
     public required byte[] RefreshTokenEnvelope { get; init; }
 
     public byte[]? AccessTokenEnvelope { get; init; }
@@ -76,6 +82,15 @@ public sealed record ConnectionRecord
     public DateTimeOffset? LeaseRenewedAt { get; init; }
 
     public string? ETag { get; init; }
+
+    /// <summary>
+    /// Set by an import: a hash of the refresh token that was handed over (never the token), so that the same import sent
+    /// again is recognised without presenting that token, which the import rotated, to the provider a second time.
+    /// </summary>
+    public string? ImportFingerprint { get; init; }
+
+    /// <summary>Callers' tags on this connection (<see cref="MetadataTags"/>): plaintext, never a secret.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = MetadataTags.None;
 
     /// <summary>Key version of the refresh-token envelope, which every write re-encrypts alongside the access token.</summary>
     public string KeyVersion => CredentialEnvelope.ReadKeyVersion(RefreshTokenEnvelope);

@@ -17,7 +17,7 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
     /// <summary>How long a read of a record is waited for before an older snapshot serves instead (slow storage).</summary>
     private static readonly TimeSpan ReadPatience = TimeSpan.FromMilliseconds(250);
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
-    private readonly SingleFlight<(string, string), ConnectionRecord?> _reads = new();
+    private readonly SingleFlight<ConnectionKey, ConnectionRecord?> _reads = new();
 
     // No expiry in the cache itself: age is judged on the injected clock (ReadAt), and the size limit bounds memory.
     private static readonly MemoryCacheEntryOptions Entry = new() { Size = 1 };
@@ -29,10 +29,9 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
     /// that read takes longer than <see cref="ReadPatience"/>, a snapshot younger than
     /// <see cref="StorageOptions.ConnectionSnapshotMaxStaleness"/> serves meanwhile, and the read goes on for the next call.
     /// </summary>
-    public async Task<ConnectionRecord?> GetAsync(string userId, string connectionId, Func<CancellationToken, Task<ConnectionRecord?>> read)
+    public async Task<ConnectionRecord?> GetAsync(ConnectionKey key, Func<CancellationToken, Task<ConnectionRecord?>> read)
     {
         ArgumentNullException.ThrowIfNull(read);
-        var key = (userId, connectionId);
         Snapshot? known = null;
         if (Lifetime > TimeSpan.Zero && _cache.TryGetValue(key, out known) && time.GetUtcNow() - known!.ReadAt < Lifetime)
         {
@@ -57,34 +56,34 @@ public sealed class ConnectionSnapshots(IOptions<StorageOptions> options, TimePr
     }
 
     /// <summary>This instance wrote <paramref name="record"/> (or, with null, removed the connection): later reads see it at once.</summary>
-    public void Put(string userId, string connectionId, ConnectionRecord? record)
+    public void Put(ConnectionKey key, ConnectionRecord? record)
     {
         if (Lifetime > TimeSpan.Zero)
         {
-            _cache.Set((userId, connectionId), new Snapshot(record, time.GetUtcNow()), Entry);
+            _cache.Set(key, new Snapshot(record, time.GetUtcNow()), Entry);
         }
     }
 
     /// <summary>When this instance last saw the connection used, if it holds a copy.</summary>
-    public DateTimeOffset? LastUsedAt(string userId, string connectionId) =>
-        _cache.TryGetValue((userId, connectionId), out Snapshot? snapshot) ? snapshot!.Record?.LastUsedAt : null;
+    public DateTimeOffset? LastUsedAt(ConnectionKey key) =>
+        _cache.TryGetValue(key, out Snapshot? snapshot) ? snapshot!.Record?.LastUsedAt : null;
 
     /// <summary>
     /// This instance recorded a hand-out (a merge of <c>LastUsedAt</c> only): the copy keeps its age and, since nothing
     /// conditional is written from a snapshot, its ETag.
     /// </summary>
-    public void Touch(string userId, string connectionId, DateTimeOffset lastUsedAt)
+    public void Touch(ConnectionKey key, DateTimeOffset lastUsedAt)
     {
-        if (_cache.TryGetValue((userId, connectionId), out Snapshot? snapshot) && snapshot!.Record is { } record)
+        if (_cache.TryGetValue(key, out Snapshot? snapshot) && snapshot!.Record is { } record)
         {
-            _cache.Set((userId, connectionId), snapshot with { Record = record with { LastUsedAt = lastUsedAt } },
+            _cache.Set(key, snapshot with { Record = record with { LastUsedAt = lastUsedAt } },
                 Entry);
         }
     }
 
     public void Dispose() => _cache.Dispose();
 
-    private async Task<ConnectionRecord?> ReadAndRememberAsync((string UserId, string ConnectionId) key, Func<CancellationToken, Task<ConnectionRecord?>> read)
+    private async Task<ConnectionRecord?> ReadAndRememberAsync(ConnectionKey key, Func<CancellationToken, Task<ConnectionRecord?>> read)
     {
         await Task.Yield();
         // A request that missed just before another read's result was remembered must not read again.

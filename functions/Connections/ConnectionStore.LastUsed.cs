@@ -1,27 +1,26 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
-using Credentials.Functions.Foundation;
 using Microsoft.Extensions.Logging;
 
 namespace Credentials.Functions.Connections;
 
 public sealed partial class ConnectionStore
 {
-    private readonly ConcurrentDictionary<(string, string), DateTimeOffset> _marking = new();
+    private readonly ConcurrentDictionary<ConnectionKey, DateTimeOffset> _marking = new();
 
     /// <summary>
     /// <see cref="MarkUsedAsync"/> without waiting for it: a hand-out never waits for this bookkeeping write, and a
     /// failure (storage slow or down) only leaves <c>LastUsedAt</c> older until the next hand-out marks it.
     /// </summary>
-    public void MarkUsedInBackground(string userId, string connectionId, DateTimeOffset at) =>
-        _ = MarkUsedQuietlyAsync(userId, connectionId, at);
+    public void MarkUsedInBackground(ConnectionKey connection, DateTimeOffset at) =>
+        _ = MarkUsedQuietlyAsync(connection, at);
 
-    private async Task MarkUsedQuietlyAsync(string userId, string connectionId, DateTimeOffset at)
+    private async Task MarkUsedQuietlyAsync(ConnectionKey connection, DateTimeOffset at)
     {
         try
         {
-            await MarkUsedAsync(userId, connectionId, at, CancellationToken.None);
+            await MarkUsedAsync(connection, at, CancellationToken.None);
         }
         catch (Exception exception) when (exception is RequestFailedException or TimeoutException or OperationCanceledException or HttpRequestException)
         {
@@ -33,13 +32,11 @@ public sealed partial class ConnectionStore
     /// Records that a connection's token was handed out, touching only <c>LastUsedAt</c> (a merge, unconditional): a
     /// concurrent conditional writer sees a new ETag, re-reads and keeps this value.
     /// </summary>
-    public async Task MarkUsedAsync(string userId, string connectionId, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task MarkUsedAsync(ConnectionKey connection, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        Identifiers.Require(userId, nameof(userId));
-        Identifiers.Require(connectionId, nameof(connectionId));
         // Concurrent hand-outs of one connection all see the same old LastUsedAt; one write says it for all of them.
-        if ((snapshots.LastUsedAt(userId, connectionId) is { } marked && at - marked < TimeSpan.FromMinutes(1))
-            || !_marking.TryAdd((userId, connectionId), at))
+        if ((snapshots.LastUsedAt(connection) is { } marked && at - marked < TimeSpan.FromMinutes(1))
+            || !_marking.TryAdd(connection, at))
         {
             return;
         }
@@ -48,9 +45,9 @@ public sealed partial class ConnectionStore
         {
             // Said before the write, so that no later hand-out on this instance writes it again, even if this write fails
             // (the copy is re-read within its lifetime, and the table's value wins then).
-            snapshots.Touch(userId, connectionId, at);
+            snapshots.Touch(connection, at);
             var table = await tables.ConnectionsAsync(cancellationToken);
-            await table.UpdateEntityAsync(new TableEntity(userId, connectionId) { ["LastUsedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            await table.UpdateEntityAsync(new TableEntity(connection.UserId, connection.ConnectionId) { ["LastUsedAt"] = at }, ETag.All, TableUpdateMode.Merge, cancellationToken);
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
@@ -58,7 +55,7 @@ public sealed partial class ConnectionStore
         }
         finally
         {
-            _marking.TryRemove((userId, connectionId), out _);
+            _marking.TryRemove(connection, out _);
         }
     }
 

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Credentials.Functions.Foundation;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -14,26 +13,20 @@ namespace Credentials.Functions.Connections;
 /// <c>ConnectionStore.LastUsed.cs</c>, so that this file holds the ETag discipline alone.
 /// </summary>
 public sealed partial class ConnectionStore(
-    StorageTables tables, ConnectionSnapshots snapshots, IStatusEventSink statusEvents, ILogger<ConnectionStore> logger)
+    StorageTables tables, ConnectionSnapshots snapshots, IStatusEventSink statusEvents, ILogger<ConnectionStore> logger) : IConnectionRecords
 {
     /// <summary>
     /// The record as this instance saw it at most <see cref="ConnectionSnapshots.Lifetime"/> ago (its own writes at once):
     /// for handing out tokens, where a cached read must cost no table request. Anything that writes reads with
     /// <see cref="GetAsync"/>.
     /// </summary>
-    public Task<ConnectionRecord?> GetRecentAsync(string userId, string connectionId, CancellationToken cancellationToken)
-    {
-        Identifiers.Require(userId, nameof(userId));
-        Identifiers.Require(connectionId, nameof(connectionId));
-        return snapshots.GetAsync(userId, connectionId, token => GetAsync(userId, connectionId, token)).WaitAsync(cancellationToken);
-    }
+    public Task<ConnectionRecord?> GetRecentAsync(ConnectionKey connection, CancellationToken cancellationToken) =>
+        snapshots.GetAsync(connection, token => GetAsync(connection, token)).WaitAsync(cancellationToken);
 
-    public async Task<ConnectionRecord?> GetAsync(string userId, string connectionId, CancellationToken cancellationToken)
+    public async Task<ConnectionRecord?> GetAsync(ConnectionKey connection, CancellationToken cancellationToken)
     {
-        Identifiers.Require(userId, nameof(userId));
-        Identifiers.Require(connectionId, nameof(connectionId));
         var table = await tables.ConnectionsAsync(cancellationToken);
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(userId, connectionId, cancellationToken: cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(connection.UserId, connection.ConnectionId, cancellationToken: cancellationToken);
         return response.HasValue ? ConnectionEntityMapper.FromEntity(response.Value!) : null;
     }
 
@@ -92,16 +85,14 @@ public sealed partial class ConnectionStore(
     }
 
     /// <summary>Deletes the row, with the status event it causes; with an ETag only if unchanged.</summary>
-    public async Task<WriteStatus> DeleteAsync(string userId, string connectionId, string? etag, ConnectionStatusEvent? statusEvent, CancellationToken cancellationToken)
+    public async Task<WriteStatus> DeleteAsync(ConnectionKey connection, string? etag, ConnectionStatusEvent? statusEvent, CancellationToken cancellationToken)
     {
-        Identifiers.Require(userId, nameof(userId));
-        Identifiers.Require(connectionId, nameof(connectionId));
         var table = await tables.ConnectionsAsync(cancellationToken);
         try
         {
-            var response = await WriteAsync(table, new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(userId, connectionId),
-                etag is null ? ETag.All : new ETag(etag)), statusEvent, cancellationToken);
-            snapshots.Put(userId, connectionId, null);
+            var response = await WriteAsync(table, new TableTransactionAction(TableTransactionActionType.Delete,
+                new TableEntity(connection.UserId, connection.ConnectionId), etag is null ? ETag.All : new ETag(etag)), statusEvent, cancellationToken);
+            snapshots.Put(connection, null);
             if (response.Status == 404)
             {
                 return WriteStatus.NotFound;
@@ -120,7 +111,7 @@ public sealed partial class ConnectionStore(
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
-            snapshots.Put(userId, connectionId, null);
+            snapshots.Put(connection, null);
             return WriteStatus.NotFound;
         }
     }
@@ -176,16 +167,20 @@ public sealed partial class ConnectionStore(
     {
         if (result.Record is { } written)
         {
-            snapshots.Put(written.UserId, written.ConnectionId, written);
+            snapshots.Put(ConnectionKey.Of(written), written);
         }
 
         return result;
     }
 
+    /// <summary>A record written here gets its ids checked once: read back, its key is trusted (<see cref="ConnectionKey.Of"/>).</summary>
     private static void Validate(ConnectionRecord record)
     {
-        Identifiers.Require(record.UserId, nameof(record.UserId));
-        Identifiers.Require(record.ConnectionId, nameof(record.ConnectionId));
+        if (!ConnectionKey.TryCreate(record.UserId, record.ConnectionId, out _))
+        {
+            throw new ArgumentException("A connection record's user and connection ids must follow the id rule.", nameof(record));
+        }
+
         if (record.RefreshTokenEnvelope.Length == 0)
         {
             throw new ArgumentException("A connection record always holds an encrypted refresh token.", nameof(record));

@@ -20,7 +20,7 @@ public sealed class ConnectionRemover(
     public async Task<bool> DisconnectAsync(ConnectionKey connection, string callerId, string correlationId, string action, CancellationToken cancellationToken)
     {
         var (userId, connectionId) = (connection.UserId, connection.ConnectionId);
-        var record = await store.GetAsync(userId, connectionId, cancellationToken);
+        var record = await store.GetAsync(connection, cancellationToken);
         if (record is null)
         {
             await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, action, "absent", correlationId, time.GetUtcNow()), cancellationToken);
@@ -28,7 +28,7 @@ public sealed class ConnectionRemover(
         }
 
         var revocation = await revoker.RevokeAsync(record.ProviderId, token => secrets.ReadRefreshTokenAsync(record, token), cancellationToken);
-        await store.DeleteAsync(userId, connectionId, etag: null, ConnectionStatusEvent.Between(record, null, action, time.GetUtcNow()), cancellationToken);
+        await store.DeleteAsync(connection, etag: null, ConnectionStatusEvent.Between(record, null, action, time.GetUtcNow()), cancellationToken);
         cache.Forget(userId, connectionId);
         await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, action, "deleted", correlationId, time.GetUtcNow(), revocation), cancellationToken);
         return true;

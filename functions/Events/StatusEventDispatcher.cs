@@ -63,7 +63,10 @@ public sealed partial class StatusEventDispatcher : BackgroundService, IStatusEv
     public void Dispatch(ConnectionStatusEvent statusEvent)
     {
         ArgumentNullException.ThrowIfNull(statusEvent);
-        _metrics?.StatusChanged(statusEvent.Provider, statusEvent.NewStatus);
+        if (statusEvent.OldStatus != statusEvent.NewStatus)
+        {
+            _metrics?.StatusChanged(statusEvent.Provider, statusEvent.NewStatus);
+        }
         if (_pending.Count < MaxPending)
         {
             _pending.TryAdd(statusEvent.EventId, statusEvent);

@@ -28,13 +28,19 @@ public sealed class MaintenanceMetrics : IDisposable
 
     public void Record(MaintenanceReport report)
     {
+        RecordWork(report);
+        _duration.Record(report.Duration.TotalSeconds);
+    }
+
+    /// <summary>One queued work item's counts; the duration histogram is kept for the timer's runs.</summary>
+    public void RecordWork(MaintenanceReport report)
+    {
         ArgumentNullException.ThrowIfNull(report);
         _scanned.Add(report.Scanned);
         _refreshed.Add(report.Refreshed);
         _failed.Add(report.Failed);
         _markedForReauthorization.Add(report.MarkedForReauthorization);
         _reEncrypted.Add(report.ReEncrypted);
-        _duration.Record(report.Duration.TotalSeconds);
     }
 
     public void Dispose() => _meter.Dispose();

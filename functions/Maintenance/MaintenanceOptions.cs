@@ -9,6 +9,18 @@ public sealed class MaintenanceOptions
 
     public int PageSize { get; set; } = 100;
 
+    /// <summary>
+    /// Rows (connections and outbox rows) in one work item the timer queues; an instance reads its item in pages of
+    /// <see cref="PageSize"/>.
+    /// </summary>
+    public int ItemSize { get; set; } = 500;
+
+    /// <summary>
+    /// The timer plans no further than this many work items waiting or in progress on the queue: a backlog is
+    /// drained before more of the lap is planned, so an item is never older than the time to drain this many.
+    /// </summary>
+    public int QueueDepth { get; set; } = 2000;
+
     /// <summary>Connections processed at once; keeps provider and storage load bounded.</summary>
     public int Concurrency { get; set; } = 4;
 
@@ -27,6 +39,9 @@ public sealed class MaintenanceOptions
 
     /// <summary>How recent a hand-out must be for <see cref="ExpiringWithin"/> to apply.</summary>
     public TimeSpan RecentlyUsedWithin { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long before a provider ends a grant (its refresh-token lifetime) <c>expiring_soon</c> is raised.</summary>
+    public TimeSpan ExpiryNotice { get; set; } = TimeSpan.FromDays(14);
 
     /// <summary>Audit days older than this are deleted.</summary>
     public TimeSpan AuditRetention { get; set; } = TimeSpan.FromDays(365);

@@ -8,6 +8,8 @@ public sealed class MaintenanceReport
     private int _failed;
     private int _markedForReauthorization;
     private int _reEncrypted;
+    private int _deferred;
+    private int _expiringSoon;
 
     public int Scanned => _scanned;
 
@@ -18,6 +20,12 @@ public sealed class MaintenanceReport
     public int MarkedForReauthorization => _markedForReauthorization;
 
     public int ReEncrypted => _reEncrypted;
+
+    /// <summary>Refreshes left for a later lap because the provider's rate-limit window had only the callers' share left.</summary>
+    public int Deferred => _deferred;
+
+    /// <summary><c>expiring_soon</c> events raised (see <see cref="ExpiryNotices"/>).</summary>
+    public int ExpiringSoon => _expiringSoon;
 
     public int Pages { get; set; }
 
@@ -31,6 +39,14 @@ public sealed class MaintenanceReport
 
     /// <summary>Status events found in outbox rows that their instance never got to send, sent now.</summary>
     public int StatusEventsResent { get; set; }
+
+    /// <summary>Work items the timer queued (<see cref="MaintenancePlanner"/>) and the table rows they cover.</summary>
+    public int ItemsQueued { get; set; }
+
+    public int RowsPlanned { get; set; }
+
+    /// <summary>The planner stopped because <see cref="MaintenanceOptions.QueueDepth"/> items were waiting or in progress.</summary>
+    public bool QueueFull { get; set; }
 
     public int ExpiredStatesDeleted { get; set; }
 
@@ -50,4 +66,8 @@ public sealed class MaintenanceReport
     internal void CountMarkedForReauthorization() => Interlocked.Increment(ref _markedForReauthorization);
 
     internal void CountReEncrypted() => Interlocked.Increment(ref _reEncrypted);
+
+    internal void CountDeferred() => Interlocked.Increment(ref _deferred);
+
+    internal void CountExpiringSoon() => Interlocked.Increment(ref _expiringSoon);
 }

@@ -13,8 +13,9 @@ using Microsoft.Extensions.Options;
 namespace Credentials.Functions.Maintenance;
 
 /// <summary>
-/// One maintenance run: continues the walk over all connections from the stored cursor, page by page within a time
-/// budget, and per connection refreshes through the <see cref="RefreshEngine"/> when keep-alive or an imminent expiry
+/// The maintenance of connections: <see cref="ProcessAsync"/> maintains one queued work item's rows (what the
+/// <c>MaintenanceWork</c> queue trigger runs on every instance); <see cref="RunAsync"/> walks the whole table in this
+/// process from the stored cursor, page by page within a time budget (tests and the one-process benchmark). Per connection it refreshes through the <see cref="RefreshEngine"/> when keep-alive or an imminent expiry
 /// of a used token calls for it, then re-encrypts records still under an older key, and sends status events left in
 /// outbox rows by an instance that could not. Then removes expired OAuth states,
 /// discards (and revokes) pending connections their users never completed, and removes old audit days. Safe to run twice at once: the cursor advances conditionally and the engine refreshes once.
@@ -29,6 +30,7 @@ public sealed partial class MaintenanceRunner(
     ConnectionCompleter completions,
     SecretValidator secretValidator,
     StatusEventDispatcher statusEvents,
+    ExpiryNotices expiryNotices,
     AuditLog audit,
     MaintenanceMetrics metrics,
     IOptions<MaintenanceOptions> options,
@@ -72,15 +74,47 @@ public sealed partial class MaintenanceRunner(
         }
         while (!report.LapCompleted && started.Elapsed < settings.TimeBudget && !cancellationToken.IsCancellationRequested);
 
-        var now = time.GetUtcNow();
-        report.ExpiredStatesDeleted = await states.DeleteExpiredAsync(now, cancellationToken);
-        report.ExpiredPendingDiscarded = await completions.DiscardExpiredAsync(cancellationToken);
-        report.AuditRowsDeleted = await audit.DeleteDaysBeforeAsync(DateOnly.FromDateTime((now - settings.AuditRetention).UtcDateTime), cancellationToken);
+        await CleanUpAsync(report, cancellationToken);
         report.Duration = started.Elapsed;
         metrics.Record(report);
         LogSummary(logger, report.Scanned, report.Refreshed, report.Failed, report.MarkedForReauthorization, report.ReEncrypted, report.Pages,
             report.LapCompleted, report.YieldedToOtherRun, report.ExpiredStatesDeleted, report.ExpiredPendingDiscarded, report.AuditRowsDeleted, report.Duration.TotalMilliseconds);
         return report;
+    }
+
+    /// <summary>
+    /// One queued work item: its rows read page by page, each connection maintained, left-behind status events sent.
+    /// Throws when storage fails, so that the host retries the item (and poisons it after its last attempt).
+    /// </summary>
+    public async Task<MaintenanceReport> ProcessAsync(MaintenanceWorkItem item, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var settings = options.Value;
+        var report = new MaintenanceReport();
+        var started = Stopwatch.StartNew();
+        var correlationId = "maintenance-" + Guid.NewGuid().ToString("N")[..12];
+        await foreach (var page in store.ScanRangeAsync(item.First, item.Last, settings.PageSize, cancellationToken))
+        {
+            await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
+                async (record, _) => await MaintainAsync(record, report, correlationId));
+            report.StatusEventsResent += await statusEvents.DispatchStoredAsync(page.UnsentEvents, cancellationToken);
+            report.Pages++;
+        }
+
+        report.Duration = started.Elapsed;
+        metrics.RecordWork(report);
+        LogItemProcessed(logger, report.Scanned, report.Refreshed, report.Failed, report.Pages, report.Duration.TotalMilliseconds);
+        return report;
+    }
+
+    /// <summary>Removes expired OAuth states, discards pending connections nobody completed, deletes audit days past retention.</summary>
+    public async Task CleanUpAsync(MaintenanceReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var now = time.GetUtcNow();
+        report.ExpiredStatesDeleted = await states.DeleteExpiredAsync(now, cancellationToken);
+        report.ExpiredPendingDiscarded = await completions.DiscardExpiredAsync(cancellationToken);
+        report.AuditRowsDeleted = await audit.DeleteDaysBeforeAsync(DateOnly.FromDateTime((now - options.Value.AuditRetention).UtcDateTime), cancellationToken);
     }
 
     private async Task MaintainAsync(ConnectionRecord record, MaintenanceReport report, string correlationId)
@@ -117,6 +151,9 @@ public sealed partial class MaintenanceRunner(
                         break;
                     case { Failure: TokenFailureReason.NotFound }:
                         return;
+                    case { Failure: TokenFailureReason.ProviderRateLimited }:
+                        report.CountDeferred();
+                        break;
                     case { Failure: not null }:
                         report.CountFailed();
                         break;
@@ -128,6 +165,10 @@ public sealed partial class MaintenanceRunner(
             if (await reEncryptor.ReEncryptIfStaleAsync(current, CancellationToken.None) == ReEncryptionOutcome.ReEncrypted)
             {
                 report.CountReEncrypted();
+            }
+            else if (await expiryNotices.RaiseIfDueAsync(current, CancellationToken.None))
+            {
+                report.CountExpiringSoon();
             }
         }
 #pragma warning disable CA1031 // One connection's failure of any kind is counted and logged; it must not stop the walk over the others.
@@ -156,7 +197,9 @@ public sealed partial class MaintenanceRunner(
     {
         var now = time.GetUtcNow();
         var settings = options.Value;
-        var keepAlive = providers.Find(record.ProviderId)?.KeepAliveInterval ?? DefaultKeepAlive;
+        var keepAlive = providers.Find(record.ProviderId) is { } provider
+            ? provider.RefreshTokenLifetime.KeepAlive(provider.KeepAliveInterval)
+            : DefaultKeepAlive;
         var lastSuccess = record.LastRefreshSucceededAt ?? record.CreatedAt;
         var keepAliveDue = now - lastSuccess >= keepAlive;
         var expiringAndUsed = record.AccessTokenExpiresAt is { } expiresAt && expiresAt - now < settings.ExpiringWithin
@@ -168,7 +211,7 @@ public sealed partial class MaintenanceRunner(
         }
 
         return new RefreshDemand(ConnectionKey.Of(record), expiringAndUsed ? settings.ExpiringWithin : TimeSpan.Zero,
-            lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record);
+            lastSuccess.AddTicks(1), Trigger, string.Empty, KnownRecord: record, Deferrable: true);
     }
 
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information,
@@ -180,6 +223,10 @@ public sealed partial class MaintenanceRunner(
 
     [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Storage is slow: the maintenance walk pauses {PauseMs} ms before its next page")]
     private static partial void LogStorageSlow(ILogger logger, long pauseMs);
+
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Debug,
+        Message = "Maintenance work item: scanned {Scanned}, refreshed {Refreshed}, failed {Failed}, pages {Pages}, duration {DurationMs} ms")]
+    private static partial void LogItemProcessed(ILogger logger, int scanned, int refreshed, int failed, int pages, double durationMs);
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Maintenance of a {ProviderId} connection failed ({Failure}); the next lap retries")]
     private static partial void LogConnectionFailed(ILogger logger, string providerId, string failure);

@@ -28,14 +28,27 @@ public sealed partial class ConnectionActivator(
 {
     private const int MaxWriteAttempts = 5;
 
-    public async Task<ConnectionRecord> ActivateAsync(
-        string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens, CancellationToken cancellationToken)
+    public Task<ConnectionRecord> ActivateAsync(
+        string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens, CancellationToken cancellationToken,
+        string? importFingerprint = null) =>
+        ActivateAsync(userId, connectionId, providerId, scopes, tokens, metadata: null, cancellationToken, importFingerprint);
+
+    /// <param name="metadata">The connection's tags, already checked (<see cref="MetadataTags.Validate"/>); null keeps those
+    /// of an existing connection (none for a new one).</param>
+    /// <param name="importFingerprint">An import's fingerprint of the grant it handed over (<see cref="ConnectionRecord.ImportFingerprint"/>); null for a connect, which clears it.</param>
+    public async Task<ConnectionRecord> ActivateAsync(string userId, string connectionId, string providerId, IReadOnlyList<string> scopes, IssuedTokens tokens,
+        IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken, string? importFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        if (!ConnectionKey.TryCreate(userId, connectionId, out var connection))
+        {
+            throw new ArgumentException("The user and connection ids must follow the id rule.", nameof(connectionId));
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var existing = await store.GetAsync(userId, connectionId, cancellationToken);
+            var existing = await store.GetAsync(connection, cancellationToken);
             var record = (existing ?? new ConnectionRecord
             {
                 UserId = userId,
@@ -49,7 +62,11 @@ public sealed partial class ConnectionActivator(
                 ProviderId = providerId,
                 Scopes = scopes,
                 InstanceUrl = tokens.InstanceUrl,
+                GrantedAt = now,
+                ExpiryNoticeFor = null,
+                ImportFingerprint = importFingerprint,
             };
+            record = metadata is null ? record : record with { Metadata = metadata };
             record = await secrets.WithTokensAsync(record, tokens.RefreshToken, tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.AccessTokenType, cancellationToken);
             var statusEvent = ConnectionStatusEvent.Between(existing, record, "connected", now);
             var written = existing is null

@@ -77,7 +77,7 @@ public sealed partial class ConnectionCompleter(
             pending.AccessTokenExpiresAt,
             pending.AccessTokenType,
             pending.InstanceUrl);
-        var record = await activator.ActivateAsync(userId, connectionId, pending.ProviderId, pending.Scopes, tokens, cancellationToken);
+        var record = await activator.ActivateAsync(userId, connectionId, pending.ProviderId, pending.Scopes, tokens, pending.Metadata, cancellationToken);
         LogCompleted(logger, pending.ProviderId);
         await audit.AppendAsync(new AuditEvent(callerId, userId, connectionId, AuditActions.Connect, "connected", correlationId, time.GetUtcNow(),
             $"{pending.ProviderId} completed; started by {pending.StartedBy}"), cancellationToken);

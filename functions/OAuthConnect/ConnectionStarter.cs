@@ -1,5 +1,6 @@
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Audit;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Crypto;
 using Credentials.Functions.Foundation;
 using Credentials.Functions.Foundation.Configuration;
@@ -68,6 +69,12 @@ public sealed class ConnectionStarter(
                 "responseMode must be \"fragment\" or \"form_post\"; completion must be \"browser\" or \"server\".");
         }
 
+        IReadOnlyDictionary<string, string>? metadata = null;
+        if (request.Metadata is { } tags && (metadata = MetadataTags.Validate(tags, out var problem)) is null)
+        {
+            return new StartFailure(StartFailureReason.InvalidMetadata, problem!);
+        }
+
         ProviderEndpoints resolved;
         try
         {
@@ -96,6 +103,7 @@ public sealed class ConnectionStarter(
             ReturnUrl = returnUrl,
             ResponseMode = responseMode,
             Binding = binding,
+            Metadata = metadata,
             StartedBy = caller.Id,
             CreatedAt = now,
             ExpiresAt = now + connect.Value.StateLifetime,

@@ -123,7 +123,7 @@ public sealed partial class OAuthCallbackHandler(
         if (connect.Value.Completion == CompletionMode.Callback)
         {
             await activator.ActivateAsync(state.UserId, state.ConnectionId, state.ProviderId, scopes,
-                new IssuedTokens(grant.RefreshToken!, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, grant.InstanceUrl), cancellationToken);
+                new IssuedTokens(grant.RefreshToken!, grant.AccessToken, grant.AccessTokenExpiresAt, grant.TokenType, grant.InstanceUrl), state.Metadata, cancellationToken);
             return null;
         }
 
@@ -147,6 +147,7 @@ public sealed partial class OAuthCallbackHandler(
             InstanceUrl = grant.InstanceUrl,
             BrowserBindingHash = browserBinding is null ? null : BrowserBindingCookie.HashOf(browserBinding),
             Account = grant.Account,
+            Metadata = state.Metadata,
         }, cancellationToken);
         return completionCode;
     }

@@ -38,6 +38,8 @@ public sealed record OAuthState : IOneTimeConnectRow
 
     public required DateTimeOffset ExpiresAt { get; init; }
 
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
     public byte[]? PkceVerifierEnvelope { get; init; }
 
     public static EncryptionContext VerifierContext(string stateHash) => new(SecretScope, stateHash, RowKey, SecretField.PkceVerifier);

@@ -79,6 +79,7 @@ public sealed class OAuthStateStore(StorageTables tables, IOptions<StorageOption
         StartedBy = entity.GetString("StartedBy") ?? string.Empty,
         CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         ExpiresAt = entity.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MinValue,
+        Metadata = OneTimeRows.MetadataOf(entity),
         PkceVerifierEnvelope = entity.GetBinary("PkceVerifier"),
     };
 }

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Azure.Data.Tables;
+using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
@@ -24,6 +26,9 @@ internal interface IOneTimeConnectRow
     DateTimeOffset CreatedAt { get; }
 
     DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>The tags the start request gave the connection (checked then); null when it gave none.</summary>
+    IReadOnlyDictionary<string, string>? Metadata { get; }
 }
 
 /// <summary>
@@ -40,6 +45,9 @@ internal sealed class OneTimeRows(StorageTables tables, IOptions<StorageOptions>
     public static IReadOnlyList<string> ScopesOf(TableEntity entity) =>
         (entity.GetString("Scopes") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
+    public static IReadOnlyDictionary<string, string>? MetadataOf(TableEntity entity) =>
+        entity.GetString("Metadata") is { } json ? MetadataTags.FromColumn(json) : null;
+
     /// <summary>A new row with the columns every kind has; the caller adds its own before <see cref="AddAsync"/>.</summary>
     public TableEntity NewRow(string secretHash, IOneTimeConnectRow row) => new(secretHash, rowKey)
     {
@@ -50,6 +58,8 @@ internal sealed class OneTimeRows(StorageTables tables, IOptions<StorageOptions>
         ["StartedBy"] = row.StartedBy,
         ["CreatedAt"] = row.CreatedAt,
         ["ExpiresAt"] = row.ExpiresAt,
+        // "{}" (clear the tags) differs from no column (keep them).
+        ["Metadata"] = row.Metadata is null ? null : JsonSerializer.Serialize(row.Metadata),
     };
 
     public async Task AddAsync(TableEntity entity, CancellationToken cancellationToken)

@@ -29,6 +29,8 @@ public sealed record PendingConnection : IOneTimeConnectRow
 
     public required DateTimeOffset ExpiresAt { get; init; }
 
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
     public required byte[] RefreshTokenEnvelope { get; init; }
 
     public byte[]? AccessTokenEnvelope { get; init; }

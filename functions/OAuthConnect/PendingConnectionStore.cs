@@ -68,6 +68,7 @@ public sealed class PendingConnectionStore(StorageTables tables, IOptions<Storag
         StartedBy = entity.GetString("StartedBy") ?? string.Empty,
         CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         ExpiresAt = entity.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MinValue,
+        Metadata = OneTimeRows.MetadataOf(entity),
         RefreshTokenEnvelope = entity.GetBinary("RefreshToken"),
         AccessTokenEnvelope = entity.GetBinary("AccessToken"),
         AccessTokenExpiresAt = entity.GetDateTimeOffset("AccessTokenExpiresAt"),

@@ -9,7 +9,8 @@ public sealed record StartConnectionRequest(
     [property: JsonPropertyName("scopes")] IReadOnlyList<string>? Scopes,
     [property: JsonPropertyName("returnUrl")] string? ReturnUrl,
     [property: JsonPropertyName("responseMode")] string? ResponseMode = null,
-    [property: JsonPropertyName("completion")] string? Completion = null);
+    [property: JsonPropertyName("completion")] string? Completion = null,
+    [property: JsonPropertyName("metadata")] IReadOnlyDictionary<string, string?>? Metadata = null);
 
 /// <summary>Where to send the user's browser to grant access, and until when that link works.</summary>
 public sealed record StartConnectionResponse(
@@ -26,6 +27,7 @@ public enum StartFailureReason
     ReturnUrlNotAllowed,
     InvalidOption,
     ProviderUnavailable,
+    InvalidMetadata,
 }
 
 /// <summary>Why a start was refused, and a detail for the caller that names what is allowed (never a secret).</summary>

@@ -48,6 +48,9 @@ public sealed record ProviderDefinition
 
     public required TimeSpan KeepAliveInterval { get; init; }
 
+    /// <summary>How long the provider keeps a grant's refresh token alive (idle, absolute); keep-alive and <c>expiring_soon</c> follow it.</summary>
+    public RefreshTokenLifetime RefreshTokenLifetime { get; init; } = RefreshTokenLifetime.Unlimited;
+
     /// <summary>How long a rotated refresh token stays usable at the provider; null: no recovery from a lost rotation response.</summary>
     public TimeSpan? RotationGracePeriod { get; init; }
 

@@ -101,6 +101,16 @@ internal static class ProviderDefinitionBuilder
             failures.Add($"{Setting(nameof(ProviderSettings.KeepAliveInterval))} must be from 00:15:00 to 30.00:00:00.");
         }
 
+        var grantLifetime = new RefreshTokenLifetime(settings.RefreshTokenIdleLifetime ?? preset.RefreshTokenIdleLifetime,
+            settings.RefreshTokenAbsoluteLifetime ?? preset.RefreshTokenAbsoluteLifetime);
+        foreach (var (value, key) in new[] { (grantLifetime.Idle, nameof(ProviderSettings.RefreshTokenIdleLifetime)), (grantLifetime.Absolute, nameof(ProviderSettings.RefreshTokenAbsoluteLifetime)) })
+        {
+            if (value is { } span && (span < TimeSpan.FromHours(1) || span > TimeSpan.FromDays(3650)))
+            {
+                failures.Add($"{Setting(key)} must be from 01:00:00 to 3650.00:00:00, or unset when the provider sets no such limit.");
+            }
+        }
+
         var grace = settings.RotationGracePeriod ?? preset.RotationGracePeriod;
         if (grace is { } g && (g < MinRotationGracePeriod || g > TimeSpan.FromDays(1)))
         {
@@ -157,6 +167,7 @@ internal static class ProviderDefinitionBuilder
             DefaultAccessTokenLifetime = lifetime,
             RequireIssuerParameter = settings.RequireIssuerParameter ?? false,
             KeepAliveInterval = keepAlive,
+            RefreshTokenLifetime = grantLifetime,
             RotationGracePeriod = grace,
             RevocationEndsGrant = settings.RevocationEndsGrant ?? preset.RevocationEndsGrant,
             UsesDiscovery = preset.UsesDiscovery && (settings.AuthorizationEndpoint is null || settings.TokenEndpoint is null),

@@ -32,6 +32,12 @@ internal sealed record ProviderPreset
 
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>Unused this long, the provider's refresh token dies (as it documents); null: no such limit, or not documented.</summary>
+    public TimeSpan? RefreshTokenIdleLifetime { get; init; }
+
+    /// <summary>This long after the user's consent the grant dies whatever happens (as the provider documents); null: none known.</summary>
+    public TimeSpan? RefreshTokenAbsoluteLifetime { get; init; }
+
     public bool UsesDiscovery { get; init; }
 
     /// <summary>The reuse grace the provider documents for a rotated refresh token; null when it has none or does not say.</summary>

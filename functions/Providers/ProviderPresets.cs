@@ -36,6 +36,8 @@ internal static class ProviderPresets
             AuthorizeParameters = new Dictionary<string, string> { ["access_type"] = "offline", ["prompt"] = "consent" },
             // Revoking any Google token removes the app's access for that account, including newer refresh tokens.
             RevocationEndsGrant = true,
+            // A refresh token unused for six months expires.
+            RefreshTokenIdleLifetime = TimeSpan.FromDays(180),
             ApiBaseUrls = _ => Apis(("default", "https://www.googleapis.com"), ("gmail", "https://gmail.googleapis.com")),
             // Token introspection and exchange endpoints under the API host.
             ApiPathDeny = ["oauth2", "identitytoolkit"],
@@ -48,6 +50,8 @@ internal static class ProviderPresets
             TokenEndpoint = s => new Uri($"https://login.microsoftonline.com/{Uri.EscapeDataString(s.Tenant ?? string.Empty)}/oauth2/v2.0/token"),
             Scopes = ["openid", "offline_access"],
             RequiredSettings = [nameof(ProviderSettings.Tenant)],
+            // Entra refresh tokens expire after 90 days of inactivity.
+            RefreshTokenIdleLifetime = TimeSpan.FromDays(90),
             // Entra's refresh tokens are multi-resource: the same grant yields tokens for another consented resource.
             ScopeNarrowing = ScopeNarrowing.MultiResource,
             DefaultScopeResource = "https://graph.microsoft.com",
@@ -67,6 +71,8 @@ internal static class ProviderPresets
             TokenEndpoint = _ => new Uri("https://github.com/login/oauth/access_token"),
             InvalidGrantErrors = ["bad_refresh_token"],
             DefaultAccessTokenLifetime = TimeSpan.FromHours(8),
+            // A GitHub App's refresh token lives 6 months; each refresh issues a new one.
+            RefreshTokenIdleLifetime = TimeSpan.FromDays(180),
             ApiBaseUrls = _ => Apis(("default", "https://api.github.com")),
             // Adding keys or tokens to the user's account would outlive the grant; token management of the app itself.
             ApiPathDeny = ["POST user/keys", "POST user/gpg_keys", "POST user/ssh_signing_keys", "authorizations", "applications"],
@@ -111,6 +117,9 @@ internal static class ProviderPresets
             AuthorizeParameters = new Dictionary<string, string> { ["audience"] = "api.atlassian.com", ["prompt"] = "consent" },
             // Atlassian's rotating refresh tokens keep a 10-minute reuse interval.
             RotationGracePeriod = TimeSpan.FromMinutes(10),
+            // 90 days of inactivity, and 365 days after consent whatever happens.
+            RefreshTokenIdleLifetime = TimeSpan.FromDays(90),
+            RefreshTokenAbsoluteLifetime = TimeSpan.FromDays(365),
             // Jira and Confluence cloud APIs live under /ex/jira/{cloudId} and /ex/confluence/{cloudId} of this host.
             ApiBaseUrls = _ => Apis(("default", "https://api.atlassian.com")),
         },
@@ -127,6 +136,8 @@ internal static class ProviderPresets
             DefaultAccessTokenLifetime = TimeSpan.FromMinutes(30),
             // Xero: the previous refresh token stays valid for 30 minutes after a rotation.
             RotationGracePeriod = TimeSpan.FromMinutes(30),
+            // Unused for 60 days, a Xero refresh token expires.
+            RefreshTokenIdleLifetime = TimeSpan.FromDays(60),
             // Revoking a Xero token removes the connections of the whole authorisation.
             RevocationEndsGrant = true,
             ApiBaseUrls = _ => Apis(("default", "https://api.xero.com")),

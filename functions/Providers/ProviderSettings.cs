@@ -50,8 +50,17 @@ public sealed class ProviderSettings
     /// <summary>Salesforce: the login host, e.g. <c>login.salesforce.com</c>, <c>test.salesforce.com</c> or a My Domain host.</summary>
     public string? Domain { get; set; }
 
-    /// <summary>How often an idle connection is refreshed to keep its grant alive.</summary>
+    /// <summary>How often an idle connection is refreshed to keep its grant alive (at most half <see cref="RefreshTokenIdleLifetime"/>).</summary>
     public TimeSpan? KeepAliveInterval { get; set; }
+
+    /// <summary>
+    /// How long the provider keeps an unused refresh token (its inactivity expiry), where it documents one: keep-alive
+    /// refreshes at least twice within it, and <c>expiring_soon</c> is raised when refreshes failed so long that it nears.
+    /// </summary>
+    public TimeSpan? RefreshTokenIdleLifetime { get; set; }
+
+    /// <summary>How long after the user's consent the provider ends the grant whatever happens; <c>expiring_soon</c> is raised before it.</summary>
+    public TimeSpan? RefreshTokenAbsoluteLifetime { get; set; }
 
     /// <summary>
     /// How long the provider still accepts a refresh token after it rotated it (its reuse grace). Set only where the

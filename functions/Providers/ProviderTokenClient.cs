@@ -12,7 +12,7 @@ namespace Credentials.Functions.Providers;
 /// belongs to the caller, because a code may only be redeemed once. Failures come back as values, classified so the
 /// caller knows whether the grant is gone, the request is wrong, or the provider is merely unavailable.
 /// </summary>
-public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, TimeProvider time, ILogger<ProviderTokenClient> logger)
+public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, ProviderRateGovernor governor, TimeProvider time, ILogger<ProviderTokenClient> logger)
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
     private const long MaxAccessTokenLifetimeSeconds = 366L * 24 * 60 * 60;
@@ -62,6 +62,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(RequestTimeout);
             using var response = await httpClients.CreateClient(ProviderEndpointResolver.HttpClientName).SendAsync(request, timeout.Token);
+            await governor.ObserveAsync(provider.Id, null, response, CancellationToken.None);
             if (response.IsSuccessStatusCode)
             {
                 return null;
@@ -88,6 +89,7 @@ public sealed partial class ProviderTokenClient(IHttpClientFactory httpClients, 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(RequestTimeout);
             using var response = await httpClients.CreateClient(ProviderEndpointResolver.HttpClientName).SendAsync(request, timeout.Token);
+            await governor.ObserveAsync(provider.Id, null, response, CancellationToken.None);
             var body = await response.Content.ReadAsByteArrayAsync(timeout.Token);
             return Read(provider, response, body);
         }

@@ -16,7 +16,7 @@ public sealed partial class ProviderApiProxy
     public async Task<string?> ApiNameAsync(HttpRequest request, ConnectionKey connection)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var record = await store.GetRecentAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
+        var record = await store.GetRecentAsync(connection, request.HttpContext.RequestAborted);
         return record is null ? null : ProviderApi.Select(providers.Find(record.ProviderId)?.Apis ?? [], request.Headers[ProxyHeaders.ApiHeader].ToString())?.Name;
     }
 

@@ -25,6 +25,7 @@ public sealed partial class ProviderApiProxy(
     ProviderCatalog providers,
     AccessTokenService tokens,
     IHttpClientFactory httpClients,
+    ProviderRateGovernor governor,
     AuditLog audit,
     ServiceMetrics metrics,
     IOptions<ProxyOptions> options,
@@ -48,7 +49,7 @@ public sealed partial class ProviderApiProxy(
         var prefix = ProxyTarget.Prefix(connection.UserId, connection.ConnectionId);
         var call = new Call(request.Method, Shorten(request.Headers[ProxyHeaders.ApiHeader].ToString(), 64), "/");
         var raw = ProxyTarget.RawPathAndQuery(request, prefix);
-        var record = raw is null ? null : await store.GetRecentAsync(connection.UserId, connection.ConnectionId, request.HttpContext.RequestAborted);
+        var record = raw is null ? null : await store.GetRecentAsync(connection, request.HttpContext.RequestAborted);
         var provider = record is null ? null : providers.Find(record.ProviderId);
         Result<ProxiedAnswer, ProxyFailure> result;
         var attempted = false;
@@ -117,7 +118,14 @@ public sealed partial class ProviderApiProxy(
                 return new ProxyFailure(ProxyFailureReason.TokenUnavailable, "No access token for the connection.", token.Failure);
             }
 
+            if (await governor.AdmitAsync(provider.Id, api.Name, deferrable: false, linked.Token) is { } wait)
+            {
+                return new ProxyFailure(ProxyFailureReason.RateLimited, "The provider API's rate limit, learned from its answers, leaves nothing now; nothing was sent.",
+                    RetryAfter: wait);
+            }
+
             var response = await SendOnceAsync(request, body, target, provider, token.Value, linked.Token);
+            await governor.ObserveAsync(provider.Id, api.Name, response, CancellationToken.None);
             // A submitted secret has nothing to renew: its 401 goes back to the caller as it is.
             if (response.StatusCode == HttpStatusCode.Unauthorized && body.IsReplayable && provider.Secret is null)
             {
@@ -129,6 +137,7 @@ public sealed partial class ProviderApiProxy(
                 }
 
                 response = await SendOnceAsync(request, body, target, provider, renewed.Value, linked.Token);
+                await governor.ObserveAsync(provider.Id, api.Name, response, CancellationToken.None);
             }
 
             return Answer(response, provider, api, target, prefix);

@@ -37,6 +37,9 @@ public enum ProxyFailureReason
 
     /// <summary>No access token: <see cref="ProxyFailure.Token"/> says why, as the token route would.</summary>
     TokenUnavailable,
+
+    /// <summary>The provider API's rate limit, as learned from its answers, leaves nothing now; retry after <see cref="ProxyFailure.RetryAfter"/>.</summary>
+    RateLimited,
 }
 
-public sealed record ProxyFailure(ProxyFailureReason Reason, string Detail, AccessTokenFailure? Token = null);
+public sealed record ProxyFailure(ProxyFailureReason Reason, string Detail, AccessTokenFailure? Token = null, TimeSpan? RetryAfter = null);

@@ -54,6 +54,8 @@ public enum TokenFailureReason
     /// (<c>AllowSecretHandout</c> off, the default): only the proxy uses it.
     /// </summary>
     HandoutDisabled,
+    /// <summary>The provider app's rate limit leaves nothing now (learned from the provider, shared by every instance): retry after the wait.</summary>
+    ProviderRateLimited,
 }
 
 /// <summary>

@@ -9,13 +9,13 @@ namespace Credentials.Functions.Refresh;
 
 /// <summary>
 /// Hands out a connection's access token: the stored one while it is fresh enough, otherwise through the refresh
-/// engine. The record comes from this instance's recent snapshot (<see cref="ConnectionStore.GetRecentAsync"/>), so a
+/// engine. The record comes from this instance's recent snapshot (<see cref="IConnectionRecords.GetRecentAsync"/>), so a
 /// disconnect or a lost grant on another instance takes effect here within the snapshot lifetime (2 s by default).
 /// A request for fewer scopes than the grant gets a narrower token (<see cref="ScopeNarrowingPolicy"/>): from this
 /// instance's <see cref="NarrowedTokenCache"/>, or from the provider through the same engine, never from the store.
 /// </summary>
 public sealed partial class AccessTokenService(
-    ConnectionStore store,
+    IConnectionRecords store,
     ConnectionSecrets secrets,
     RefreshEngine engine,
     AccessTokenCache cache,
@@ -41,7 +41,7 @@ public sealed partial class AccessTokenService(
     public async Task<Result<IssuedAccessToken, AccessTokenFailure>> GetAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var record = await store.GetRecentAsync(request.Connection.UserId, request.Connection.ConnectionId, cancellationToken);
+        var record = await store.GetRecentAsync(request.Connection, cancellationToken);
         var now = time.GetUtcNow();
         Result<IssuedAccessToken, AccessTokenFailure> result;
         if (record is null)
@@ -82,7 +82,7 @@ public sealed partial class AccessTokenService(
         if (result.Succeeded && (record?.LastUsedAt is not { } lastUsed || now - lastUsed >= UsageRecordInterval))
         {
             // Never waited for: an answer does not depend on a bookkeeping write, however slow storage is.
-            store.MarkUsedInBackground(request.Connection.UserId, request.Connection.ConnectionId, now);
+            store.MarkUsedInBackground(request.Connection, now);
         }
 
         metrics.TokenRead(record?.ProviderId ?? "unknown", request.CallerId, OutcomeOf(result));
@@ -190,6 +190,7 @@ public sealed partial class AccessTokenService(
         TokenFailureReason.Forbidden => "forbidden",
         TokenFailureReason.AuthorizationUnavailable => "authorization_unavailable",
         TokenFailureReason.HandoutDisabled => "handout_disabled",
+        TokenFailureReason.ProviderRateLimited => "provider_rate_limited",
         _ => "failed",
     };
 

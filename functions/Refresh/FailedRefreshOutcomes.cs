@@ -11,7 +11,7 @@ namespace Credentials.Functions.Refresh;
 /// must start over because the grant changed meanwhile.
 /// </summary>
 public sealed partial class FailedRefreshOutcomes(
-    ConnectionStore store,
+    IConnectionRecords store,
     RefreshOutcomeStore outcomes,
     ProviderMisconfiguration misconfiguration,
     IOptions<RefreshOptions> options,
@@ -23,7 +23,7 @@ public sealed partial class FailedRefreshOutcomes(
     public async Task<RefreshResult?> GrantLostAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
     {
-        var current = await store.GetAsync(leased.UserId, leased.ConnectionId, CancellationToken.None);
+        var current = await store.GetAsync(ConnectionKey.Of(leased), CancellationToken.None);
         if (current is null)
         {
             return new RefreshResult(null, TokenFailureReason.NotFound, false);

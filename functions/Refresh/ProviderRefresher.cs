@@ -5,12 +5,14 @@ namespace Credentials.Functions.Refresh;
 
 /// <summary>
 /// One refresh-token grant at the provider, within the lease's provider deadline: an unavailable provider is retried
-/// with doubling delays (a longer <c>Retry-After</c> wins) while the deadline allows; any other answer is final.
+/// with doubling delays (a longer <c>Retry-After</c> wins) while the deadline and the provider's rate-limit budget
+/// (<see cref="ProviderRateGovernor"/>) allow; any other answer is final.
 /// </summary>
 public sealed class ProviderRefresher(
     ProviderCatalog providers,
     ProviderEndpointResolver endpoints,
     ProviderTokenClient tokens,
+    ProviderRateGovernor governor,
     IOptions<RefreshOptions> options,
     TimeProvider time)
 {
@@ -33,7 +35,10 @@ public sealed class ProviderRefresher(
                     delay = retryAfter > delay ? retryAfter : delay;
                 }
 
-                if (time.GetUtcNow() + delay >= deadline)
+                // A retry is one more call the provider counts: it goes only inside the shared rate-limit budget (the
+                // first was admitted by the engine).
+                if (time.GetUtcNow() + delay >= deadline
+                    || await governor.AdmitAsync(providerId, null, deferrable: false, CancellationToken.None) is not null)
                 {
                     break;
                 }

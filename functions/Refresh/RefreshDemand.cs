@@ -17,6 +17,10 @@ namespace Credentials.Functions.Refresh;
 /// A token of these scopes only (RFC 6749 §6), handed to the caller and never stored; the refresh still runs under the
 /// connection's lease and stores a rotated refresh token. Null: refresh the stored token.
 /// </param>
+/// <param name="Deferrable">
+/// Maintenance: the provider call waits for a later lap once only the callers' share of the provider's rate-limit
+/// window is left (<see cref="Providers.ProviderRateGovernor"/>).
+/// </param>
 public sealed record RefreshDemand(
     Connections.ConnectionKey Connection,
     TimeSpan MinValidity,
@@ -24,7 +28,8 @@ public sealed record RefreshDemand(
     string Trigger,
     string CorrelationId,
     Connections.ConnectionRecord? KnownRecord = null,
-    ScopeSet? NarrowTo = null);
+    ScopeSet? NarrowTo = null,
+    bool Deferrable = false);
 
 /// <summary>
 /// The outcome of a refresh: the stored record with a usable access token, or why there is none. <see cref="Refreshed"/>

@@ -16,13 +16,14 @@ namespace Credentials.Functions.Refresh;
 /// record's changes are its own transitions (<see cref="ConnectionRecord.Refreshed"/> and the others).
 /// </summary>
 public sealed partial class RefreshEngine(
-    ConnectionStore store,
+    IConnectionRecords store,
     ConnectionSecrets secrets,
     ProviderCatalog providers,
     ProviderRefresher provider,
     RefreshOutcomeStore outcomes,
     NarrowedRefreshOutcomes narrowing,
     FailedRefreshOutcomes failures,
+    ProviderRateGovernor governor,
     IOptions<RefreshOptions> options,
     TimeProvider time,
     ILogger<RefreshEngine> logger)
@@ -52,7 +53,7 @@ public sealed partial class RefreshEngine(
         {
             var record = round == 0 && demand.KnownRecord is { ETag: not null } known
                 ? known
-                : await store.GetAsync(demand.Connection.UserId, demand.Connection.ConnectionId, CancellationToken.None);
+                : await store.GetAsync(demand.Connection, CancellationToken.None);
             if (record is null)
             {
                 return new RefreshResult(null, TokenFailureReason.NotFound, false);
@@ -128,7 +129,7 @@ public sealed partial class RefreshEngine(
         while (true)
         {
             await Task.Delay(LeasePollInterval, time);
-            var current = await store.GetAsync(leasedByOther.UserId, leasedByOther.ConnectionId, CancellationToken.None);
+            var current = await store.GetAsync(ConnectionKey.Of(leasedByOther), CancellationToken.None);
             if (current is null || current.ETag != leasedByOther.ETag
                 || RefreshLease.MayTakeOver(current, leaseOwner, grace, duration, options.Value.AbandonedLeaseTimeout, time.GetUtcNow()))
             {
@@ -161,6 +162,13 @@ public sealed partial class RefreshEngine(
             // forget the chain's first lease start and let the next flight present the old token at once.
             LogTooLateToPresent(logger, leased.ProviderId);
             return new RefreshResult(null, TokenFailureReason.Busy, false, TimeSpan.FromSeconds(1));
+        }
+
+        if (await governor.AdmitAsync(leased.ProviderId, null, demand.Deferrable, CancellationToken.None) is { } wait)
+        {
+            // Refused here rather than by the provider: nothing was presented, so nothing about the connection changes.
+            await outcomes.ReleaseQuietlyAsync(lease);
+            return new RefreshResult(null, TokenFailureReason.ProviderRateLimited, false, wait, "provider_rate_limited");
         }
 
         var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline(presentAt), demand.NarrowTo?.Scopes);
@@ -219,6 +227,4 @@ public sealed partial class RefreshEngine(
 
     [LoggerMessage(EventId = 6009, Level = LogLevel.Warning, Message = "A {ProviderId} lease taken over inside the reuse grace was stored too late to present the old refresh token inside it; the flight ends without calling the provider")]
     private static partial void LogTooLateToPresent(ILogger logger, string providerId);
-
-
 }

@@ -112,7 +112,7 @@ public sealed partial class RefreshLease : IDisposable
     }
 
     /// <summary>Renews the lease every <see cref="HeartbeatInterval"/> until the flight ends or the lease is released or lost.</summary>
-    public void StartHeartbeat(ConnectionStore store, TimeProvider time, ILogger logger)
+    public void StartHeartbeat(IConnectionRecords store, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(time);
@@ -125,7 +125,7 @@ public sealed partial class RefreshLease : IDisposable
         _stop.Dispose();
     }
 
-    private async Task HeartbeatAsync(ConnectionStore store, TimeProvider time, ILogger logger, CancellationToken stop)
+    private async Task HeartbeatAsync(IConnectionRecords store, TimeProvider time, ILogger logger, CancellationToken stop)
     {
         try
         {
@@ -148,7 +148,7 @@ public sealed partial class RefreshLease : IDisposable
                             Current = renewed.Record;
                             ExpiresAt = expiry;
                         }
-                        else if (await store.GetAsync(current.UserId, current.ConnectionId, CancellationToken.None) is { } reread)
+                        else if (await store.GetAsync(ConnectionKey.Of(current), CancellationToken.None) is { } reread)
                         {
                             // Someone else wrote (a LastUsedAt mark, or a takeover): renew from the new copy, if still ours.
                             Current = reread;

@@ -26,7 +26,7 @@ public enum PersistStatus
 /// together with the status event it causes (the outbox row), and the outcome is then audited and counted.
 /// </summary>
 public sealed partial class RefreshOutcomeStore(
-    ConnectionStore store,
+    IConnectionRecords store,
     ConnectionSecrets secrets,
     AuditLog audit,
     ServiceMetrics metrics,
@@ -84,7 +84,7 @@ public sealed partial class RefreshOutcomeStore(
                         return (PersistStatus.Written, written.Record);
                     }
 
-                    var current = await store.GetAsync(basis.UserId, basis.ConnectionId, CancellationToken.None);
+                    var current = await store.GetAsync(ConnectionKey.Of(basis), CancellationToken.None);
                     if (current is null)
                     {
                         return (PersistStatus.Deleted, null);

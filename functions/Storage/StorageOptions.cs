@@ -20,8 +20,14 @@ public sealed class StorageOptions
     /// <summary>Single-use OAuth state records of connections being authorized.</summary>
     public string OAuthStatesTable { get; set; } = "OAuthStates";
 
-    /// <summary>Where the maintenance walk keeps its cursor.</summary>
+    /// <summary>Where the maintenance walk keeps its cursor, and the providers' rate limits the instances share.</summary>
     public string MaintenanceTable { get; set; } = "Maintenance";
+
+    /// <summary>
+    /// Work items of the maintenance walk: the timer queues them, the <c>MaintenanceWork</c> queue trigger processes them
+    /// on every instance; after <c>maxDequeueCount</c> failed attempts (host.json) an item moves to <c>&lt;name&gt;-poison</c>.
+    /// </summary>
+    public string MaintenanceQueue { get; set; } = "maintenance-work";
 
     /// <summary>Queue that receives a JSON event whenever a connection's status changes.</summary>
     public string StatusEventsQueue { get; set; } = "connection-status-events";

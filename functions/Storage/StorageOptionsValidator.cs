@@ -47,6 +47,12 @@ internal sealed partial class StorageOptionsValidator : IValidateOptions<Storage
             failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.StatusEventsQueue))} must be 3-63 lower-case letters, digits and single hyphens.");
         }
 
+        if (!QueueName().IsMatch(options.MaintenanceQueue ?? string.Empty) || options.MaintenanceQueue!.Length > 56)
+        {
+            // The host names the poison queue <name>-poison, which must be a queue name too.
+            failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.MaintenanceQueue))} must be 3-56 lower-case letters, digits and single hyphens.");
+        }
+
         if (options.StatusEventRetryInterval < TimeSpan.FromMilliseconds(100) || options.StatusEventRetryInterval > TimeSpan.FromMinutes(10))
         {
             failures.Add($"{SettingName.Of(Section, nameof(StorageOptions.StatusEventRetryInterval))} must be from 00:00:00.1 to 00:10:00.");

@@ -25,6 +25,7 @@ param allowedReturnUrls array
 param providers array
 param maintenanceSchedule string
 param statusEventsQueueName string
+param maintenanceQueueName string
 param alwaysReadyInstanceCount int
 param instanceMemoryMB int
 param maximumInstanceCount int
@@ -46,6 +47,7 @@ var baseAppSettings = {
   Storage__TableServiceUri: tableEndpoint
   Storage__QueueServiceUri: queueEndpoint
   Storage__StatusEventsQueue: statusEventsQueueName
+  Storage__MaintenanceQueue: maintenanceQueueName
   Encryption__KeySource: 'KeyVault'
   Encryption__KeyVaultUri: keyVaultUri
   Authentication__Issuers__0__Issuer: authressDomain

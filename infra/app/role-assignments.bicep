@@ -13,6 +13,9 @@ param tableNames array
 @description('The status-events queue: the app may send to it and nothing else.')
 param statusEventsQueueName string
 
+@description('The maintenance work queue and its poison queue: the timer sends to it and the queue trigger receives, deletes and poisons.')
+param maintenanceQueueName string
+
 @description('The deployment package container: the one container whose blobs the identity owns (Flex Consumption reads the package with it).')
 param deploymentContainerName string
 
@@ -34,6 +37,7 @@ var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -67,6 +71,14 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
     resource statusEvents 'queues' existing = {
       name: statusEventsQueueName
+    }
+
+    resource maintenanceWork 'queues' existing = {
+      name: maintenanceQueueName
+    }
+
+    resource maintenancePoison 'queues' existing = {
+      name: '${maintenanceQueueName}-poison'
     }
   }
 }
@@ -118,6 +130,27 @@ resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+  }
+}
+
+// Queue-scoped as well: the maintenance work queue and its poison queue, and no other queue of the account.
+resource maintenanceQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage::queueService::maintenanceWork.id, principalResourceId, roles.storageQueueDataContributor)
+  scope: storage::queueService::maintenanceWork
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+  }
+}
+
+resource maintenancePoisonContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage::queueService::maintenancePoison.id, principalResourceId, roles.storageQueueDataContributor)
+  scope: storage::queueService::maintenancePoison
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
   }
 }
 

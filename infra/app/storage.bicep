@@ -1,4 +1,4 @@
-@description('Storage account for the Functions host, the deployment package, the app\'s tables and the status-events queue.')
+@description('Storage account for the Functions host, the deployment package, the app\'s tables, the status-events queue and the maintenance work queues.')
 param name string
 param location string
 param tags object
@@ -8,6 +8,9 @@ param deploymentContainerName string
 param hostContainerNames array
 param tableNames array
 param statusEventsQueueName string
+
+@description('The maintenance work queue; its poison queue (<name>-poison) is made here too, so the app\'s queue-scoped role covers both.')
+param maintenanceQueueName string
 
 @description('Redundancy of the account; zone-redundant by default where the region has zones.')
 param skuName string
@@ -58,6 +61,14 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 
     resource statusEvents 'queues' = {
       name: statusEventsQueueName
+    }
+
+    resource maintenanceWork 'queues' = {
+      name: maintenanceQueueName
+    }
+
+    resource maintenancePoison 'queues' = {
+      name: '${maintenanceQueueName}-poison'
     }
   }
 }

@@ -1,16 +1,14 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Credentials.AuthorizationSetup;
+using System.Globalization;
 
 namespace Credentials.AuthressLocal;
 
 /// <summary>The roles and access-records routes of the local Authress endpoint, used by authorization as code.</summary>
 public sealed partial class AuthressLocalServer
 {
-    /// <summary>Roles and access records written through the API, by id, as stored (GET returns what was written).</summary>
-    private readonly ConcurrentDictionary<string, JsonObject> _roles = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, JsonObject> _records = new(StringComparer.Ordinal);
+    /// <summary>Roles and access records written through the API, by id.</summary>
+    private readonly ConcurrentDictionary<string, Api.Role> _roles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Api.AccessRecord> _records = new(StringComparer.Ordinal);
 
     /// <summary>The lifetime (<c>exp - iat</c>) of each service-client token the roles and records routes accepted.</summary>
     public IReadOnlyCollection<TimeSpan> AdministrationTokenLifetimes => _administrationTokenLifetimes;
@@ -23,31 +21,31 @@ public sealed partial class AuthressLocalServer
     private int _administrationWrites;
 
     /// <summary>
-    /// Authress's roles and access-records routes (the subset authorization-as-code uses): GET, POST and PUT by id, for
-    /// authenticated service clients. A written role or record takes effect in the grants at once.
+    /// Authress's roles and access-records routes (the subset authorization-as-code uses), for authenticated service
+    /// clients, answering as the API description has it: <c>POST</c> 201 with the object; <c>PUT</c> a role 200 with it,
+    /// a record 202; <c>GET</c> 200, a record with its read-only <c>status</c>, <c>account</c>, <c>links</c>,
+    /// <c>lastUpdated</c> and a <c>Last-Modified</c> header; 404 when absent. A written role or record takes effect in the
+    /// grants at once.
     /// </summary>
     private void MapAuthorizationAdministration(WebApplication app)
     {
-        app.MapGet("/v1/roles/{roleId}", (HttpContext http, string roleId) => Read(http, _roles, roleId));
-        app.MapGet("/v1/records/{recordId}", (HttpContext http, string recordId) => Read(http, _records, recordId));
-        app.MapPost("/v1/roles", (HttpContext http, AuthressRole role) => WriteRole(http, role, create: true));
-        app.MapPut("/v1/roles/{roleId}", (HttpContext http, string roleId, AuthressRole role) =>
+        app.MapGet("/v1/roles/{roleId}", (HttpContext http, string roleId) =>
+            !IsAdministrator(http) ? Unauthorized() : _roles.TryGetValue(roleId, out var role) ? Results.Json(role, Api.ApiJson.Options) : Results.NotFound());
+        app.MapGet("/v1/records/{recordId}", (HttpContext http, string recordId) =>
+            !IsAdministrator(http) ? Unauthorized() : _records.TryGetValue(recordId, out var record) ? RecordResult(http, record, 200) : Results.NotFound());
+        app.MapPost("/v1/roles", (HttpContext http, Api.Role role) => WriteRole(http, role, create: true));
+        app.MapPut("/v1/roles/{roleId}", (HttpContext http, string roleId, Api.Role role) =>
             role.RoleId == roleId ? WriteRole(http, role, create: false) : Results.BadRequest(new { errorCode = "IdMismatch" }));
-        app.MapPost("/v1/records", (HttpContext http, AuthressAccessRecord record) => WriteRecord(http, record, create: true));
-        app.MapPut("/v1/records/{recordId}", (HttpContext http, string recordId, AuthressAccessRecord record) =>
+        app.MapPost("/v1/records", (HttpContext http, Api.AccessRecord record) => WriteRecord(http, record, create: true));
+        app.MapPut("/v1/records/{recordId}", (HttpContext http, string recordId, Api.AccessRecord record) =>
             record.RecordId == recordId ? WriteRecord(http, record, create: false) : Results.BadRequest(new { errorCode = "IdMismatch" }));
     }
 
-    private IResult Read(HttpContext http, ConcurrentDictionary<string, JsonObject> store, string id) =>
-        !IsAdministrator(http) ? Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401)
-        : store.TryGetValue(id, out var stored) ? Results.Json(stored)
-        : Results.NotFound();
-
-    private IResult WriteRole(HttpContext http, AuthressRole role, bool create)
+    private IResult WriteRole(HttpContext http, Api.Role role, bool create)
     {
         if (!IsAdministrator(http))
         {
-            return Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401);
+            return Unauthorized();
         }
 
         if (create && _roles.ContainsKey(role.RoleId))
@@ -56,31 +54,49 @@ public sealed partial class AuthressLocalServer
         }
 
         Interlocked.Increment(ref _administrationWrites);
-        _roles[role.RoleId] = ToNode(role);
+        _roles[role.RoleId] = role;
         Grants.Put(role);
-        return create ? Results.Json(role, statusCode: 201) : Results.Json(role);
+        return Results.Json(role, Api.ApiJson.Options, statusCode: create ? 201 : 200);
     }
 
-    private IResult WriteRecord(HttpContext http, AuthressAccessRecord record, bool create)
+    private IResult WriteRecord(HttpContext http, Api.AccessRecord record, bool create)
     {
         if (!IsAdministrator(http))
         {
-            return Results.Json(new { errorCode = "Unauthorized" }, statusCode: 401);
+            return Unauthorized();
         }
 
-        if (create && _records.ContainsKey(record.RecordId))
+        // Authress makes up an id when none is given.
+        var recordId = record.RecordId ?? "rec_" + Guid.NewGuid().ToString("N")[..12];
+        if (create && _records.ContainsKey(recordId))
         {
             return Results.Conflict(new { errorCode = "AlreadyExists" });
         }
 
+        if (!create && !_records.ContainsKey(recordId))
+        {
+            return Results.NotFound();
+        }
+
         Interlocked.Increment(ref _administrationWrites);
-        _records[record.RecordId] = ToNode(record);
-        Grants.Put(record);
-        return create ? Results.Json(record, statusCode: 201) : Results.Json(record);
+        var stored = record with
+        {
+            RecordId = recordId,
+            Status = "ACTIVE",
+            Account = new Api.AccountLink(AccountId),
+            Links = new Api.Links(new Api.Link($"{Origin}/v1/records/{Uri.EscapeDataString(recordId)}")),
+            LastUpdated = DateTimeOffset.UtcNow,
+        };
+        _records[recordId] = stored;
+        Grants.Put(stored);
+        return create ? RecordResult(http, stored, 201) : Results.Accepted();
     }
 
-    private static JsonObject ToNode<T>(T value) =>
-        JsonSerializer.SerializeToNode(value, AuthorizationFile.Format)!.AsObject();
+    private static IResult RecordResult(HttpContext http, Api.AccessRecord record, int status)
+    {
+        http.Response.Headers.LastModified = record.LastUpdated!.Value.ToString("R", CultureInfo.InvariantCulture);
+        return Results.Json(record, Api.ApiJson.Options, statusCode: status);
+    }
 
     private bool IsAdministrator(HttpContext http)
     {
@@ -93,4 +109,5 @@ public sealed partial class AuthressLocalServer
             (claims.TryGetProperty("exp", out var exp) ? exp.GetInt64() : long.MaxValue / 2) - (claims.TryGetProperty("iat", out var iat) ? iat.GetInt64() : 0)));
         return true;
     }
+
 }

@@ -16,8 +16,11 @@ public static class Ed25519Jwt
         return $"{header}.{payload}.{Base64Url(signature)}";
     }
 
-    /// <summary>The verified claims, or null when the token is malformed, not EdDSA, badly signed or expired.</summary>
-    public static JsonElement? Verify(string token, Func<JsonElement, PublicKey?> keyFor, DateTimeOffset now)
+    /// <summary>
+    /// The verified claims, or null when the token is malformed, not EdDSA, badly signed or expired. <paramref name="keyFor"/>
+    /// picks the key from the header (its <c>kid</c>) and the unverified claims, or answers null to refuse the token.
+    /// </summary>
+    public static JsonElement? Verify(string token, Func<JsonElement, JsonElement, PublicKey?> keyFor, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(keyFor);
         var parts = token.Split('.');
@@ -30,7 +33,7 @@ public static class Ed25519Jwt
         {
             var header = JsonDocument.Parse(FromBase64Url(parts[0])).RootElement;
             var claims = JsonDocument.Parse(FromBase64Url(parts[1])).RootElement;
-            if (!header.TryGetProperty("alg", out var alg) || alg.GetString() != "EdDSA" || keyFor(claims) is not { } publicKey)
+            if (!header.TryGetProperty("alg", out var alg) || alg.GetString() != "EdDSA" || keyFor(header, claims) is not { } publicKey)
             {
                 return null;
             }

@@ -1,4 +1,4 @@
-using Credentials.AuthorizationSetup;
+using System.Text.Json;
 
 namespace Credentials.AuthressLocal;
 
@@ -19,14 +19,16 @@ public sealed class Grants
     public static Grants Load(params string[] paths)
     {
         var grants = new Grants();
-        foreach (var file in paths.Select(AuthorizationFile.Load))
+        foreach (var path in paths)
         {
-            foreach (var role in file.Roles)
+            var file = JsonSerializer.Deserialize<Api.AuthorizationDocument>(File.ReadAllText(path), Api.ApiJson.Options)
+                ?? throw new InvalidDataException($"{path} holds no roles or records.");
+            foreach (var role in file.Roles ?? [])
             {
                 grants.Put(role);
             }
 
-            foreach (var record in file.Records)
+            foreach (var record in file.Records ?? [])
             {
                 grants.Put(record);
             }
@@ -36,7 +38,7 @@ public sealed class Grants
     }
 
     /// <summary>Creates or replaces a role, as <c>POST/PUT /v1/roles</c> does.</summary>
-    public void Put(AuthressRole role)
+    public void Put(Api.Role role)
     {
         ArgumentNullException.ThrowIfNull(role);
         lock (AccessRecords)
@@ -46,17 +48,17 @@ public sealed class Grants
     }
 
     /// <summary>Creates or replaces an access record by its id, as <c>POST/PUT /v1/records</c> does.</summary>
-    public void Put(AuthressAccessRecord record)
+    public void Put(Api.AccessRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         lock (AccessRecords)
         {
             AccessRecords.RemoveAll(r => r.RecordId == record.RecordId);
-            // One grant per statement: a statement's roles apply to its own resources only.
+            // One grant per statement: a statement's roles apply to its own resources only, for the record's users and its own.
             AccessRecords.AddRange(record.Statements.Select(statement => new AccessRecord
             {
                 RecordId = record.RecordId,
-                Users = record.Users.Select(u => u.UserId).ToList(),
+                Users = [.. (record.Users ?? []).Concat(statement.Users ?? []).Select(u => u.UserId).Distinct(StringComparer.Ordinal)],
                 Roles = [.. statement.Roles],
                 Resources = statement.Resources.Select(r => r.ResourceUri).ToList(),
             }));
@@ -68,6 +70,18 @@ public sealed class Grants
         lock (AccessRecords)
         {
             return AllowsUnlocked(userId, resourceUri, permission);
+        }
+    }
+
+    /// <summary>The actions granted to the user on the resource (through a grant on it or on a parent), for getUserPermissionsForResource.</summary>
+    public IReadOnlyList<string> ActionsOn(string userId, string resourceUri)
+    {
+        lock (AccessRecords)
+        {
+            return [.. AccessRecords
+                .Where(record => record.Users.Contains(userId, StringComparer.Ordinal) && record.Resources.Any(pattern => ResourceMatches(pattern, resourceUri)))
+                .SelectMany(record => record.Roles.SelectMany(role => Roles.GetValueOrDefault(role) ?? []))
+                .Distinct(StringComparer.Ordinal)];
         }
     }
 

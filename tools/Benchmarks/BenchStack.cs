@@ -9,7 +9,6 @@ using Credentials.DevHost;
 using Credentials.SandboxProvider;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using NSec.Cryptography;
 
 namespace Credentials.Benchmarks;
 
@@ -21,6 +20,7 @@ namespace Credentials.Benchmarks;
 internal sealed partial class BenchStack : IAsyncDisposable
 {
     public const string Reader = "sc_bench_reader";
+    public const string Importer = "sc_bench_importer";
     public const string User = "bench-user";
     public const string ConnectionId = "sandbox";
 
@@ -66,12 +66,15 @@ internal sealed partial class BenchStack : IAsyncDisposable
         var grants = new Grants
         {
             // The proxy overhead run calls through the proxy as the same caller.
-            Roles = { ["reader"] = ["credentials:read", "credentials:list", "credentials:proxy"] },
-            AccessRecords = { new AccessRecord { Users = [Reader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users"] } },
+            Roles = { ["reader"] = ["credentials:read", "credentials:list", "credentials:proxy"], ["importer"] = ["credentials:import"] },
+            AccessRecords =
+            {
+                new AccessRecord { Users = [Reader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users"] },
+                new AccessRecord { Users = [Importer], Roles = ["importer"], Resources = ["/user-credentials/refresh-tokens/users"] },
+            },
         };
-        var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
-        var (accessKey, publicKey) = NewAccessKey("sc_credentials_service");
-        authress.AddServiceClient("sc_credentials_service", publicKey);
+        var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants);
+        var accessKey = authress.CreateAccessKey("sc_credentials_service");
 
         var settings = new Dictionary<string, string?>
         {
@@ -93,6 +96,8 @@ internal sealed partial class BenchStack : IAsyncDisposable
         };
         return new BenchStack(azurite, sandbox, authress, settings, listener);
     }
+
+    public string ImporterToken() => Authress.MintCallerToken(Importer, CallerTokenKind.ServiceClient, TimeSpan.FromHours(2));
 
     public string ReaderToken() => Authress.MintCallerToken(Reader, CallerTokenKind.ServiceClient, TimeSpan.FromHours(2));
 
@@ -159,13 +164,6 @@ internal sealed partial class BenchStack : IAsyncDisposable
         await Sandbox.DisposeAsync();
         // Not the listener: the host that adopted its descriptor closed it.
         Azurite.Dispose();
-    }
-
-    private static (string AccessKey, byte[] PublicKey) NewAccessKey(string clientId)
-    {
-        using var key = Key.Create(SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
-        var pkcs8 = key.Export(KeyBlobFormat.PkixPrivateKey);
-        return ($"{clientId}.bench-key.bench-account.{Convert.ToBase64String(pkcs8)}", key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
     }
 
     [GeneratedRegex("<code id=\"completion\">([A-Za-z0-9_-]+)</code>")]

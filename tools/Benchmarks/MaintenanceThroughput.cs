@@ -116,7 +116,7 @@ internal static class MaintenanceThroughput
         }, Indented));
     }
 
-    private static async Task SeedAsync(IServiceProvider provider, SandboxProviderServer sandbox, int connections)
+    internal static async Task SeedAsync(IServiceProvider provider, SandboxProviderServer sandbox, int connections)
     {
         var store = provider.GetRequiredService<ConnectionStore>();
         var secrets = provider.GetRequiredService<ConnectionSecrets>();
@@ -172,7 +172,7 @@ internal static class MaintenanceThroughput
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>A syntactically valid Authress access key; the benchmark never calls Authress.</summary>
-    private static string BenchAccessKey()
+    internal static string BenchAccessKey()
     {
         var pkcs8 = new byte[48];
         new byte[] { 0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20 }.CopyTo(pkcs8, 0);

@@ -48,7 +48,8 @@ internal static class OverloadRuns
         using var client = new HttpClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", reader);
         using var after = await client.GetAsync($"{stack.PublicBase}{BenchStack.TokenPath}?minValiditySeconds=5");
-        var record = await hosts[0].Services.GetRequiredService<ConnectionStore>().GetAsync(BenchStack.User, BenchStack.ConnectionId, CancellationToken.None);
+        var key = ConnectionKey.TryCreate(BenchStack.User, BenchStack.ConnectionId, out var valid) ? valid : throw new InvalidOperationException();
+        var record = await hosts[0].Services.GetRequiredService<ConnectionStore>().GetAsync(key, CancellationToken.None);
         var refreshToken = await hosts[0].Services.GetRequiredService<ConnectionSecrets>().ReadRefreshTokenAsync(record!, CancellationToken.None);
 
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new

@@ -11,6 +11,13 @@ if (args is ["maintenance", ..])
     return;
 }
 
+// `maintenance-fanout [connections]`: the queued maintenance lap with 1, then 3 dev host instances, side by side.
+if (args is ["maintenance-fanout", ..])
+{
+    await MaintenanceFanOut.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000, [1, 3]);
+    return;
+}
+
 // `load [seconds] [connections]` runs the HTTP load measurement of the token hand-out against the dev host.
 if (args is ["load", ..])
 {
@@ -36,6 +43,15 @@ if (args is ["proxy", ..])
     await ProxyOverhead.RunAsync(
         TimeSpan.FromSeconds(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8),
         args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 16);
+    return;
+}
+
+// `import [lines] [parallel]` runs tools/ImportGrants against the dev host, importing grants the sandbox issued.
+if (args is ["import", ..])
+{
+    await ImportThroughput.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 4);
     return;
 }
 

@@ -47,6 +47,12 @@ public static class DevHostApplication
             builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(services, catalog.TimerFunctions));
         }
 
+        if (settings.RunQueueTriggers && catalog.QueueFunctions.Count > 0)
+        {
+            var queueSettings = settings.QueueTriggers ?? QueueTriggerSettings.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json"));
+            builder.Services.AddHostedService(services => ActivatorUtilities.CreateInstance<QueueFunctionListener>(services, catalog.QueueFunctions, queueSettings));
+        }
+
         var app = builder.Build();
         var guard = app.Services.GetRequiredService<HttpInvocationGuard>();
         app.Use((http, next) => guard.InvokeAsync(http, () => next(http)));

@@ -32,6 +32,12 @@ public sealed class DevHostSettings
     /// <summary>Whether timer functions run on their schedules.</summary>
     public bool RunTimers { get; init; } = true;
 
+    /// <summary>Whether queue-triggered functions take messages from their queues.</summary>
+    public bool RunQueueTriggers { get; init; } = true;
+
+    /// <summary>How queue triggers run; null: as the app's host.json says.</summary>
+    public QueueTriggerSettings? QueueTriggers { get; init; }
+
     public static DevHostSettings FromCommandLine(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);

@@ -19,7 +19,7 @@ namespace Credentials.SandboxProvider;
 /// (<c>GET /api/me</c>) that accepts only its valid tokens.
 /// It counts what clients do at its token and revocation endpoints and can be told to fail, so tests observe the provider side.
 /// </summary>
-public sealed class SandboxProviderServer : IAsyncDisposable
+public sealed partial class SandboxProviderServer : IAsyncDisposable
 {
     // One RSA key per process: generating one per server costs seconds on a small machine, and tests start many servers.
     private static readonly Lazy<RSA> SigningKey = new(() => RSA.Create(2048));
@@ -28,6 +28,7 @@ public sealed class SandboxProviderServer : IAsyncDisposable
     private int _refreshGrants;
     private int _failedRefreshGrants;
     private int _revocations;
+    private readonly TokenRateLimit _rateLimit = new();
     private readonly ConcurrentQueue<string?> _refreshScopeParameters = new();
 
     private readonly SqliteConnection _database;
@@ -66,6 +67,16 @@ public sealed class SandboxProviderServer : IAsyncDisposable
 
     /// <summary>When set, the token endpoint answers 200 with exactly this body (a misbehaving provider) instead of tokens.</summary>
     public string? ForcedTokenBody { get; set; }
+
+    /// <summary>
+    /// The token endpoint's rate limit for the client app (null: none), as real providers enforce one: every answer
+    /// carries <c>RateLimit-Limit</c>, <c>-Remaining</c> and <c>-Reset</c>; a request over the limit gets 429 with
+    /// <c>Retry-After</c> and is counted in <see cref="TokenRequestsRateLimited"/>.
+    /// </summary>
+    public TokenRateLimit RateLimit => _rateLimit;
+
+    /// <summary>Token requests refused with 429 because they were over <see cref="RateLimit"/>.</summary>
+    public int TokenRequestsRateLimited => _rateLimit.Refused;
 
     /// <summary>Added before each token response, to widen race windows in concurrency tests.</summary>
     public TimeSpan TokenDelay { get; set; }
@@ -287,12 +298,18 @@ public sealed class SandboxProviderServer : IAsyncDisposable
             return;
         }
 
+        if (!_rateLimit.Admit(context.Response))
+        {
+            return;
+        }
+
         var form = await context.Request.ReadFormAsync();
         var isRefresh = form[Parameters.GrantType] == GrantTypes.RefreshToken;
         Interlocked.Increment(ref isRefresh ? ref _refreshGrants : ref _codeGrants);
         if (isRefresh)
         {
             _refreshScopeParameters.Enqueue(form.TryGetValue(Parameters.Scope, out var scope) ? scope.ToString() : null);
+            await CountReuseAsync(context, form[Parameters.RefreshToken].ToString());
         }
 
         if (TokenDelay > TimeSpan.Zero)

@@ -14,6 +14,8 @@ public sealed class WorkerFunction
         TriggerName = StringOf(trigger, "name") ?? throw new InvalidOperationException($"Function '{metadata.Name}' has a trigger without a name.");
         Route = StringOf(trigger, "route");
         Schedule = StringOf(trigger, "schedule");
+        QueueName = StringOf(trigger, "queueName");
+        Connection = StringOf(trigger, "connection");
         Methods = trigger.TryGetProperty("methods", out var methods) && methods.ValueKind == JsonValueKind.Array
             ? methods.EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()).ToArray()
             : [];
@@ -37,12 +39,19 @@ public sealed class WorkerFunction
 
     public string? Schedule { get; }
 
+    /// <summary>A queue trigger's queue, as written (it may hold <c>%Name%</c>), and the name of its storage connection setting.</summary>
+    public string? QueueName { get; }
+
+    public string? Connection { get; }
+
     /// <summary>Upper-case HTTP methods; empty means every method (the host's rule for an HTTP trigger without <c>methods</c>).</summary>
     public IReadOnlyList<string> Methods { get; }
 
     public bool IsHttp => TriggerType.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase);
 
     public bool IsTimer => TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsQueue => TriggerType.Equals("queueTrigger", StringComparison.OrdinalIgnoreCase);
 
     public static WorkerFunction From(RpcFunctionMetadata metadata)
     {

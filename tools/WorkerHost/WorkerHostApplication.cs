@@ -107,6 +107,13 @@ public sealed partial class WorkerHostApplication : IAsyncDisposable
             webBuilder.Services.AddHostedService<TimerScheduler>();
         }
 
+        if (settings.RunQueueTriggers && ready.Functions.Any(f => f.IsQueue))
+        {
+            var queueSettings = settings.QueueTriggers ?? QueueTriggerSettings.FromHostJson(System.IO.Path.Combine(app.Path, "host.json"));
+            webBuilder.Services.AddHostedService(services =>
+                new QueueListener(channel, ready.Functions, appSettings, queueSettings, services.GetRequiredService<ILogger<QueueListener>>()));
+        }
+
         var web = webBuilder.Build();
         web.UseRouting();
         HttpTriggerEndpoints.Map(web, ready, channel, app.RoutePrefix);

@@ -33,6 +33,12 @@ public sealed class WorkerHostSettings
     /// <summary>Whether timer functions run on their schedules (tests invoke them on demand instead).</summary>
     public bool RunTimers { get; init; } = true;
 
+    /// <summary>Whether queue-triggered functions take messages from their queues.</summary>
+    public bool RunQueueTriggers { get; init; } = true;
+
+    /// <summary>How queue triggers run; null: as the app's host.json says.</summary>
+    public QueueTriggerSettings? QueueTriggers { get; init; }
+
     /// <summary>Receives every line the worker writes to stdout or stderr and every log it sends over the event stream.</summary>
     public Action<string>? WorkerOutput { get; init; }
 

@@ -9,8 +9,11 @@ internal static class TelemetryServiceCollectionExtensions
 {
     private const string AzureMonitorConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
+    /// <summary>Traces and metrics (exported only where Application Insights is configured), and the log filters.</summary>
     public static IServiceCollection AddCredentialsTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<ServiceMetrics>();
+        services.AddLogging(logging => logging.KeepSecretUrlsOutOfLogs().KeepLogsToWhatMatters(configuration));
         var openTelemetry = services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(CredentialsTelemetry.SourceName))
             .WithMetrics(metrics => metrics.AddMeter(CredentialsTelemetry.MeterName));

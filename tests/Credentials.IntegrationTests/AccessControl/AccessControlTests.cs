@@ -39,9 +39,9 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
                 new AccessRecord { Users = [UserScopedReader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users/u1"] },
             },
         };
-        var (accessKey, publicKey) = TestAccessKeys.Create(ServiceClientId);
-        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
-        _authress.AddServiceClient(ServiceClientId, publicKey);
+        var (accessKey, _) = TestAccessKeys.Create(ServiceClientId);
+        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants);
+        _authress.AddServiceClient(accessKey);
         _auditTable = "Audit" + Guid.NewGuid().ToString("N")[..10];
         _host = await RunningDevHost.StartAsync(new Dictionary<string, string?>
         {
@@ -111,7 +111,7 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Tokens_from_an_unknown_issuer_are_401()
     {
-        await using var otherAuthress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants(), new Dictionary<string, PublicKey>());
+        await using var otherAuthress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants());
 
         using var response = await GetAsync("api/users/u1/connections", otherAuthress.MintCallerToken(Reader, CallerTokenKind.ServiceClient));
 
@@ -136,7 +136,8 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
         var claims = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Ed25519Jwt.FromBase64Url(parts[1]))!;
         var elevated = JsonSerializer.SerializeToUtf8Bytes(claims.ToDictionary(c => c.Key, c => c.Key == "exp" ? (object)(long.MaxValue / 1000) : c.Value));
         using var otherKey = Key.Create(SignatureAlgorithm.Ed25519);
-        var resigned = Ed25519Jwt.Sign(otherKey, "authress-local-1", claims.ToDictionary(c => c.Key, c => (object)c.Value));
+        var readerKeyId = JsonDocument.Parse(Ed25519Jwt.FromBase64Url(parts[0])).RootElement.GetProperty("kid").GetString()!;
+        var resigned = Ed25519Jwt.Sign(otherKey, readerKeyId, claims.ToDictionary(c => c.Key, c => (object)c.Value));
 
         using var swappedPayload = await GetAsync("api/users/u1/connections", $"{parts[0]}.{Ed25519Jwt.Base64Url(elevated)}.{parts[2]}");
         using var wrongKey = await GetAsync("api/users/u1/connections", resigned);
@@ -171,7 +172,8 @@ public sealed class AccessControlTests(AzuriteFixture azurite) : IAsyncLifetime
         var claims = JsonSerializer.Deserialize<Dictionary<string, object>>(Ed25519Jwt.FromBase64Url(parts[1]))!;
         claims["iss"] = $"{_authress.BaseAddress.GetLeftPart(UriPartial.Authority)}/v1/clients/{Stranger}";
 
-        using var mismatched = await GetAsync("api/users/u1/connections", _authress.MintCustomToken(claims));
+        // Signed by the stranger's own key, so only the subject is wrong.
+        using var mismatched = await GetAsync("api/users/u1/connections", _authress.MintCustomToken(claims, serviceClient: Stranger));
 
         await AssertInvalidTokenAsync(mismatched, "subject");
     }

@@ -23,9 +23,9 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var (accessKey, publicKey) = TestAccessKeys.Create("sc_authorization_setup");
-        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants(), new Dictionary<string, PublicKey>());
-        _authress.AddServiceClient("sc_authorization_setup", publicKey);
+        var (accessKey, _) = TestAccessKeys.Create("sc_authorization_setup");
+        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants());
+        _authress.AddServiceClient(accessKey);
         _tokens = new AuthressServiceTokenProvider(Options.Create(new AuthressOptions { ApiBaseUrl = _authress.BaseAddress, AccessKey = accessKey }), TimeProvider.System);
         _client = new HttpClient { BaseAddress = _authress.BaseAddress };
         _client.DefaultRequestHeaders.Authorization = new("Bearer", _tokens.GetToken());
@@ -47,7 +47,7 @@ public sealed class AuthorizationAsCodeTests : IAsyncLifetime, IDisposable
 
         var first = await new AuthorizationApplier(_client).ApplyAsync(file, dryRun: false, CancellationToken.None);
 
-        Assert.Equal(["credentials-admin", "credentials-proxy", "credentials-proxy-reader", "credentials-reader"], first.Where(c => c.Kind == "role").Select(c => c.Id).Order());
+        Assert.Equal(["credentials-admin", "credentials-importer", "credentials-proxy", "credentials-proxy-reader", "credentials-reader"], first.Where(c => c.Kind == "role").Select(c => c.Id).Order());
         Assert.All(first, c => Assert.Equal(ChangeKind.Create, c.Change));
         Assert.Equal(file.Roles.Count + file.Records.Count, _authress.AdministrationWrites);
         Assert.True(_authress.Grants.Allows("sc_nightly_sync", "/user-credentials/refresh-tokens/users/u1/connections/google", "credentials:read"));

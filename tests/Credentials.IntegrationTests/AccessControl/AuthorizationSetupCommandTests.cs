@@ -14,17 +14,16 @@ public sealed class AuthorizationSetupCommandTests : IAsyncLifetime, IDisposable
     private const string Resource = "/user-credentials/refresh-tokens/users/u1/connections/google";
     private static readonly string Sources = Path.Combine(RepositoryPaths.Root, "infra", "authress");
     private readonly string _accessKey;
-    private readonly byte[] _publicKey;
     private readonly StringWriter _output = new();
     private readonly StringWriter _error = new();
     private AuthressLocalServer _authress = null!;
 
-    public AuthorizationSetupCommandTests() => (_accessKey, _publicKey) = TestAccessKeys.Create("sc_authorization_setup");
+    public AuthorizationSetupCommandTests() => (_accessKey, _) = TestAccessKeys.Create("sc_authorization_setup");
 
     public async Task InitializeAsync()
     {
-        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants(), new Dictionary<string, PublicKey>());
-        _authress.AddServiceClient("sc_authorization_setup", _publicKey);
+        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants());
+        _authress.AddServiceClient(_accessKey);
     }
 
     public async Task DisposeAsync() => await _authress.DisposeAsync();

@@ -28,10 +28,10 @@ public sealed class CallerIdentityTests(AzuriteFixture azurite) : IAsyncLifetime
             Roles = { ["reader"] = ["credentials:list"] },
             AccessRecords = { new AccessRecord { Users = [Shared], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users"] } },
         };
-        var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");
-        _home = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
-        _home.AddServiceClient("sc_credentials_service", publicKey);
-        _partner = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants(), new Dictionary<string, PublicKey>());
+        var (accessKey, _) = TestAccessKeys.Create("sc_credentials_service");
+        _home = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants);
+        _home.AddServiceClient(accessKey);
+        _partner = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", new Grants());
         _host = await RunningDevHost.StartAsync(new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = azurite.ConnectionString,

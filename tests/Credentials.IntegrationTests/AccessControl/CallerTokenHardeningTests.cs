@@ -23,9 +23,9 @@ public sealed class CallerTokenHardeningTests(AzuriteFixture azurite) : IAsyncLi
             Roles = { ["reader"] = ["credentials:list"] },
             AccessRecords = { new AccessRecord { Users = [Reader], Roles = ["reader"], Resources = ["/user-credentials/refresh-tokens/users/*"] } },
         };
-        var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");
-        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
-        _authress.AddServiceClient("sc_credentials_service", publicKey);
+        var (accessKey, _) = TestAccessKeys.Create("sc_credentials_service");
+        _authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants);
+        _authress.AddServiceClient(accessKey);
         _host = await RunningDevHost.StartAsync(new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = azurite.ConnectionString,
@@ -70,6 +70,21 @@ public sealed class CallerTokenHardeningTests(AzuriteFixture azurite) : IAsyncLi
         Assert.Equal(1_000, statuses.Count(s => s is HttpStatusCode.Forbidden or HttpStatusCode.ServiceUnavailable));
         using var stillKnown = await ListAsync(_authress.MintCallerToken(Reader, CallerTokenKind.ServiceClient));
         Assert.Equal(HttpStatusCode.OK, stillKnown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_service_client_whose_key_endpoint_answers_404_is_401_invalid_token()
+    {
+        // A granted client whose token is well signed, deleted before the service first sees it: its keys are gone.
+        var token = _authress.MintCallerToken(Reader, CallerTokenKind.ServiceClient);
+        Assert.True(_authress.RemoveServiceClient(Reader));
+        using var http = new HttpClient();
+        using var keys = await http.GetAsync(new Uri(_authress.BaseAddress, $"v1/clients/{Reader}/.well-known/openid-configuration/jwks"));
+        Assert.Equal(HttpStatusCode.NotFound, keys.StatusCode);
+
+        using var response = await ListAsync(token);
+
+        await ProblemAssert.IsAsync(response, HttpStatusCode.Unauthorized, "invalid_token");
     }
 
     [Theory]

@@ -1,4 +1,3 @@
-using Credentials.AuthressLocal;
 using Credentials.Functions.AccessControl;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -60,21 +59,4 @@ public sealed class DecisionCacheTests
 
         Assert.Null(cache.Find("caller", Resource, Permission));
     }
-
-    [Theory]
-    [InlineData("/user-credentials/refresh-tokens/users/*", "/user-credentials/refresh-tokens/users/u1/connections/google", true)]
-    [InlineData("/user-credentials/refresh-tokens/users/u1", "/user-credentials/refresh-tokens/users/u1/connections/google", true)]
-    [InlineData("/user-credentials/refresh-tokens/users/u1", "/user-credentials/refresh-tokens/users/u2", false)]
-    [InlineData("/user-credentials/refresh-tokens/users/u1/connections/google", "/user-credentials/refresh-tokens/users/u1", false)]
-    public void The_local_endpoint_cascades_grants_to_sub_resources(string pattern, string resource, bool expected) =>
-        Assert.Equal(expected, Grants.ResourceMatches(pattern, resource));
-
-    [Theory]
-    [InlineData("credentials:read", "credentials:read", true)]
-    [InlineData("credentials:*", "credentials:delete", true)]
-    [InlineData("*", "credentials:read", true)]
-    [InlineData("credentials", "credentials:read", true)]
-    [InlineData("credentials:list", "credentials:read", false)]
-    public void The_local_endpoint_matches_actions_like_authress(string granted, string requested, bool expected) =>
-        Assert.Equal(expected, Grants.ActionMatches(granted, requested));
 }

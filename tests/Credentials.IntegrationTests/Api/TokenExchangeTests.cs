@@ -141,12 +141,43 @@ public sealed class TokenExchangeTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("invalid_request", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
     }
 
-    private async Task<TokenResponse> ExchangeAsync(string? audience = null, string? resource = null, string? actorToken = null, string? bearer = "")
+    [Fact]
+    public async Task A_json_body_is_told_apart_from_a_malformed_form()
+    {
+        using var json = await PostTokenAsync(new StringContent("{\"grant_type\":\"x\"}", System.Text.Encoding.UTF8, "application/json"));
+
+        var jsonError = await json.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_request", "unsupported_content_type"),
+            (json.StatusCode, jsonError.GetProperty("error").GetString(), jsonError.GetProperty("code").GetString()));
+        Assert.Contains("application/json", jsonError.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_connection_says_which_id_to_check()
+    {
+        var wrongConnection = await ExchangeAsync(audience: "calendar");
+        var wrongUser = await ExchangeAsync(audience: "mail", user: "u1-typo");
+
+        Assert.Equal(("invalid_target", "connection_not_found"), (wrongConnection.Error, wrongConnection.Json?.GetProperty("code").GetString()));
+        Assert.Contains("check the connection id", wrongConnection.ErrorDescription, StringComparison.Ordinal);
+        Assert.Equal(("invalid_target", "connection_not_found"), (wrongUser.Error, wrongUser.Json?.GetProperty("code").GetString()));
+        Assert.Contains("has no connections at all", wrongUser.ErrorDescription, StringComparison.Ordinal);
+    }
+
+    private async Task<HttpResponseMessage> PostTokenAsync(HttpContent content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/oauth/token") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
+        return await Client.SendAsync(request);
+    }
+
+    private async Task<TokenResponse> ExchangeAsync(string? audience = null, string? resource = null, string? actorToken = null, string? bearer = "",
+        string user = User)
     {
         var request = new TokenExchangeTokenRequest
         {
             Address = new Uri(Client.BaseAddress!, "api/oauth/token").AbsoluteUri,
-            SubjectToken = User,
+            SubjectToken = user,
             SubjectTokenType = TokenExchangeRequest.UserIdTokenType,
             Audience = audience,
             Resource = resource,

@@ -21,11 +21,11 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         var record = await context.NewRecordAsync("auth0|abc", "google");
 
         var added = await context.Store.AddAsync(record, None);
-        var read = await context.Store.GetAsync("auth0|abc", "google", None);
+        var read = await context.Store.GetAsync(ConnectionKeys.Of("auth0|abc", "google"), None);
         var updated = await context.Store.ReplaceAsync(read! with { Status = ConnectionStatus.RefreshFailing, LastErrorCode = "temporarily_unavailable" }, None);
-        var reread = await context.Store.GetAsync("auth0|abc", "google", None);
-        var deleted = await context.Store.DeleteAsync("auth0|abc", "google", null, statusEvent: null, None);
-        var gone = await context.Store.GetAsync("auth0|abc", "google", None);
+        var reread = await context.Store.GetAsync(ConnectionKeys.Of("auth0|abc", "google"), None);
+        var deleted = await context.Store.DeleteAsync(ConnectionKeys.Of("auth0|abc", "google"), null, statusEvent: null, None);
+        var gone = await context.Store.GetAsync(ConnectionKeys.Of("auth0|abc", "google"), None);
 
         Assert.Equal(WriteStatus.Written, added.Status);
         Assert.NotNull(read);
@@ -38,7 +38,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         Assert.Equal(updated.Record!.ETag, reread.ETag);
         Assert.Equal(WriteStatus.Written, deleted);
         Assert.Null(gone);
-        Assert.Equal(WriteStatus.NotFound, await context.Store.DeleteAsync("auth0|abc", "google", null, statusEvent: null, None));
+        Assert.Equal(WriteStatus.NotFound, await context.Store.DeleteAsync(ConnectionKeys.Of("auth0|abc", "google"), null, statusEvent: null, None));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         var second = await context.Store.AddAsync(await context.NewRecordAsync("u1", "google", "second-token"), None);
 
         Assert.Equal(WriteStatus.AlreadyExists, second.Status);
-        var stored = await context.Store.GetAsync("u1", "google", None);
+        var stored = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
         Assert.Equal("first-token", await context.Secrets.ReadRefreshTokenAsync(stored!, None));
     }
 
@@ -59,8 +59,8 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
     {
         using var context = new StoreTestContext(azurite);
         await context.Store.AddAsync(await context.NewRecordAsync("u1", "google"), None);
-        var copyA = await context.Store.GetAsync("u1", "google", None);
-        var copyB = await context.Store.GetAsync("u1", "google", None);
+        var copyA = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
+        var copyB = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
 
         var first = await context.Store.ReplaceAsync(await context.Secrets.WithTokensAsync(copyA!, "rotated-by-a", null, null, null, None), None);
         var second = await context.Store.ReplaceAsync(await context.Secrets.WithTokensAsync(copyB!, "rotated-by-b", null, null, null, None), None);
@@ -68,7 +68,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         Assert.Equal(WriteStatus.Written, first.Status);
         Assert.Equal(WriteStatus.Conflict, second.Status);
         Assert.Null(second.Record);
-        var stored = await context.Store.GetAsync("u1", "google", None);
+        var stored = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
         Assert.Equal("rotated-by-a", await context.Secrets.ReadRefreshTokenAsync(stored!, None));
     }
 
@@ -77,12 +77,12 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
     {
         using var context = new StoreTestContext(azurite);
         var added = await context.Store.AddAsync(await context.NewRecordAsync("u1", "google"), None);
-        await context.Store.DeleteAsync("u1", "google", null, statusEvent: null, None);
+        await context.Store.DeleteAsync(ConnectionKeys.Of("u1", "google"), null, statusEvent: null, None);
 
         var result = await context.Store.ReplaceAsync(added.Record!, None);
 
         Assert.Equal(WriteStatus.NotFound, result.Status);
-        Assert.Null(await context.Store.GetAsync("u1", "google", None));
+        Assert.Null(await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None));
     }
 
     [Fact]
@@ -92,8 +92,8 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         var added = await context.Store.AddAsync(await context.NewRecordAsync("u1", "google"), None);
         await context.Store.ReplaceAsync(added.Record! with { LastErrorCode = "x" }, None);
 
-        Assert.Equal(WriteStatus.Conflict, await context.Store.DeleteAsync("u1", "google", added.Record!.ETag, statusEvent: null, None));
-        Assert.NotNull(await context.Store.GetAsync("u1", "google", None));
+        Assert.Equal(WriteStatus.Conflict, await context.Store.DeleteAsync(ConnectionKeys.Of("u1", "google"), added.Record!.ETag, statusEvent: null, None));
+        Assert.NotNull(await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None));
     }
 
     [Fact]
@@ -104,14 +104,14 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         options.AddPolicy(losesFirstConditionalResponse, HttpPipelinePosition.PerRetry);
         using var context = new StoreTestContext(azurite, options);
         await context.Store.AddAsync(await context.NewRecordAsync("u1", "google"), None);
-        var read = await context.Store.GetAsync("u1", "google", None);
+        var read = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
         losesFirstConditionalResponse.Armed = true;
 
         var result = await context.Store.ReplaceAsync(await context.Secrets.WithTokensAsync(read!, "rotated", null, null, null, None), None);
 
         Assert.Equal(1, losesFirstConditionalResponse.ResponsesLost);
         Assert.Equal(WriteStatus.Written, result.Status);
-        var stored = await context.Store.GetAsync("u1", "google", None);
+        var stored = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
         Assert.Equal(stored!.ETag, result.Record!.ETag);
         Assert.Equal("rotated", await context.Secrets.ReadRefreshTokenAsync(stored, None));
     }
@@ -135,7 +135,8 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
 
         await Assert.ThrowsAsync<ArgumentException>(() => context.Store.AddAsync(valid with { UserId = hostile }, None));
         await Assert.ThrowsAsync<ArgumentException>(() => context.Store.AddAsync(valid with { ConnectionId = hostile }, None));
-        await Assert.ThrowsAsync<ArgumentException>(() => context.Store.GetAsync(hostile, "google", None));
+        // Reads take a ConnectionKey, which no hostile id can become.
+        Assert.False(ConnectionKey.TryCreate(hostile, "google", out _));
 
         var table = await context.Tables.ConnectionsAsync(None);
         Assert.Empty(await table.QueryAsync<TableEntity>().ToListAsync());
@@ -151,7 +152,7 @@ public sealed class ConnectionStoreTests(AzuriteFixture azurite)
         var added = await context.Store.AddAsync(await context.NewRecordAsync(longest, "google-oauth2|1+2=3~x@y.z_-"), None);
 
         Assert.Equal(WriteStatus.Written, added.Status);
-        Assert.NotNull(await context.Store.GetAsync(longest, "google-oauth2|1+2=3~x@y.z_-", None));
+        Assert.NotNull(await context.Store.GetAsync(ConnectionKeys.Of(longest, "google-oauth2|1+2=3~x@y.z_-"), None));
     }
 
     [Fact]

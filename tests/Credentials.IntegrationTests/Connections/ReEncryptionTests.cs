@@ -50,7 +50,7 @@ public sealed class ReEncryptionTests(AzuriteFixture azurite)
     {
         using var context = new StoreTestContext(azurite, null, "k-0001");
         await context.Store.AddAsync(await context.NewRecordAsync("u1", "google", "old-refresh"), None);
-        var staleCopy = await context.Store.GetAsync("u1", "google", None);
+        var staleCopy = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
         var concurrent = await context.Secrets.WithTokensAsync(staleCopy!, "rotated-meanwhile", null, null, null, None);
         await context.Store.ReplaceAsync(concurrent, None);
         context.KeyOptions.LocalKeys["k-0002"] = TestKeys.NewBase64Key();
@@ -59,7 +59,7 @@ public sealed class ReEncryptionTests(AzuriteFixture azurite)
         var outcome = await new ConnectionReEncryptor(context.Store, context.Secrets).ReEncryptIfStaleAsync(staleCopy!, None);
 
         Assert.Equal(ReEncryptionOutcome.Conflict, outcome);
-        var stored = await context.Store.GetAsync("u1", "google", None);
+        var stored = await context.Store.GetAsync(ConnectionKeys.Of("u1", "google"), None);
         Assert.Equal("rotated-meanwhile", await context.Secrets.ReadRefreshTokenAsync(stored!, None));
     }
 }

@@ -47,6 +47,7 @@ public sealed class ArmTemplateTests
 
         Assert.Equal(new HashSet<string?> { storage.ConnectionsTable, storage.AuditTable, storage.OAuthStatesTable, storage.MaintenanceTable }, tables);
         Assert.Equal(storage.StatusEventsQueue, Template.Value.GetProperty("variables").GetProperty("statusEventsQueueName").GetString());
+        Assert.Equal(storage.MaintenanceQueue, Template.Value.GetProperty("variables").GetProperty("maintenanceQueueName").GetString());
     }
 
     [Fact]
@@ -151,6 +152,7 @@ public sealed class ArmTemplateTests
                 "ba92f5b4-2d11-453d-a403-e96b0029c9fe", // Storage Blob Data Contributor (the Functions host's containers)
                 "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", // Storage Table Data Contributor
                 "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a", // Storage Queue Data Message Sender
+                "974c5e8b-45b9-4653-ba55-5f855dd0fb88", // Storage Queue Data Contributor (the maintenance work queue and its poison queue)
                 "4633458b-17de-408a-b874-0445c86b69e6", // Key Vault Secrets User
                 "3913510d-42f4-4e42-8a64-420c390055eb", // Monitoring Metrics Publisher (Entra ID telemetry ingestion)
                 "b86a8fe4-44ce-4948-aee5-eccb2c155cd7", // Key Vault Secrets Officer, only for the deploying principal

@@ -101,6 +101,10 @@ public sealed class DeploymentSnapshotTests
         Assert.Equal(AppTables.Select(t => "/tableServices/default/tables/" + t).Order(), tableScopes.Select(s => s[s.IndexOf("/tableServices/", StringComparison.Ordinal)..]).Order());
         var queueScope = Assert.Single(ScopesOf(assignments, "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a"));
         Assert.EndsWith("/queueServices/default/queues/connection-status-events", queueScope, StringComparison.Ordinal);
+        var queues = OfType(resources, "Microsoft.Storage/storageAccounts/queueServices/queues").Select(q => q.GetProperty("id").GetString()!).ToList();
+        var workScopes = ScopesOf(assignments, "974c5e8b-45b9-4653-ba55-5f855dd0fb88");
+        Assert.Equal(["maintenance-work", "maintenance-work-poison"], workScopes.Select(s => s[(s.LastIndexOf('/') + 1)..]).Order());
+        Assert.All(workScopes, scope => Assert.Contains(scope, queues));
         Assert.Empty(ScopesOf(assignments, "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"));
         Assert.Empty(ScopesOf(Snapshots["deployer-off"].Value.Where(r => r.GetProperty("type").GetString() == "Microsoft.Authorization/roleAssignments").ToList(),
             "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"));

@@ -32,7 +32,7 @@ public sealed class CompositionTests(AzuriteFixture azurite)
         var record = await TestRecords.CreateAsync(secrets, "u1", "google", "composed-refresh", accessToken: null);
 
         await store.AddAsync(record, CancellationToken.None);
-        var stored = await store.GetAsync("u1", "google", CancellationToken.None);
+        var stored = await store.GetAsync(ConnectionKeys.Of("u1", "google"), CancellationToken.None);
 
         Assert.Equal(version, stored!.KeyVersion);
         Assert.Equal("composed-refresh", await secrets.ReadRefreshTokenAsync(stored, CancellationToken.None));

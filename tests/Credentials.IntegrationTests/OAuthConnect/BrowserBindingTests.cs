@@ -126,7 +126,7 @@ public sealed partial class BrowserBindingTests(AzuriteFixture azurite) : IAsync
             cookie: ConnectStack.BindingCookieOf(callback));
 
         await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest, "completion_expired");
-        Assert.Null(await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "mail", CancellationToken.None));
+        Assert.Null(await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of("u1", "mail"), CancellationToken.None));
     }
 
     [Fact]

@@ -238,7 +238,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Equal(new Uri(ConnectStack.ReturnBase + "done#status=connected&connectionId=mail"), callback.Headers.Location);
         Assert.False(callback.Headers.Contains("Set-Cookie"));
-        Assert.NotNull(await stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "mail", CancellationToken.None));
+        Assert.NotNull(await stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of("u1", "mail"), CancellationToken.None));
         Assert.Contains(logs.Messages, m => m.Contains("Connect:Completion is Callback", StringComparison.Ordinal));
     }
 
@@ -253,7 +253,7 @@ public sealed class CompletionTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     private Task<ConnectionRecord?> RecordAsync(string userId, string connectionId) =>
-        _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None);
+        _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None);
 
     private async Task<HttpResponseMessage> ReadTokenAsync(string userId, string connectionId)
     {

@@ -60,7 +60,7 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("no-referrer", callback.Headers.GetValues("Referrer-Policy").Single());
 
         var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
-        var record = await store.GetAsync("u1", "mail", CancellationToken.None);
+        var record = await store.GetAsync(ConnectionKeys.Of("u1", "mail"), CancellationToken.None);
         Assert.NotNull(record);
         Assert.Equal(ConnectionStatus.Active, record.Status);
         Assert.Equal("sandbox", record.ProviderId);
@@ -92,12 +92,12 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("Almost connected", page, StringComparison.Ordinal);
         Assert.Contains("If you did not start connecting an account yourself", page, StringComparison.Ordinal);
         var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
-        Assert.Null(await store.GetAsync("u1", "sandbox", CancellationToken.None));
+        Assert.Null(await store.GetAsync(ConnectionKeys.Of("u1", "sandbox"), CancellationToken.None));
 
         var completion = System.Text.RegularExpressions.Regex.Match(page, "<code id=\"completion\">([A-Za-z0-9_-]+)</code>").Groups[1].Value;
         using var completed = await _stack.CompleteAsync("u1", "sandbox", completion, cookie: ConnectStack.BindingCookieOf(callback));
         Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
-        Assert.NotNull(await store.GetAsync("u1", "sandbox", CancellationToken.None));
+        Assert.NotNull(await store.GetAsync(ConnectionKeys.Of("u1", "sandbox"), CancellationToken.None));
     }
 
     [Fact]
@@ -109,11 +109,11 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
         {
         }
 
-        var first = await store.GetAsync("u1", "crm", CancellationToken.None);
+        var first = await store.GetAsync(ConnectionKeys.Of("u1", "crm"), CancellationToken.None);
         using var again = await _stack.ConnectAsync("u1", "crm");
 
         Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
-        var second = await store.GetAsync("u1", "crm", CancellationToken.None);
+        var second = await store.GetAsync(ConnectionKeys.Of("u1", "crm"), CancellationToken.None);
         Assert.NotEqual(await secrets.ReadRefreshTokenAsync(first!, CancellationToken.None), await secrets.ReadRefreshTokenAsync(second!, CancellationToken.None));
         Assert.Equal(first!.CreatedAt, second!.CreatedAt);
         Assert.Single(await _stack.RowsAsync(_stack.ConnectionsTable));
@@ -129,12 +129,12 @@ public sealed class ConnectFlowTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.Equal("pending", ConnectStack.FragmentOf(first.Headers.Location!)["status"]);
         }
 
-        var before = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "sandbox", CancellationToken.None);
+        var before = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of("u1", "sandbox"), CancellationToken.None);
         using var replay = await _stack.FollowToCallbackAsync(callback);
 
         Assert.Equal(HttpStatusCode.BadRequest, replay.StatusCode);
         Assert.Contains("invalid_state", await replay.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var after = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync("u1", "sandbox", CancellationToken.None);
+        var after = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of("u1", "sandbox"), CancellationToken.None);
         Assert.Null(before);
         Assert.Null(after);
         Assert.Single(await _stack.RowsAsync(_stack.StatesTable), row => row.RowKey == "pending");

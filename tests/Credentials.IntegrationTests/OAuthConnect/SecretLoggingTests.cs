@@ -30,7 +30,7 @@ public sealed class SecretLoggingTests(AzuriteFixture azurite)
         }
 
         var store = stack.Host.Services.GetRequiredService<ConnectionStore>();
-        var record = (await store.GetAsync("u1", "mail", CancellationToken.None))!;
+        var record = (await store.GetAsync(ConnectionKeys.Of("u1", "mail"), CancellationToken.None))!;
         var secrets = stack.Host.Services.GetRequiredService<ConnectionSecrets>();
         var firstRefreshToken = await secrets.ReadRefreshTokenAsync(record, CancellationToken.None);
         var firstAccessToken = (await secrets.ReadAccessTokenAsync(record, CancellationToken.None))!;
@@ -38,7 +38,7 @@ public sealed class SecretLoggingTests(AzuriteFixture azurite)
         using var request = new HttpRequestMessage(HttpMethod.Get, "api/users/u1/connections/mail/access-token");
         request.Headers.Authorization = new("Bearer", stack.CallerToken());
         using var response = await stack.Host.Client.SendAsync(request);
-        var refreshed = (await store.GetAsync("u1", "mail", CancellationToken.None))!;
+        var refreshed = (await store.GetAsync(ConnectionKeys.Of("u1", "mail"), CancellationToken.None))!;
 
         var query = ConnectStack.QueryOf(callback);
         string[] secretValues =

@@ -157,7 +157,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
             }
         }
 
-        var stored = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, "mail", CancellationToken.None);
+        var stored = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(User, "mail"), CancellationToken.None);
         Assert.Null(stored!.LeaseOwner);
         Assert.Equal(ConnectionStatus.Active, stored.Status);
         Assert.True(await _stack.Sandbox.IsRefreshTokenUsableAsync(await StoredRefreshTokenAsync("mail")), "the stored refresh token is the provider's newest");
@@ -168,7 +168,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await ConnectAsync("mail");
         var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
-        var record = await store.GetAsync(User, "mail", CancellationToken.None);
+        var record = await store.GetAsync(ConnectionKeys.Of(User, "mail"), CancellationToken.None);
         // Its lease ran out long ago (storage may just be slow); its last heartbeat becomes 2 minutes old (the default) in 2 s.
         var lastHeartbeat = DateTimeOffset.UtcNow.AddMinutes(-2).AddSeconds(2);
         await store.ReplaceAsync(record! with
@@ -227,7 +227,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
 
         _stack.Sandbox.ForcedTokenStatus = null;
         var store = _stack.Host.Services.GetRequiredService<ConnectionStore>();
-        var cooling = await store.GetAsync(User, "mail", CancellationToken.None);
+        var cooling = await store.GetAsync(ConnectionKeys.Of(User, "mail"), CancellationToken.None);
         Assert.True(cooling!.NextRefreshAllowedAt > DateTimeOffset.UtcNow, "a cooldown is set after the failure");
         await store.ReplaceAsync(cooling with { NextRefreshAllowedAt = null }, CancellationToken.None);
         var recovered = await GetTokenAsync("mail");
@@ -248,7 +248,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
         await ProblemAssert.IsAsync(response, HttpStatusCode.ServiceUnavailable, "provider_unavailable");
         Assert.Equal(1, _stack.Sandbox.RefreshGrants);
         Assert.InRange(response.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 38, 40);
-        var record = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, "mail", CancellationToken.None);
+        var record = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(User, "mail"), CancellationToken.None);
         Assert.Equal("rate_limited", record!.LastErrorCode);
         Assert.True(record.NextRefreshAllowedAt > DateTimeOffset.UtcNow.AddSeconds(35));
     }
@@ -310,7 +310,7 @@ public sealed class AccessTokenTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task<string> StoredRefreshTokenAsync(string connectionId)
     {
-        var record = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(User, connectionId, CancellationToken.None);
+        var record = await _stack.Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(User, connectionId), CancellationToken.None);
         return await _stack.Host.Services.GetRequiredService<ConnectionSecrets>().ReadRefreshTokenAsync(record!, CancellationToken.None);
     }
 

@@ -54,7 +54,7 @@ public sealed class NarrowedRenewalTests(AzuriteFixture azurite) : IAsyncLifetim
     [Theory]
     [InlineData(429)]
     [InlineData(503)]
-    public async Task A_narrower_refresh_the_provider_fails_pauses_that_scope_set_but_not_the_connections_refresh(int status)
+    public async Task A_narrower_refresh_the_provider_fails_pauses_that_scope_set_and_a_429_holds_the_provider(int status)
     {
         _stack.Sandbox.ForcedTokenStatus = status;
         _stack.Sandbox.ForcedRetryAfter = status == 429 ? TimeSpan.FromSeconds(40) : null;
@@ -67,9 +67,21 @@ public sealed class NarrowedRenewalTests(AzuriteFixture azurite) : IAsyncLifetim
         var record = await _stack.RecordAsync(User, "files");
         Assert.Equal((ConnectionStatus.Active, 0, null, null), (record.Status, record.ConsecutiveFailures, record.NextRefreshAllowedAt, record.LeaseOwner));
 
-        // The provider is back: the connection's own refresh goes ahead at once.
         _stack.Sandbox.ForcedTokenStatus = null;
         await _stack.EditAsync(User, "files", r => r with { AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+        if (status == 429)
+        {
+            // A 429 with Retry-After speaks for the provider app, not the scope set: the rate-limit governor holds every
+            // call to that provider until then, and answers it itself without touching the connection.
+            using var held = await SendAsync(string.Empty);
+            await ProblemAssert.IsAsync(held, HttpStatusCode.TooManyRequests, "provider_rate_limited");
+            Assert.NotNull(held.Headers.RetryAfter);
+            Assert.Equal(1, _stack.Sandbox.RefreshGrants);
+            Assert.Equal(ConnectionStatus.Active, (await _stack.RecordAsync(User, "files")).Status);
+            return;
+        }
+
+        // The provider is back: the connection's own refresh goes ahead at once.
         using var full = await SendAsync(string.Empty);
 
         Assert.True(full.StatusCode == HttpStatusCode.OK, await full.Content.ReadAsStringAsync());

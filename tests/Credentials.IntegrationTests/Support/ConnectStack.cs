@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Credentials.AuthressLocal;
+using Credentials.DevHost;
 using Credentials.Functions.Connections;
 using Credentials.SandboxProvider;
 using Microsoft.AspNetCore.WebUtilities;
@@ -35,6 +36,9 @@ internal sealed class ConnectStack : IAsyncDisposable
     /// <summary>In a setting's value, stands for the sandbox provider's base address (ending in '/'), which is known only once it runs.</summary>
     public const string SandboxAddress = "{sandbox}/";
 
+    /// <summary>A migration job that may import grants (<c>credentials:import</c>) and list connections, nothing else.</summary>
+    public const string Importer = "sc_importer";
+
     private readonly Dictionary<string, string?> _settings;
     private readonly List<RunningDevHost> _extraHosts = [];
 
@@ -64,7 +68,8 @@ internal sealed class ConnectStack : IAsyncDisposable
     public IReadOnlyDictionary<string, string?> Settings => _settings;
 
     /// <summary>Another app instance: its own process state (caches, single-flight, lease id), the same tables.</summary>
-    public async Task<RunningDevHost> StartAnotherInstanceAsync(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
+    public async Task<RunningDevHost> StartAnotherInstanceAsync(IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null,
+        bool runQueueTriggers = true)
     {
         var settings = new Dictionary<string, string?>(_settings);
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
@@ -72,7 +77,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             settings[key] = value;
         }
 
-        var host = await RunningDevHost.StartAsync(settings, configureServices);
+        var host = await RunningDevHost.StartAsync(settings, configureServices, queueTriggers: runQueueTriggers ? QueueTriggers : null);
         _extraHosts.Add(host);
         return host;
     }
@@ -84,6 +89,17 @@ internal sealed class ConnectStack : IAsyncDisposable
     public string AuditTable { get; }
 
     public string EventsQueue { get; }
+
+    /// <summary>The maintenance work queue of this stack, which its hosts' queue triggers take items from.</summary>
+    public string MaintenanceQueue => _settings["Storage:MaintenanceQueue"]!;
+
+    /// <summary>host.json's retry rules (5 attempts), with a quick retry and polling so that tests need not wait.</summary>
+    public static QueueTriggerSettings QueueTriggers { get; } = QueueTriggerSettings.FromHostJson(Path.Combine(AppContext.BaseDirectory, "host.json")) with
+    {
+        VisibilityTimeout = TimeSpan.FromMilliseconds(200),
+        MaxPollingInterval = TimeSpan.FromSeconds(1),
+        Lease = TimeSpan.FromSeconds(20),
+    };
 
     /// <summary>The status events queued so far, oldest first, as JSON.</summary>
     public async Task<List<JsonElement>> StatusEventsAsync()
@@ -127,29 +143,34 @@ internal sealed class ConnectStack : IAsyncDisposable
                 ["connector"] = ["credentials:create", "credentials:read", "credentials:list", "credentials:delete"],
                 ["proxy"] = ["credentials:proxy"],
                 ["proxy-reader"] = ["credentials:proxy.read"],
+                ["importer"] = ["credentials:import", "credentials:list"],
             },
             AccessRecords =
             {
                 new AccessRecord { Users = [Caller], Roles = ["connector"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
                 new AccessRecord { Users = [ProxyCaller], Roles = ["proxy"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
                 new AccessRecord { Users = [ProxyReader], Roles = ["proxy-reader"], Resources = ["/user-credentials/refresh-tokens/users/*"] },
+                new AccessRecord { Users = [Importer], Roles = ["importer"], Resources = ["/user-credentials/refresh-tokens/users"] },
             },
         };
-        var (accessKey, publicKey) = TestAccessKeys.Create("sc_credentials_service");
-        var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants, new Dictionary<string, PublicKey>());
-        authress.AddServiceClient("sc_credentials_service", publicKey);
+        var (accessKey, _) = TestAccessKeys.Create("sc_credentials_service");
+        var authress = await AuthressLocalServer.StartAsync("http://127.0.0.1:0", grants);
+        authress.AddServiceClient(accessKey);
 
         var suffix = Guid.NewGuid().ToString("N")[..10];
         var merged = new Dictionary<string, string?>
         {
             ["Service:PublicBaseUrl"] = publicBase,
             ["Storage:ConnectionString"] = azurite.ConnectionString,
+            // The worker host's queue triggers reach their queues through this connection (the dev host uses the app's).
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Encryption:LocalKeys:test-0001"] = TestKeys.NewBase64Key(),
             ["Storage:ConnectionsTable"] = "Conn" + suffix,
             ["Storage:OAuthStatesTable"] = "States" + suffix,
             ["Storage:AuditTable"] = "Audit" + suffix,
             ["Storage:MaintenanceTable"] = "Maint" + suffix,
             ["Storage:StatusEventsQueue"] = "events-" + suffix,
+            ["Storage:MaintenanceQueue"] = "maint-" + suffix,
             ["Authentication:Issuers:0:Issuer"] = authress.BaseAddress.ToString(),
             ["Authentication:Issuers:0:Kind"] = "Authress",
             ["Authress:ApiBaseUrl"] = authress.BaseAddress.ToString(),
@@ -175,7 +196,7 @@ internal sealed class ConnectStack : IAsyncDisposable
             merged[key] = value?.Replace(SandboxAddress, sandbox.BaseAddress.ToString(), StringComparison.Ordinal);
         }
 
-        var host = await RunningDevHost.StartAsync(merged, configureServices, listener: listener);
+        var host = await RunningDevHost.StartAsync(merged, configureServices, listener: listener, queueTriggers: QueueTriggers);
         return new ConnectStack(azurite, authress, sandbox, host, suffix, merged);
     }
 
@@ -275,12 +296,12 @@ internal sealed class ConnectStack : IAsyncDisposable
         {
             using var response = await ConnectAsync(userId, connectionId);
             Assert.Equal("pending", FragmentOf(response.Headers.Location!)["status"]);
-            Assert.NotNull(await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None));
+            Assert.NotNull(await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None));
         }
     }
 
     public async Task<ConnectionRecord> RecordAsync(string userId, string connectionId) =>
-        (await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None))!;
+        (await Host.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None))!;
 
     /// <summary>Rewrites a stored connection (e.g. to age its tokens), asserting the conditional write landed.</summary>
     public async Task EditAsync(string userId, string connectionId, Func<ConnectionRecord, ConnectionRecord> edit)

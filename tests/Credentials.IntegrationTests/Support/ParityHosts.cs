@@ -63,6 +63,7 @@ public sealed class ParityHosts : IAsyncLifetime
             ["Storage:AuditTable"] = "Audit" + suffix,
             ["Storage:MaintenanceTable"] = "Maint" + suffix,
             ["Storage:StatusEventsQueue"] = "events-" + suffix.ToLowerInvariant(),
+            ["Storage:MaintenanceQueue"] = "maint-" + suffix.ToLowerInvariant(),
             // Once a year, as for every test host: the timer runs only when a test invokes it.
             ["Maintenance:Schedule"] = "0 0 0 1 1 *",
         })
@@ -73,7 +74,7 @@ public sealed class ParityHosts : IAsyncLifetime
         _worker = await RunningWorkerHost.StartAsync(workerSettings, workerListener);
 
         // The worker's tables, read and edited through the app's own store classes (a dev host instance that serves no one).
-        var workerStore = await _stack.StartAnotherInstanceAsync(workerSettings);
+        var workerStore = await _stack.StartAnotherInstanceAsync(workerSettings, runQueueTriggers: false);
         DevHost = new ParitySide("dev host", _stack.Host.Client, _stack.Host, _stack.StatesTable, _stack, RunDevHostTimerAsync);
         RealWorker = new ParitySide("worker", _worker.Client, workerStore, "States" + suffix, _stack,
             isPastDue => _worker.Host.InvokeTimerAsync("Maintenance", isPastDue));
@@ -146,7 +147,7 @@ internal sealed partial class ParitySide(string name, HttpClient client, Running
     public Task RunMaintenanceAsync(bool isPastDue = false) => runMaintenance(isPastDue);
 
     public async Task<ConnectionRecord?> RecordAsync(string userId, string connectionId) =>
-        await Store.Services.GetRequiredService<ConnectionStore>().GetAsync(userId, connectionId, CancellationToken.None);
+        await Store.Services.GetRequiredService<ConnectionStore>().GetAsync(ConnectionKeys.Of(userId, connectionId), CancellationToken.None);
 
     public async Task EditAsync(string userId, string connectionId, Func<ConnectionRecord, ConnectionRecord> edit)
     {

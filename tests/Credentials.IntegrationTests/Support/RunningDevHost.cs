@@ -47,7 +47,8 @@ internal sealed class RunningDevHost : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         IReadOnlyList<Assembly>? additionalFunctionAssemblies = null,
         bool runTimers = false,
-        Socket? listener = null)
+        Socket? listener = null,
+        QueueTriggerSettings? queueTriggers = null)
     {
         var merged = BaselineSettings();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -65,6 +66,9 @@ internal sealed class RunningDevHost : IAsyncDisposable
             ConfigureServices = configureServices,
             AdditionalFunctionAssemblies = additionalFunctionAssemblies ?? [],
             RunTimers = runTimers,
+            // Queue triggers run only where a test asks (ConnectStack does, on queues of its own).
+            RunQueueTriggers = queueTriggers is not null,
+            QueueTriggers = queueTriggers,
         });
         await app.StartAsync();
         return new RunningDevHost(app, baseAddress ?? new Uri(app.Urls.Single()));

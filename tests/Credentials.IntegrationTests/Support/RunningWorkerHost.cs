@@ -46,6 +46,13 @@ internal sealed class RunningWorkerHost : IAsyncDisposable
             ListenSocket = listener,
             Settings = settings,
             RunTimers = runTimers,
+            // host.json's retry rules, with a quick retry and polling so that tests need not wait.
+            QueueTriggers = QueueTriggerSettings.FromHostJson(Path.Combine(AppDirectory, "host.json")) with
+            {
+                VisibilityTimeout = TimeSpan.FromMilliseconds(200),
+                MaxPollingInterval = TimeSpan.FromSeconds(1),
+                Lease = TimeSpan.FromSeconds(20),
+            },
             WorkerOutput = output.Enqueue,
         });
         return new RunningWorkerHost(host, output);

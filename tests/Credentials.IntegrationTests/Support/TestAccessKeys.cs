@@ -1,3 +1,4 @@
+using Credentials.AuthressLocal;
 using NSec.Cryptography;
 
 namespace Credentials.Tests.Support;
@@ -7,7 +8,7 @@ internal static class TestAccessKeys
 {
     private static readonly byte[] Pkcs8Prefix = Convert.FromHexString("302e020100300506032b657004220420");
 
-    public static (string AccessKey, byte[] PublicKey) Create(string clientId, string keyId = "kid1", string accountId = "acc-local")
+    public static (string AccessKey, byte[] PublicKey) Create(string clientId, string keyId = "kid1", string accountId = AuthressLocalServer.DefaultAccountId)
     {
         using var key = Key.Create(SignatureAlgorithm.Ed25519, new KeyCreationParameters { ExportPolicy = KeyExportPolicies.AllowPlaintextExport });
         var seed = key.Export(KeyBlobFormat.RawPrivateKey);

@@ -37,6 +37,7 @@ public sealed class AdmissionCoverageTests
     [InlineData("StartConnection", CredentialPermissions.Create)]
     [InlineData("CompleteConnection", CredentialPermissions.CompleteOwn)]
     [InlineData("DeleteConnection", CredentialPermissions.Delete)]
+    [InlineData("ImportConnection", CredentialPermissions.Import)]
     [InlineData("PurgeConnections", CredentialPermissions.Delete)]
     public void Each_function_requires_its_documented_permission(string function, string permission)
     {

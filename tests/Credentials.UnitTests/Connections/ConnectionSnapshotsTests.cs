@@ -1,5 +1,6 @@
 using Credentials.Functions.Connections;
 using Credentials.Functions.Storage;
+using Credentials.Tests.Support;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -15,11 +16,11 @@ public sealed class ConnectionSnapshotsTests
         var time = new FakeTimeProvider(T0);
         using var snapshots = new ConnectionSnapshots(Options.Create(new StorageOptions()), time);
         var known = Record();
-        snapshots.Put("u1", "mail", known);
+        snapshots.Put(ConnectionKeys.Of("u1", "mail"), known);
         time.Advance(TimeSpan.FromSeconds(3));
         var slowRead = new TaskCompletionSource<ConnectionRecord?>();
 
-        var served = snapshots.GetAsync("u1", "mail", _ => slowRead.Task);
+        var served = snapshots.GetAsync(ConnectionKeys.Of("u1", "mail"), _ => slowRead.Task);
         await Task.Delay(50);
         Assert.False(served.IsCompleted, "waits up to its patience for a fresh read");
         time.Advance(TimeSpan.FromMilliseconds(250));
@@ -33,11 +34,11 @@ public sealed class ConnectionSnapshotsTests
     {
         var time = new FakeTimeProvider(T0);
         using var snapshots = new ConnectionSnapshots(Options.Create(new StorageOptions()), time);
-        snapshots.Put("u1", "mail", Record());
+        snapshots.Put(ConnectionKeys.Of("u1", "mail"), Record());
         time.Advance(TimeSpan.FromSeconds(31));
         var slowRead = new TaskCompletionSource<ConnectionRecord?>();
 
-        var served = snapshots.GetAsync("u1", "mail", _ => slowRead.Task);
+        var served = snapshots.GetAsync(ConnectionKeys.Of("u1", "mail"), _ => slowRead.Task);
         time.Advance(TimeSpan.FromSeconds(1));
         await Task.Delay(50);
         Assert.False(served.IsCompleted);

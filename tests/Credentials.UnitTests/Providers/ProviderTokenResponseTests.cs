@@ -200,7 +200,7 @@ public sealed class ProviderTokenResponseTests
         new(provider.AuthorizationEndpoint!, provider.TokenEndpoint!, provider.RevocationEndpoint, provider.Issuer, false);
 
     private static ProviderTokenClient Client(Func<HttpRequestMessage, Task<HttpResponseMessage>> respond) =>
-        new(new StubHttpClientFactory(new StubHandler(respond)), new FakeTimeProvider(Now), NullLogger<ProviderTokenClient>.Instance);
+        new(new StubHttpClientFactory(new StubHandler(respond)), UnsharedRateGovernor.Create(new FakeTimeProvider(Now)), new FakeTimeProvider(Now), NullLogger<ProviderTokenClient>.Instance);
 
     private sealed class StubHandler(Func<HttpRequestMessage, Task<HttpResponseMessage>> respond) : HttpMessageHandler
     {

@@ -1,8 +1,8 @@
-using Credentials.Functions.Maintenance;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Functions.Hosting.Composition;
+namespace Credentials.Functions.Maintenance;
 
 internal static class MaintenanceServiceCollectionExtensions
 {
@@ -13,7 +13,10 @@ internal static class MaintenanceServiceCollectionExtensions
         services.AddMetrics();
         services.AddSingleton<MaintenanceMetrics>();
         services.AddSingleton<MaintenanceCursor>();
+        services.AddSingleton<ExpiryNotices>();
         services.AddSingleton<MaintenanceRunner>();
+        services.AddSingleton<MaintenanceBacklog>();
+        services.AddSingleton<MaintenancePlanner>();
         return services;
     }
 }

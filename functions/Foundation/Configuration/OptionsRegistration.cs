@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Functions.Hosting.Composition;
+namespace Credentials.Functions.Foundation.Configuration;
 
 internal static class OptionsRegistration
 {
@@ -14,5 +15,12 @@ internal static class OptionsRegistration
         services.AddOptions<TOptions>().Bind(configuration.GetSection(section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
         return services;
+    }
+
+    /// <summary>The service-wide settings (`Service:*`) and the clock, unless a host brought its own.</summary>
+    public static IServiceCollection AddServiceConfiguration(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        return services.AddValidatedOptions<ServiceOptions, ServiceOptionsValidator>(configuration, ServiceOptions.SectionName);
     }
 }

@@ -1,23 +1,20 @@
+using Credentials.Functions.Foundation.Configuration;
 using Credentials.Functions.Foundation.Outbound;
-using Credentials.Functions.OAuthConnect;
-using Credentials.Functions.Providers;
-using Credentials.Functions.SecretConnect;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace Credentials.Functions.Hosting.Composition;
+namespace Credentials.Functions.Providers;
 
-internal static class OAuthConnectServiceCollectionExtensions
+internal static class ProvidersServiceCollectionExtensions
 {
-    /// <summary>Configured OAuth providers (presets applied), the client that talks to them, and the connect flow.</summary>
-    public static IServiceCollection AddOAuthConnect(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Configured OAuth providers (presets applied) and the client that talks to their endpoints.</summary>
+    public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ProvidersOptions>()
             .Configure(options => configuration.GetSection(ProvidersOptions.SectionName).Bind(options.Providers))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProvidersOptions>, ProvidersOptionsValidator>();
-        services.AddValidatedOptions<ConnectOptions, ConnectOptionsValidator>(configuration, ConnectOptions.SectionName);
 
         // Each request sets its own deadline; the client-wide timeout would otherwise cut long retries short. Connections
         // only to addresses OutboundConnector allows, never through an environment proxy.
@@ -32,20 +29,12 @@ internal static class OAuthConnectServiceCollectionExtensions
         services.AddSingleton<ProviderCatalog>();
         services.AddSingleton<ProviderEndpointResolver>();
         services.AddSingleton<ProviderTokenClient>();
+        services.AddValidatedOptions<ProviderLimitsOptions, ProviderLimitsOptionsValidator>(configuration, ProviderLimitsOptions.SectionName);
+        services.AddSingleton<ProviderLimitsTable>();
+        services.AddSingleton<ProviderRateGovernor>();
         services.AddSingleton<ProviderMisconfiguration>();
-        services.AddSingleton<OAuthStateStore>();
-        services.AddSingleton<ReturnUrlPolicy>();
-        services.AddSingleton<BrowserBindingCookie>();
-        services.AddSingleton<ConnectionStarter>();
-        services.AddSingleton<OAuthCallbackHandler>();
-        services.AddSingleton<PendingConnectionStore>();
-        services.AddSingleton<ConnectionActivator>();
-        services.AddSingleton<ConnectionCompleter>();
-        services.AddSingleton<GrantRevoker>();
         services.AddSingleton<SecretProbe>();
-        services.AddSingleton<SecretSubmitter>();
-        services.AddSingleton<SecretValidator>();
-        services.AddHostedService<CompletionModeWarning>();
+        services.AddSingleton<GrantRevoker>();
         return services;
     }
 }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using Credentials.Functions.Foundation.Configuration;
 using Credentials.Functions.Foundation.Outbound;
-using Credentials.Functions.Proxy;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Functions.Hosting.Composition;
+namespace Credentials.Functions.Proxy;
 
 internal static class ProxyServiceCollectionExtensions
 {

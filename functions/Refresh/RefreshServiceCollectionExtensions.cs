@@ -1,13 +1,12 @@
-using Credentials.Functions.Disconnect;
-using Credentials.Functions.Refresh;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Functions.Hosting.Composition;
+namespace Credentials.Functions.Refresh;
 
 internal static class RefreshServiceCollectionExtensions
 {
-    /// <summary>The refresh engine, access-token hand-out and disconnect.</summary>
+    /// <summary>The refresh engine and the access-token hand-out.</summary>
     public static IServiceCollection AddRefresh(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<RefreshOptions, RefreshOptionsValidator>(configuration, RefreshOptions.SectionName);
@@ -20,7 +19,6 @@ internal static class RefreshServiceCollectionExtensions
         services.AddSingleton<RefreshOutcomeStore>();
         services.AddSingleton<RefreshEngine>();
         services.AddSingleton<AccessTokenService>();
-        services.AddSingleton<ConnectionRemover>();
         return services;
     }
 }

@@ -1,14 +1,13 @@
-using Credentials.Functions.AccessControl;
 using Credentials.Functions.AccessControl.Authress;
-using Credentials.Functions.Api;
+using Credentials.Functions.Foundation.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Credentials.Functions.Hosting.Composition;
+namespace Credentials.Functions.AccessControl;
 
 internal static class AccessControlServiceCollectionExtensions
 {
-    /// <summary>Caller authentication (trusted issuers), Authress authorization, and the gate credential endpoints share.</summary>
+    /// <summary>Caller authentication (trusted issuers), and Authress authorization.</summary>
     public static IServiceCollection AddAccessControl(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddValidatedOptions<CallerAuthenticationOptions, CallerAuthenticationOptionsValidator>(configuration, CallerAuthenticationOptions.SectionName);
@@ -27,7 +26,6 @@ internal static class AccessControlServiceCollectionExtensions
         services.AddSingleton<AuthressClient>();
         services.AddSingleton<AuthorizationDecisionCache>();
         services.AddSingleton<CredentialAuthorizer>();
-        services.AddSingleton<CredentialRequestGate>();
         return services;
     }
 }
