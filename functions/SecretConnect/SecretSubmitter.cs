@@ -46,7 +46,7 @@ public sealed partial class SecretSubmitter(
         }
 
         var key = submission.Connection;
-        if (await store.GetAsync(key.UserId, key.ConnectionId, cancellationToken) is { Kind: CredentialKind.OAuth })
+        if (await store.GetAsync(key, cancellationToken) is { Kind: CredentialKind.OAuth })
         {
             return KindMismatch();
         }
@@ -64,7 +64,7 @@ public sealed partial class SecretSubmitter(
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var existing = await store.GetAsync(key.UserId, key.ConnectionId, cancellationToken);
+            var existing = await store.GetAsync(key, cancellationToken);
             if (existing is { Kind: CredentialKind.OAuth })
             {
                 return KindMismatch();
