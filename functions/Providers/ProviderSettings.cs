@@ -125,6 +125,12 @@ public sealed class ProviderSettings
     public Uri? ProbeUrl { get; set; }
 
     /// <summary>
+    /// <c>api_key</c> and <c>basic</c> presets: how long a probe may take before it counts as unanswered (default 10 s,
+    /// 1 s to 60 s). An unanswered probe changes nothing about the connection.
+    /// </summary>
+    public TimeSpan? ProbeTimeout { get; set; }
+
+    /// <summary>
     /// <c>api_key</c> and <c>basic</c> presets: whether <c>credentials:read</c> callers may be handed the secret itself. Off
     /// by default: it does not expire, so the proxy, which never lets it out, is the safer path.
     /// </summary>

@@ -11,7 +11,7 @@ public enum SecretProbeOutcome
     /// <summary>401 or 403: the provider no longer accepts the secret.</summary>
     Rejected,
 
-    /// <summary>Anything else (no answer, 5xx, a redirect, a timeout): nothing is known.</summary>
+    /// <summary>Anything else (no answer within <see cref="SecretUsage.ProbeTimeout"/>, a refused connection, 5xx, a redirect): nothing is known.</summary>
     Unavailable,
 }
 
@@ -22,8 +22,6 @@ public enum SecretProbeOutcome
 /// </summary>
 public sealed class SecretProbe(IHttpClientFactory httpClients, TimeProvider time)
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
     public async Task<SecretProbeOutcome> ProbeAsync(ProviderDefinition provider, string credential, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
@@ -32,7 +30,7 @@ public sealed class SecretProbe(IHttpClientFactory httpClients, TimeProvider tim
             return SecretProbeOutcome.Valid;
         }
 
-        using var deadline = new CancellationTokenSource(Timeout, time);
+        using var deadline = new CancellationTokenSource(usage.ProbeTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         using var message = new HttpRequestMessage(HttpMethod.Get, probeUrl);
         usage.Apply(message, credential);

@@ -19,6 +19,8 @@ public sealed record SecretUsage(CredentialKind Kind, string HeaderName, string 
 
     public const string DefaultFormat = "Bearer " + Placeholder;
 
+    public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>The token type of a handed-out API key: the caller sends it as the provider documents.</summary>
     public const string ApiKeyTokenType = "api_key";
 
@@ -34,6 +36,9 @@ public sealed record SecretUsage(CredentialKind Kind, string HeaderName, string 
         ArgumentNullException.ThrowIfNull(stored);
         return kind == CredentialKind.Basic ? Convert.ToBase64String(Encoding.UTF8.GetBytes(stored)) : stored;
     }
+
+    /// <summary>How long a probe may take before it counts as unanswered.</summary>
+    public TimeSpan ProbeTimeout { get; init; } = DefaultProbeTimeout;
 
     public string TokenType => Kind == CredentialKind.Basic ? BasicTokenType : ApiKeyTokenType;
 

@@ -23,7 +23,7 @@ internal static class SecretUsageBuilder
     private static readonly string[] SecretOnly =
     [
         nameof(ProviderSettings.SecretHeader), nameof(ProviderSettings.SecretFormat), nameof(ProviderSettings.ProbeUrl),
-        nameof(ProviderSettings.AllowSecretHandout),
+        nameof(ProviderSettings.ProbeTimeout), nameof(ProviderSettings.AllowSecretHandout),
     ];
 
     /// <summary>Headers the secret may not go in: the request's framing, the caller's session, the service's own.</summary>
@@ -83,6 +83,12 @@ internal static class SecretUsageBuilder
                 + "so the secret is only ever sent to the provider's APIs.");
         }
 
+        var probeTimeout = settings.ProbeTimeout ?? SecretUsage.DefaultProbeTimeout;
+        if (probeTimeout < TimeSpan.FromSeconds(1) || probeTimeout > TimeSpan.FromSeconds(60))
+        {
+            failures.Add($"{setting(nameof(ProviderSettings.ProbeTimeout))} must be from 00:00:01 to 00:01:00.");
+        }
+
         var keepAlive = settings.KeepAliveInterval ?? preset.KeepAliveInterval;
         if (keepAlive < TimeSpan.FromMinutes(15) || keepAlive > TimeSpan.FromDays(30))
         {
@@ -115,7 +121,10 @@ internal static class SecretUsageBuilder
             Apis = apis,
             ApiPathPolicy = pathPolicy,
             Secret = new SecretUsage(preset.Kind, preset.Kind == CredentialKind.Basic ? SecretUsage.DefaultHeader : header, format, settings.ProbeUrl,
-                settings.AllowSecretHandout ?? false),
+                settings.AllowSecretHandout ?? false)
+            {
+                ProbeTimeout = probeTimeout,
+            },
         };
     }
 

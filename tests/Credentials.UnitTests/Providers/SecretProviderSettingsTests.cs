@@ -32,6 +32,9 @@ public sealed class SecretProviderSettingsTests
         provider.Secret!.Apply(message, SecretUsage.Credential(CredentialKind.Basic, "Aladdin:open sesame"));
         Assert.Equal("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", Assert.Single(message.Headers.GetValues("Authorization")));
         Assert.Equal(new Uri(Api + "/me"), provider.Secret.ProbeUrl);
+        Assert.Equal(TimeSpan.FromSeconds(10), provider.Secret.ProbeTimeout);
+        var quick = Build(new ProviderSettings { Preset = "basic", ApiBaseUrls = new() { ["default"] = Api }, ProbeTimeout = TimeSpan.FromSeconds(3) });
+        Assert.Equal(TimeSpan.FromSeconds(3), quick.Secret!.ProbeTimeout);
     }
 
     [Theory]
@@ -45,6 +48,8 @@ public sealed class SecretProviderSettingsTests
     [InlineData("ProbeUrl", "https://elsewhere.example.com/me")] // the secret would leave the provider's APIs
     [InlineData("ProbeUrl", "https://api.example.com/v2x/me")]
     [InlineData("ProbeUrl", "http://api.example.com/v2/me")]
+    [InlineData("ProbeTimeout", "00:00:00.500")] // a probe that must answer at once would fail on any slow day
+    [InlineData("ProbeTimeout", "00:02:00")] // longer holds a maintenance walk (and a submission) for nothing
     [InlineData("ClientId", "client")] // an OAuth setting
     [InlineData("Scopes", "read")]
     [InlineData("ApiBaseUrls", null)] // no API: nothing could use the secret
@@ -56,6 +61,7 @@ public sealed class SecretProviderSettingsTests
             case "SecretFormat": settings.SecretFormat = value; break;
             case "SecretHeader": settings.SecretHeader = value; break;
             case "ProbeUrl": settings.ProbeUrl = new Uri(value!); break;
+            case "ProbeTimeout": settings.ProbeTimeout = TimeSpan.Parse(value!, System.Globalization.CultureInfo.InvariantCulture); break;
             case "ClientId": settings.ClientId = value; break;
             case "Scopes": settings.Scopes = [value!]; break;
             case "ApiBaseUrls": settings.ApiBaseUrls = null; break;
@@ -70,6 +76,7 @@ public sealed class SecretProviderSettingsTests
     [InlineData("oidc", "SecretHeader")]
     [InlineData("oidc", "ProbeUrl")]
     [InlineData("oidc", "AllowSecretHandout")]
+    [InlineData("oidc", "ProbeTimeout")]
     public void Secret_settings_are_refused_where_they_do_not_apply(string preset, string setting)
     {
         var settings = new ProviderSettings
@@ -85,6 +92,7 @@ public sealed class SecretProviderSettingsTests
             case "SecretHeader": settings.SecretHeader = "X-Api-Key"; break;
             case "ProbeUrl": settings.ProbeUrl = new Uri(Api + "/me"); break;
             case "AllowSecretHandout": settings.AllowSecretHandout = true; break;
+            case "ProbeTimeout": settings.ProbeTimeout = TimeSpan.FromSeconds(5); break;
         }
 
         Assert.Contains(Failures(settings), failure => failure.Contains($"Providers:p:{setting}", StringComparison.Ordinal));
