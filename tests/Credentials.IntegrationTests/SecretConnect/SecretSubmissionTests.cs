@@ -115,6 +115,30 @@ public sealed class SecretSubmissionTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal("api_key", token.GetProperty("tokenType").GetString());
     }
 
+    [Fact]
+    public async Task After_a_rotation_the_new_secret_is_handed_out_and_the_old_one_is_never_returned()
+    {
+        using var first = await _stack.SubmitAsync(User, "open", new { provider = SecretStack.KeyedHandout, secret = "old-open-key" });
+        using var before = await _stack.ReadAccessTokenAsync(User, "open");
+
+        using var rotated = await _stack.SubmitAsync(User, "open", new { provider = SecretStack.KeyedHandout, secret = "new-open-key" }, _stack.CallerToken());
+        using var after = await _stack.ReadAccessTokenAsync(User, "open");
+        using var exchanged = await ExchangeAsync("open");
+        using var metadata = new HttpRequestMessage(HttpMethod.Get, $"api/users/{User}/connections/open");
+        metadata.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _stack.CallerToken());
+        using var read = await _stack.Host.Client.SendAsync(metadata);
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, rotated.StatusCode));
+        Assert.Equal("old-open-key", (await before.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString());
+        Assert.Equal("new-open-key", (await after.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString());
+        Assert.Equal("new-open-key", (await exchanged.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        foreach (var answer in new[] { rotated, after, exchanged, read })
+        {
+            Assert.DoesNotContain("old-open-key", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
     private async Task<HttpResponseMessage> ExchangeAsync(string connectionId)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/oauth/token")
