@@ -101,6 +101,10 @@ fi
 if [ "$PORT" != 7071 ]; then
   export Service__PublicBaseUrl="http://127.0.0.1:$PORT"
 fi
+# The README's API-key provider, the sandbox's keyed API (key demo-api-key), also for a local.settings.json made before it existed.
+export Providers__sandboxkey__Preset=api_key Providers__sandboxkey__SecretHeader=X-Api-Key Providers__sandboxkey__SecretFormat='{secret}'
+export Providers__sandboxkey__ApiBaseUrls__default="http://127.0.0.1:$SANDBOX_PORT/keyed"
+export Providers__sandboxkey__ProbeUrl="http://127.0.0.1:$SANDBOX_PORT/keyed/me"
 # The sandbox provider is on loopback, which the app never connects to unless told (docs/providers.md); set here too so
 # that a local.settings.json made before the setting existed keeps working.
 export Outbound__AllowPrivateNetworkTargets="${Outbound__AllowPrivateNetworkTargets:-true}"
@@ -113,7 +117,7 @@ export SANDBOX_CLIENT_SECRET
 step "building and starting the sandbox OAuth provider on port $SANDBOX_PORT"
 dotnet build tools/SandboxProvider/Credentials.SandboxProvider.csproj -c Debug -v quiet -nologo
 dotnet tools/SandboxProvider/bin/Debug/net10.0/Credentials.SandboxProvider.dll --urls "http://127.0.0.1:$SANDBOX_PORT" \
-  --redirect-uri "${public_base%/}/api/oauth/callback/sandbox" &
+  --redirect-uri "${public_base%/}/api/oauth/callback/sandbox" --api-key demo-api-key &
 pids+=($!)
 wait_for_port "$SANDBOX_PORT"
 

@@ -1,4 +1,5 @@
 using Credentials.Functions.Connections;
+using Credentials.Functions.Foundation;
 
 namespace Credentials.Functions.Api;
 
@@ -16,11 +17,15 @@ internal sealed record ConnectionMetadata(
     string? LastErrorCode,
     IReadOnlyDictionary<string, string> Metadata)
 {
+    /// <summary><c>oauth</c>, <c>api_key</c> or <c>basic</c>.</summary>
+    public string Kind { get; init; } = "oauth";
+
     public static ConnectionMetadata From(ConnectionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         return new(record.ConnectionId, record.ProviderId, record.Status.ToName(), record.Scopes, record.CreatedAt, record.UpdatedAt,
-            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode, record.Metadata);
+            record.LastRefreshSucceededAt, record.LastRefreshFailedAt, record.AccessTokenExpiresAt, record.LastErrorCode, record.Metadata)
+        { Kind = record.Kind.ToName() };
     }
 }
 

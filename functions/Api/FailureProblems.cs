@@ -4,6 +4,7 @@ using Credentials.Functions.Import;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Proxy;
 using Credentials.Functions.Refresh;
+using Credentials.Functions.SecretConnect;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -67,6 +68,8 @@ internal static class FailureProblems
                 "The caller is not allowed to do this.", ScopeProblems.DescribeForbidden(failure.ErrorCode)),
             TokenFailureReason.AuthorizationUnavailable => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.AuthorizationUnavailable,
                 "Authorization is temporarily unavailable.", "The request was refused because no authorization decision could be made; retry later."),
+            TokenFailureReason.HandoutDisabled => ProblemResults.Create(http, StatusCodes.Status403Forbidden, ProblemCodes.SecretHandoutDisabled,
+                "This connection's secret is not handed out.", SecretHandoutDetail),
             TokenFailureReason.ProviderRateLimited => ProblemResults.Create(http, StatusCodes.Status429TooManyRequests, ProblemCodes.ProviderRateLimited,
                 "The provider's rate limit is reached.", "The provider app's rate limit leaves nothing now; the connection stays usable. Retry after the indicated time."),
             _ => ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
@@ -100,6 +103,32 @@ internal static class FailureProblems
                 "The provider's API is at an address the service never connects to.", failure.Detail),
             _ => ProblemResults.Create(http, StatusCodes.Status502BadGateway, ProblemCodes.ProxyUnreachable, "The provider's API could not be reached.", failure.Detail),
         };
+    }
+
+    /// <summary>Why an API key or basic credentials are not handed out; the token-exchange endpoint repeats it.</summary>
+    public const string SecretHandoutDetail = "The connection holds an API key or basic credentials, which do not expire: callers use them through the proxy "
+        + "(credentials:proxy). The provider's AllowSecretHandout setting is off (the default).";
+
+    public static IActionResult For(HttpContext http, SecretFailure failure)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(failure);
+        switch (failure.Reason)
+        {
+            case SecretFailureReason.UnknownProvider:
+                return BadRequest(http, ProblemCodes.UnknownProvider, "Unknown provider.", failure.Detail);
+            case SecretFailureReason.OAuthProvider or SecretFailureReason.InvalidSecret:
+                return BadRequest(http, ProblemCodes.InvalidSecret, "The secret is not valid for this provider.", failure.Detail);
+            case SecretFailureReason.KindMismatch:
+                return ProblemResults.Create(http, StatusCodes.Status409Conflict, ProblemCodes.ConnectionKindMismatch, "The connection is of another kind.",
+                    failure.Detail);
+            case SecretFailureReason.Rejected:
+                return BadRequest(http, ProblemCodes.SecretRejected, "The provider refused the secret.", failure.Detail);
+            default:
+                SetRetryAfter(http, TimeSpan.FromSeconds(30));
+                return ProblemResults.Create(http, StatusCodes.Status503ServiceUnavailable, ProblemCodes.ProviderUnavailable,
+                    "The provider is unavailable.", failure.Detail);
+        }
     }
 
     public static IActionResult For(HttpContext http, StartFailure failure)

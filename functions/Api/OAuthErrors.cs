@@ -77,6 +77,7 @@ public static class OAuthErrors
             TokenFailureReason.Forbidden => BadRequest(http, UnauthorizedClient, ScopeProblems.DescribeForbidden(failure.ErrorCode), ProblemCodes.Forbidden),
             TokenFailureReason.AuthorizationUnavailable => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5),
                 "The request was refused because no authorization decision could be made; retry later.", ProblemCodes.AuthorizationUnavailable),
+            TokenFailureReason.HandoutDisabled => BadRequest(http, UnauthorizedClient, FailureProblems.SecretHandoutDetail, ProblemCodes.SecretHandoutDisabled),
             TokenFailureReason.ProviderRateLimited => RateLimited(http, failure.RetryAfter ?? TimeSpan.FromSeconds(1)),
             _ => Unavailable(http, failure.RetryAfter ?? TimeSpan.FromSeconds(5), "The provider is unavailable; retry after the indicated time.", ProblemCodes.ProviderUnavailable),
         };

@@ -42,6 +42,10 @@ internal static class ProblemCodes
     public const string ConnectionInUse = "connection_in_use";
     public const string ImportGrantRejected = "import_grant_rejected";
     public const string ScopeResourceNotNarrowable = Refresh.ScopeFailureCodes.ResourceNotNarrowable;
+    public const string InvalidSecret = "invalid_secret";
+    public const string ConnectionKindMismatch = "connection_kind_mismatch";
+    public const string SecretRejected = "secret_rejected";
+    public const string SecretHandoutDisabled = "secret_handout_disabled";
     public const string InvalidMetadata = "invalid_metadata";
     public const string RequestTooLarge = "request_too_large";
     public const string UnsupportedContentType = "unsupported_content_type";

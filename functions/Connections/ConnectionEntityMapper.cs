@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Credentials.Functions.Foundation;
 
 namespace Credentials.Functions.Connections;
 
@@ -11,6 +12,7 @@ internal static class ConnectionEntityMapper
     public static TableEntity ToEntity(ConnectionRecord record, string writeId) => new(record.UserId, record.ConnectionId)
     {
         ["ProviderId"] = record.ProviderId,
+        ["Kind"] = record.Kind.ToName(),
         ["Scopes"] = string.Join(' ', record.Scopes),
         ["Status"] = record.Status.ToName(),
         ["CreatedAt"] = record.CreatedAt,
@@ -45,6 +47,7 @@ internal static class ConnectionEntityMapper
         UserId = entity.PartitionKey,
         ConnectionId = entity.RowKey,
         ProviderId = entity.GetString("ProviderId") ?? string.Empty,
+        Kind = CredentialKindNames.Parse(entity.GetString("Kind")),
         Scopes = (entity.GetString("Scopes") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries),
         Status = ConnectionStatusNames.Parse(entity.GetString("Status") ?? "active"),
         CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,

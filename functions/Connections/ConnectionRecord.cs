@@ -1,4 +1,5 @@
 using Credentials.Functions.Crypto;
+using Credentials.Functions.Foundation;
 
 namespace Credentials.Functions.Connections;
 
@@ -16,6 +17,12 @@ public sealed record ConnectionRecord
     public required string ConnectionId { get; init; }
 
     public required string ProviderId { get; init; }
+
+    /// <summary>
+    /// An OAuth grant, or a secret the user submitted (an API key, basic credentials). A secret is held where a grant keeps
+    /// its refresh token (<see cref="RefreshTokenEnvelope"/>, the same envelope), is never refreshed, and has no access token.
+    /// </summary>
+    public CredentialKind Kind { get; init; } = CredentialKind.OAuth;
 
     public IReadOnlyList<string> Scopes { get; init; } = [];
 

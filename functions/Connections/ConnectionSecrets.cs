@@ -28,6 +28,25 @@ public sealed class ConnectionSecrets(CredentialCipher cipher)
         return record with { RefreshTokenEnvelope = await cipher.EncryptAsync(refreshToken, record.ContextFor(SecretField.RefreshToken), cancellationToken) };
     }
 
+    /// <summary>
+    /// The record holding a submitted secret (an API key, or basic credentials as <c>user:password</c>) in the refresh
+    /// token's envelope, bound to the same row and field, and no access token: re-encryption and the store treat it alike.
+    /// </summary>
+    public async ValueTask<ConnectionRecord> WithSecretAsync(ConnectionRecord record, string secret, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return record with
+        {
+            RefreshTokenEnvelope = await cipher.EncryptAsync(secret, record.ContextFor(SecretField.RefreshToken), cancellationToken),
+            AccessTokenEnvelope = null,
+            AccessTokenExpiresAt = null,
+            AccessTokenType = null,
+        };
+    }
+
+    /// <summary>The secret of an API-key or basic connection (<see cref="WithSecretAsync"/>).</summary>
+    public ValueTask<string> ReadSecretAsync(ConnectionRecord record, CancellationToken cancellationToken) => ReadRefreshTokenAsync(record, cancellationToken);
+
     public ValueTask<string> ReadRefreshTokenAsync(ConnectionRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);

@@ -2,9 +2,11 @@ using System.Diagnostics;
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Events;
+using Credentials.Functions.Foundation;
 using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Refresh;
+using Credentials.Functions.SecretConnect;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -26,6 +28,7 @@ public sealed partial class MaintenanceRunner(
     ProviderCatalog providers,
     OAuthStateStore states,
     ConnectionCompleter completions,
+    SecretValidator secretValidator,
     StatusEventDispatcher statusEvents,
     ExpiryNotices expiryNotices,
     AuditLog audit,
@@ -47,12 +50,13 @@ public sealed partial class MaintenanceRunner(
         var started = Stopwatch.StartNew();
         var correlationId = "maintenance-" + Guid.NewGuid().ToString("N")[..12];
         var position = await cursor.ReadAsync(cancellationToken);
+        var unanswered = new UnansweredProbes();
         do
         {
             var pageStarted = Stopwatch.GetTimestamp();
             var page = await store.ScanAsync(settings.PageSize, position.ContinuationToken, cancellationToken);
             await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
-                async (record, _) => await MaintainAsync(record, report, correlationId));
+                async (record, _) => await MaintainAsync(record, report, unanswered, correlationId));
             report.StatusEventsResent += await statusEvents.DispatchStoredAsync(page.UnsentEvents, cancellationToken);
             report.Pages++;
 
@@ -93,10 +97,11 @@ public sealed partial class MaintenanceRunner(
         var report = new MaintenanceReport();
         var started = Stopwatch.StartNew();
         var correlationId = "maintenance-" + Guid.NewGuid().ToString("N")[..12];
+        var unanswered = new UnansweredProbes();
         await foreach (var page in store.ScanRangeAsync(item.First, item.Last, settings.PageSize, cancellationToken))
         {
             await Parallel.ForEachAsync(page.Items, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = cancellationToken },
-                async (record, _) => await MaintainAsync(record, report, correlationId));
+                async (record, _) => await MaintainAsync(record, report, unanswered, correlationId));
             report.StatusEventsResent += await statusEvents.DispatchStoredAsync(page.UnsentEvents, cancellationToken);
             report.Pages++;
         }
@@ -117,13 +122,31 @@ public sealed partial class MaintenanceRunner(
         report.AuditRowsDeleted = await audit.DeleteDaysBeforeAsync(DateOnly.FromDateTime((now - options.Value.AuditRetention).UtcDateTime), cancellationToken);
     }
 
-    private async Task MaintainAsync(ConnectionRecord record, MaintenanceReport report, string correlationId)
+    private async Task MaintainAsync(ConnectionRecord record, MaintenanceReport report, UnansweredProbes unanswered, string correlationId)
     {
         report.CountScanned();
         try
         {
             var current = record;
-            if (record.Status != ConnectionStatus.ReauthorizationRequired && RefreshDemandFor(record) is { } demand)
+            if (record.Kind != CredentialKind.OAuth)
+            {
+                // A submitted secret is never refreshed: it is checked with the provider's probe where one is configured.
+                switch (await secretValidator.ValidateIfDueAsync(record, unanswered, correlationId, CancellationToken.None))
+                {
+                    case SecretCheck.Rejected:
+                        report.CountMarkedForReauthorization();
+                        return;
+                    case SecretCheck.Unanswered:
+                        report.CountFailed();
+                        break;
+                    case SecretCheck.Deferred:
+                        report.CountDeferred();
+                        break;
+                    case SecretCheck.Valid:
+                        return;
+                }
+            }
+            else if (record.Status != ConnectionStatus.ReauthorizationRequired && RefreshDemandFor(record) is { } demand)
             {
                 var result = await engine.RefreshAsync(demand with { CorrelationId = correlationId }, CancellationToken.None);
                 switch (result)
@@ -166,11 +189,6 @@ public sealed partial class MaintenanceRunner(
     }
 
     /// <summary>
-    /// Keep-alive (no successful refresh within the provider's interval), a used token about to expire, or a failing
-    /// connection whose cooldown is over. "Unless a newer refresh exists than the one seen" makes a concurrent run's
-    /// refresh count, so two runs never refresh one connection twice.
-    /// </summary>
-    /// <summary>
     /// How long to leave storage alone after a page that took <paramref name="took"/> for <paramref name="connections"/>
     /// connections: as long again when that is slower than <paramref name="slowPerConnection"/> each (at most a minute),
     /// otherwise not at all.
@@ -178,6 +196,11 @@ public sealed partial class MaintenanceRunner(
     internal static TimeSpan? PauseAfter(TimeSpan took, int connections, TimeSpan slowPerConnection) =>
         took > slowPerConnection * Math.Max(1, connections) ? (took < TimeSpan.FromMinutes(1) ? took : TimeSpan.FromMinutes(1)) : null;
 
+    /// <summary>
+    /// Keep-alive (no successful refresh within the provider's interval), a used token about to expire, or a failing
+    /// connection whose cooldown is over. "Unless a newer refresh exists than the one seen" makes a concurrent run's
+    /// refresh count, so two runs never refresh one connection twice.
+    /// </summary>
     private RefreshDemand? RefreshDemandFor(ConnectionRecord record)
     {
         var now = time.GetUtcNow();

@@ -1,3 +1,5 @@
+using Credentials.Functions.Foundation;
+
 namespace Credentials.Functions.Providers;
 
 /// <summary>A provider with its preset applied: everything the connect flow and the refresh engine need to talk to it.</summary>
@@ -8,6 +10,12 @@ public sealed record ProviderDefinition
     public required string Preset { get; init; }
 
     public required string DisplayName { get; init; }
+
+    /// <summary>OAuth, or a submitted secret (<see cref="Secret"/> says how it is used).</summary>
+    public CredentialKind Kind { get; init; } = CredentialKind.OAuth;
+
+    /// <summary>For <see cref="CredentialKind.ApiKey"/> and <see cref="CredentialKind.Basic"/>: how the secret is sent and checked; null for OAuth.</summary>
+    public SecretUsage? Secret { get; init; }
 
     public required string ClientId { get; init; }
 

@@ -29,6 +29,13 @@ internal static class ProviderDefinitionBuilder
             return null;
         }
 
+        if (preset.Kind != CredentialKind.OAuth)
+        {
+            return SecretUsageBuilder.TryBuild(id, preset, settings, Setting, failures);
+        }
+
+        SecretUsageBuilder.RefuseSecretSettings(settings, preset.Name, Setting, failures);
+
         foreach (var required in preset.RequiredSettings)
         {
             var value = typeof(ProviderSettings).GetProperty(required)!.GetValue(settings);

@@ -1,3 +1,5 @@
+using Credentials.Functions.Foundation;
+
 namespace Credentials.Functions.Providers;
 
 /// <summary>What a preset fills in for a provider; every value can still be overridden by settings.</summary>
@@ -6,6 +8,9 @@ internal sealed record ProviderPreset
     public required string Name { get; init; }
 
     public required string DisplayName { get; init; }
+
+    /// <summary>OAuth, or a secret the user submits (<c>api_key</c>, <c>basic</c>): then only the secret settings apply.</summary>
+    public CredentialKind Kind { get; init; } = CredentialKind.OAuth;
 
     public Func<ProviderSettings, Uri?> AuthorizationEndpoint { get; init; } = _ => null;
 

@@ -1,3 +1,5 @@
+using Credentials.Functions.Foundation;
+
 namespace Credentials.Functions.Providers;
 
 /// <summary>
@@ -16,6 +18,8 @@ internal static class ProviderPresets
     public const string HubSpot = "hubspot";
     public const string OAuth2 = "oauth2";
     public const string Oidc = "oidc";
+    public const string ApiKey = "api_key";
+    public const string Basic = "basic";
 
     private static readonly Dictionary<string, ProviderPreset> All = new ProviderPreset[]
     {
@@ -164,6 +168,9 @@ internal static class ProviderPresets
             UsesDiscovery = true,
             RequiredSettings = [nameof(ProviderSettings.Issuer)],
         },
+        // Not OAuth: the user submits a secret that is only stored and injected (SecretUsageBuilder reads the settings).
+        new() { Name = ApiKey, DisplayName = "API key", Kind = CredentialKind.ApiKey },
+        new() { Name = Basic, DisplayName = "Basic credentials", Kind = CredentialKind.Basic },
     }.ToDictionary(preset => preset.Name, StringComparer.Ordinal);
 
     public static IReadOnlyCollection<string> Names => All.Keys;

@@ -110,6 +110,31 @@ public sealed class ProviderSettings
     /// the preset's, which always apply (<see cref="ApiPathPolicy"/>, docs/proxy.md).
     /// </summary>
     public IList<string>? ApiPathDeny { get; set; }
+
+    /// <summary><c>api_key</c> preset: the header the key is sent in (default <c>Authorization</c>).</summary>
+    public string? SecretHeader { get; set; }
+
+    /// <summary><c>api_key</c> preset: the header's value, with <c>{secret}</c> where the key goes (default <c>Bearer {secret}</c>).</summary>
+    public string? SecretFormat { get; set; }
+
+    /// <summary>
+    /// <c>api_key</c> and <c>basic</c> presets: a URL under one of <see cref="ApiBaseUrls"/> that answers 2xx to a GET with a
+    /// valid secret and 401 or 403 without one; checked when a secret is submitted and by the maintenance walk every
+    /// <see cref="KeepAliveInterval"/>. Unset: secrets are stored unchecked.
+    /// </summary>
+    public Uri? ProbeUrl { get; set; }
+
+    /// <summary>
+    /// <c>api_key</c> and <c>basic</c> presets: how long a probe may take before it counts as unanswered (default 10 s,
+    /// 1 s to 60 s). An unanswered probe changes nothing about the connection.
+    /// </summary>
+    public TimeSpan? ProbeTimeout { get; set; }
+
+    /// <summary>
+    /// <c>api_key</c> and <c>basic</c> presets: whether <c>credentials:read</c> callers may be handed the secret itself. Off
+    /// by default: it does not expire, so the proxy, which never lets it out, is the safer path.
+    /// </summary>
+    public bool? AllowSecretHandout { get; set; }
 }
 
 /// <summary>Every configured provider, keyed by provider id (the <c>{id}</c> of <c>Providers:{id}:…</c>).</summary>

@@ -33,6 +33,7 @@ internal static class ProvidersServiceCollectionExtensions
         services.AddSingleton<ProviderLimitsTable>();
         services.AddSingleton<ProviderRateGovernor>();
         services.AddSingleton<ProviderMisconfiguration>();
+        services.AddSingleton<SecretProbe>();
         services.AddSingleton<GrantRevoker>();
         return services;
     }

@@ -124,9 +124,10 @@ public sealed partial class ProviderApiProxy(
                     RetryAfter: wait);
             }
 
-            var response = await SendOnceAsync(request, body, target, token.Value, linked.Token);
+            var response = await SendOnceAsync(request, body, target, provider, token.Value, linked.Token);
             await governor.ObserveAsync(provider.Id, api.Name, response, CancellationToken.None);
-            if (response.StatusCode == HttpStatusCode.Unauthorized && body.IsReplayable)
+            // A submitted secret has nothing to renew: its 401 goes back to the caller as it is.
+            if (response.StatusCode == HttpStatusCode.Unauthorized && body.IsReplayable && provider.Secret is null)
             {
                 response.Dispose();
                 var renewed = await tokens.GetAsync(tokenRequest with { Renew = true }, linked.Token);
@@ -135,7 +136,7 @@ public sealed partial class ProviderApiProxy(
                     return new ProxyFailure(ProxyFailureReason.TokenUnavailable, "The provider refused the token and no renewed one could be had.", renewed.Failure);
                 }
 
-                response = await SendOnceAsync(request, body, target, renewed.Value, linked.Token);
+                response = await SendOnceAsync(request, body, target, provider, renewed.Value, linked.Token);
                 await governor.ObserveAsync(provider.Id, api.Name, response, CancellationToken.None);
             }
 
@@ -181,13 +182,23 @@ public sealed partial class ProviderApiProxy(
         return new ProxiedAnswer(response, provider.Id, location, options.Value.MaxResponseBytes, logger);
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequest request, ProxyRequestBody body, Uri target, IssuedAccessToken token, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpRequest request, ProxyRequestBody body, Uri target, ProviderDefinition provider, IssuedAccessToken token,
+        CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), target) { Content = body.CreateContent() };
         ProxyHeaders.CopyToProvider(request.Headers, message);
-        // Providers differ in how they spell the type ("bearer"); RFC 6750 clients send "Bearer".
-        var scheme = string.Equals(token.TokenType, "bearer", StringComparison.OrdinalIgnoreCase) ? "Bearer" : token.TokenType;
-        message.Headers.Authorization = new AuthenticationHeaderValue(scheme, token.AccessToken);
+        if (provider.Secret is { } secret)
+        {
+            // An API key or basic credentials, in the header the provider's settings name (any caller header of that name is replaced).
+            secret.Apply(message, token.AccessToken);
+        }
+        else
+        {
+            // Providers differ in how they spell the type ("bearer"); RFC 6750 clients send "Bearer".
+            var scheme = string.Equals(token.TokenType, "bearer", StringComparison.OrdinalIgnoreCase) ? "Bearer" : token.TokenType;
+            message.Headers.Authorization = new AuthenticationHeaderValue(scheme, token.AccessToken);
+        }
+
         return await httpClients.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 

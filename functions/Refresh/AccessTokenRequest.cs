@@ -49,6 +49,11 @@ public enum TokenFailureReason
     /// <summary>Whether the caller may reach that resource could not be decided (Authress unreachable): never allowed.</summary>
     AuthorizationUnavailable,
 
+    /// <summary>
+    /// The connection holds an API key or basic credentials, which its provider does not let callers be handed
+    /// (<c>AllowSecretHandout</c> off, the default): only the proxy uses it.
+    /// </summary>
+    HandoutDisabled,
     /// <summary>The provider app's rate limit leaves nothing now (learned from the provider, shared by every instance): retry after the wait.</summary>
     ProviderRateLimited,
 }

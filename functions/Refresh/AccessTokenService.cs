@@ -1,5 +1,6 @@
 using Credentials.Functions.Audit;
 using Credentials.Functions.Connections;
+using Credentials.Functions.Foundation;
 using Credentials.Functions.Foundation.Telemetry;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace Credentials.Functions.Refresh;
 /// A request for fewer scopes than the grant gets a narrower token (<see cref="ScopeNarrowingPolicy"/>): from this
 /// instance's <see cref="NarrowedTokenCache"/>, or from the provider through the same engine, never from the store.
 /// </summary>
-public sealed class AccessTokenService(
+public sealed partial class AccessTokenService(
     IConnectionRecords store,
     ConnectionSecrets secrets,
     RefreshEngine engine,
@@ -57,6 +58,10 @@ public sealed class AccessTokenService(
         {
             // Stored but not proved yet: its first refresh (the import's) is what will make it usable.
             result = new AccessTokenFailure(TokenFailureReason.Busy, ImportPendingRetryAfter, "import_pending");
+        }
+        else if (record.Kind != CredentialKind.OAuth)
+        {
+            result = await SecretAsync(record, request, now, cancellationToken);
         }
         else if (request.Scopes is { } scopes && !scopes.IsExactly(record.Scopes))
         {
@@ -191,6 +196,7 @@ public sealed class AccessTokenService(
         TokenFailureReason.InvalidScope => "invalid_scope",
         TokenFailureReason.Forbidden => "forbidden",
         TokenFailureReason.AuthorizationUnavailable => "authorization_unavailable",
+        TokenFailureReason.HandoutDisabled => "handout_disabled",
         TokenFailureReason.ProviderRateLimited => "provider_rate_limited",
         _ => "failed",
     };

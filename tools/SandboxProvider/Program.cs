@@ -19,6 +19,11 @@ for (var i = 0; i < args.Length - 1; i++)
     {
         options.RedirectUris.Add(new Uri(args[i + 1]));
     }
+    else if (args[i] == "--api-key")
+    {
+        // An API key the keyed API (/keyed/...) accepts, standing for sandbox-user-1.
+        options.ApiKeys[args[i + 1]] = "sandbox-user-1";
+    }
 }
 
 await using var server = await SandboxProviderServer.StartAsync(Arg("--urls") ?? "http://127.0.0.1:7073", options);

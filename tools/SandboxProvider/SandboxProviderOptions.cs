@@ -38,6 +38,15 @@ public sealed class SandboxProviderOptions
     /// <summary>When set, the authorization endpoint approves at once as this user (tests); otherwise it shows a consent page.</summary>
     public string? AutoApproveAs { get; set; }
 
+    /// <summary>
+    /// API keys the keyed API (<c>/keyed/…</c>, header <c>X-Api-Key</c>) accepts, each with the user it stands for; tests
+    /// add and remove keys while the server runs (a removed key is a revoked one).
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> ApiKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>User names and passwords the basic API (<c>/basic/…</c>, HTTP basic) accepts; changeable while the server runs.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> BasicUsers { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Scopes clients may ask for; with <c>openid</c> the token response carries an ID token naming the user.</summary>
     public IList<string> Scopes { get; } = ["openid", "offline_access", "profile", "sandbox.read", "sandbox.write"];
 }

@@ -15,6 +15,7 @@ using Credentials.Functions.OAuthConnect;
 using Credentials.Functions.Providers;
 using Credentials.Functions.Proxy;
 using Credentials.Functions.Refresh;
+using Credentials.Functions.SecretConnect;
 using Credentials.Functions.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,6 +49,7 @@ public static class CredentialsServiceCollectionExtensions
         services.AddDisconnect();
         services.AddOAuthConnect(configuration);
         services.AddImport();
+        services.AddSecretConnect();
         services.AddMaintenance(configuration);
         services.AddApi();
         services.AddHttpPipeline();

@@ -213,7 +213,7 @@ public sealed class WorkerParityTests(ParityHosts parity) : IClassFixture<Parity
 
         Assert.Equal(expected.Count, reported.Count);
         Assert.All(expected.Zip(reported), pair => Assert.Equal(pair.First, pair.Second));
-        Assert.Equal(14, parity.Worker.Host.Worker.Functions.Count(f => f.IsHttp));
+        Assert.Equal(15, parity.Worker.Host.Worker.Functions.Count(f => f.IsHttp));
         Assert.Equal("Maintenance", Assert.Single(parity.Worker.Host.Worker.Functions, f => f.IsTimer).Name);
     }
 

@@ -34,6 +34,9 @@ internal sealed class ConnectStack : IAsyncDisposable
     public const string ProxyReader = "sc_proxy_reader";
     public const string ReturnBase = "https://app.example.com/settings/";
 
+    /// <summary>In a setting's value, stands for the sandbox provider's base address (ending in '/'), which is known only once it runs.</summary>
+    public const string SandboxAddress = "{sandbox}/";
+
     /// <summary>A migration job that may import grants (<c>credentials:import</c>) and list connections, nothing else.</summary>
     public const string Importer = "sc_importer";
 
@@ -191,7 +194,7 @@ internal sealed class ConnectStack : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            merged[key] = value;
+            merged[key] = value?.Replace(SandboxAddress, sandbox.BaseAddress.ToString(), StringComparison.Ordinal);
         }
 
         var host = await RunningDevHost.StartAsync(merged, configureServices, listener: listener, queueTriggers: QueueTriggers);
