@@ -20,27 +20,27 @@ public sealed partial class CallerAuthenticator(
     private const string ClientsPathPrefix = "/v1/clients/";
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
-    public async Task<AuthenticationResult> AuthenticateAsync(string? authorizationHeader, CancellationToken cancellationToken)
+    public async Task<Result<Caller, AuthenticationFailure>> AuthenticateAsync(string? authorizationHeader, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(authorizationHeader))
         {
-            return AuthenticationResult.Missing();
+            return AuthenticationFailure.Missing;
         }
 
         if (!authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return AuthenticationResult.Invalid("The Authorization header must carry a Bearer token.");
+            return AuthenticationFailure.Invalid("The Authorization header must carry a Bearer token.");
         }
 
         var token = authorizationHeader["Bearer ".Length..].Trim();
         if (token.Length is 0 or > MaxTokenLength || !Handler.CanReadToken(token))
         {
-            return AuthenticationResult.Invalid("The token is malformed.");
+            return AuthenticationFailure.Invalid("The token is malformed.");
         }
 
         if (validatedTokens.Find(token) is { } known)
         {
-            return AuthenticationResult.Success(known);
+            return known;
         }
 
         JsonWebToken parsed;
@@ -50,17 +50,17 @@ public sealed partial class CallerAuthenticator(
         }
         catch (ArgumentException)
         {
-            return AuthenticationResult.Invalid("The token is malformed.");
+            return AuthenticationFailure.Invalid("The token is malformed.");
         }
 
         if (Match(parsed.Issuer) is not { } match)
         {
-            return AuthenticationResult.Invalid("The token's issuer is not trusted.");
+            return AuthenticationFailure.Invalid("The token's issuer is not trusted.");
         }
 
         if (match.Trusted.ServiceClientsOnly && match.ServiceClientId is null)
         {
-            return AuthenticationResult.Invalid("This issuer's user tokens are not accepted here, only its service clients' tokens.");
+            return AuthenticationFailure.Invalid("This issuer's user tokens are not accepted here, only its service clients' tokens.");
         }
 
         var jwksUri = match.Trusted.Kind == IssuerKind.Authress
@@ -68,13 +68,13 @@ public sealed partial class CallerAuthenticator(
             : await signingKeys.DiscoverJwksUriAsync(match.Trusted.Issuer!, cancellationToken);
         if (jwksUri is null)
         {
-            return AuthenticationResult.KeysUnavailable();
+            return AuthenticationFailure.KeysUnavailable;
         }
 
         var lookup = await signingKeys.GetKeysAsync(jwksUri, match.Trusted.Issuer!, string.IsNullOrEmpty(parsed.Kid) ? null : parsed.Kid, cancellationToken);
         if (lookup.Unavailable)
         {
-            return AuthenticationResult.KeysUnavailable();
+            return AuthenticationFailure.KeysUnavailable;
         }
 
         var keys = lookup.Keys;
@@ -99,25 +99,25 @@ public sealed partial class CallerAuthenticator(
             var description = Describe(validation.Exception);
             LogRejected(logger, description, match.Trusted.Issuer!);
             return validation.Exception is SecurityTokenInvalidAudienceException
-                ? AuthenticationResult.WrongAudience(description)
-                : AuthenticationResult.Invalid(description);
+                ? AuthenticationFailure.WrongAudience(description)
+                : AuthenticationFailure.Invalid(description);
         }
 
         var subject = validation.Claims.TryGetValue("sub", out var sub) ? sub as string : null;
         if (string.IsNullOrEmpty(subject))
         {
-            return AuthenticationResult.Invalid("The token has no subject.");
+            return AuthenticationFailure.Invalid("The token has no subject.");
         }
 
         if (match.ServiceClientId is { } clientId && !string.Equals(subject, clientId, StringComparison.Ordinal))
         {
-            return AuthenticationResult.Invalid("A service-client token's subject must be the client it was issued to.");
+            return AuthenticationFailure.Invalid("A service-client token's subject must be the client it was issued to.");
         }
 
         if (string.IsNullOrEmpty(match.Trusted.SubjectPrefix) && IsReservedForAnotherIssuer(subject))
         {
             LogRejected(logger, "subject reserved for another issuer", match.Trusted.Issuer!);
-            return AuthenticationResult.Invalid("The token's subject starts with another trusted issuer's subject prefix.");
+            return AuthenticationFailure.Invalid("The token's subject starts with another trusted issuer's subject prefix.");
         }
 
         var kind = match.Trusted.Kind switch
@@ -127,7 +127,7 @@ public sealed partial class CallerAuthenticator(
         };
         var caller = new Caller(match.Trusted.SubjectPrefix + subject, kind, match.Trusted.Issuer!.AbsoluteUri, subject);
         validatedTokens.Add(token, caller, new DateTimeOffset(parsed.ValidTo, TimeSpan.Zero), options.Value.SigningKeyLifetime);
-        return AuthenticationResult.Success(caller);
+        return caller;
     }
 
     /// <summary>

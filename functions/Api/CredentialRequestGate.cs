@@ -57,21 +57,20 @@ public sealed class CredentialRequestGate(CallerAuthenticator authenticator, Cal
     {
         ArgumentNullException.ThrowIfNull(http);
         var authentication = await authenticator.AuthenticateAsync(authorization, http.RequestAborted);
-        if (authentication.IsUnavailable)
+        if (!authentication.Succeeded)
         {
-            return new AdmissionFailure(AdmissionFailureReason.KeysUnavailable,
-                "The caller's token could not be checked because its issuer's signing keys cannot be fetched; retry later.", TimeSpan.FromSeconds(30));
+            var failure = authentication.Failure;
+            return failure.Kind switch
+            {
+                AuthenticationFailureKind.KeysUnavailable => new AdmissionFailure(AdmissionFailureReason.KeysUnavailable,
+                    "The caller's token could not be checked because its issuer's signing keys cannot be fetched; retry later.", TimeSpan.FromSeconds(30)),
+                AuthenticationFailureKind.Missing => new AdmissionFailure(AdmissionFailureReason.AuthenticationRequired, failure.Description),
+                AuthenticationFailureKind.WrongAudience => new AdmissionFailure(AdmissionFailureReason.InvalidAudience, failure.Description),
+                _ => new AdmissionFailure(AdmissionFailureReason.InvalidToken, failure.Description),
+            };
         }
 
-        if (authentication.Caller is not { } caller)
-        {
-            return new AdmissionFailure(
-                authentication.Error is null ? AdmissionFailureReason.AuthenticationRequired
-                : authentication.AudienceRejected ? AdmissionFailureReason.InvalidAudience
-                : AdmissionFailureReason.InvalidToken,
-                authentication.Description ?? "A bearer token is required.");
-        }
-
+        var caller = authentication.Value;
         if (rateLimiter.Refusal(caller.Key) is { } retryAfter)
         {
             return new AdmissionFailure(AdmissionFailureReason.RateLimited, "This caller made more requests than its share; retry after the indicated time.",

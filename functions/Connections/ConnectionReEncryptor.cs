@@ -11,7 +11,7 @@ public enum ReEncryptionOutcome
 }
 
 /// <summary>Rewrites a record's envelopes under the current master key version, conditionally on the ETag read.</summary>
-public sealed class ConnectionReEncryptor(ConnectionStore store, ConnectionSecrets secrets)
+public sealed class ConnectionReEncryptor(IConnectionRecords store, ConnectionSecrets secrets)
 {
     public async Task<ReEncryptionOutcome> ReEncryptIfStaleAsync(ConnectionRecord record, CancellationToken cancellationToken)
     {

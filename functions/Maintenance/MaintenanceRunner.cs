@@ -151,23 +151,24 @@ public sealed partial class MaintenanceRunner(
                 var result = await engine.RefreshAsync(demand with { CorrelationId = correlationId }, CancellationToken.None);
                 switch (result)
                 {
-                    case { Failure: null, Refreshed: true }:
+                    case { Value.Refreshed: true }:
                         report.CountRefreshed();
                         break;
-                    case { Failure: TokenFailureReason.ReauthorizationRequired }:
+                    case { Failure.Reason: TokenFailureReason.ReauthorizationRequired }:
                         report.CountMarkedForReauthorization();
                         break;
-                    case { Failure: TokenFailureReason.NotFound }:
+                    case { Failure.Reason: TokenFailureReason.NotFound }:
                         return;
-                    case { Failure: TokenFailureReason.ProviderRateLimited }:
+                    case { Failure.Reason: TokenFailureReason.ProviderRateLimited }:
                         report.CountDeferred();
                         break;
-                    case { Failure: not null }:
+                    case { Succeeded: false }:
                         report.CountFailed();
                         break;
                 }
 
-                current = result.Record ?? record;
+                // A failed refresh still leaves the record as stored (cooling down, marked, released): re-encrypt that one.
+                current = result.Succeeded ? result.Value.Record : result.Failure.Record ?? record;
             }
 
             if (await reEncryptor.ReEncryptIfStaleAsync(current, CancellationToken.None) == ReEncryptionOutcome.ReEncrypted)

@@ -19,7 +19,7 @@ public sealed record IssuedTokens(string RefreshToken, string? AccessToken, Date
 /// reconnect), retrying on concurrent writes, with the status event of the change.
 /// </summary>
 public sealed partial class ConnectionActivator(
-    ConnectionStore store,
+    IConnectionRecords store,
     ConnectionSecrets secrets,
     AccessTokenCache cache,
     GrantRevoker revoker,

@@ -157,7 +157,7 @@ public sealed partial class AccessTokenService(
     {
         using var budget = new CancellationTokenSource(patience, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
-        RefreshResult refreshed;
+        Result<UsableRecord, RefreshFailure> refreshed;
         try
         {
             refreshed = await engine.RefreshAsync(
@@ -168,20 +168,21 @@ public sealed partial class AccessTokenService(
             return new AccessTokenFailure(TokenFailureReason.Busy, TimeSpan.FromSeconds(2), "refresh_in_progress");
         }
 
-        if (refreshed.Failure is { } failure)
+        if (!refreshed.Succeeded)
         {
-            return new AccessTokenFailure(failure, refreshed.RetryAfter, refreshed.ErrorCode);
+            return refreshed.Failure.ForCaller();
         }
 
+        var usable = refreshed.Value;
         if (narrowTo is null)
         {
-            return await IssueAsync(refreshed.Record!, cancellationToken);
+            return await IssueAsync(usable.Record, cancellationToken);
         }
 
-        var grant = refreshed.Narrowed!;
+        var grant = usable.Narrowed!;
         var narrowed = new IssuedAccessToken(grant.AccessToken, grant.TokenType, grant.AccessTokenExpiresAt, grant.GrantedScopes ?? narrowTo.Scopes,
-            refreshed.Record!.ProviderId);
-        narrowedCache.Remember(refreshed.Record, narrowTo, narrowed, time.GetUtcNow());
+            usable.Record.ProviderId);
+        narrowedCache.Remember(usable.Record, narrowTo, narrowed, time.GetUtcNow());
         return narrowed;
     }
 

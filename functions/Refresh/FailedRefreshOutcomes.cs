@@ -20,13 +20,13 @@ public sealed partial class FailedRefreshOutcomes(
     private static readonly TimeSpan MisconfiguredCooldown = TimeSpan.FromMinutes(1);
 
     /// <summary>Final only if the stored refresh token is still the one refused: another instance may have rotated it.</summary>
-    public async Task<RefreshResult?> GrantLostAsync(
+    public async Task<Result<UsableRecord, RefreshFailure>?> GrantLostAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
     {
         var current = await store.GetAsync(ConnectionKey.Of(leased), CancellationToken.None);
         if (current is null)
         {
-            return new RefreshResult(null, TokenFailureReason.NotFound, false);
+            return RefreshFailure.NotFound;
         }
 
         if (!await outcomes.HoldsRefreshTokenAsync(current, usedRefreshToken))
@@ -39,11 +39,16 @@ public sealed partial class FailedRefreshOutcomes(
             record => ValueTask.FromResult(record.GrantLost(now, failure.ErrorCode)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
         LogGrantGone(logger, leased.ProviderId);
-        return status == PersistStatus.Superseded ? null : new RefreshResult(written, status == PersistStatus.Deleted
-            ? TokenFailureReason.NotFound : TokenFailureReason.ReauthorizationRequired, false, null, failure.ErrorCode);
+        if (status == PersistStatus.Superseded)
+        {
+            return null;
+        }
+
+        return new RefreshFailure(status == PersistStatus.Deleted ? TokenFailureReason.NotFound : TokenFailureReason.ReauthorizationRequired, written, null,
+            failure.ErrorCode);
     }
 
-    public async Task<RefreshResult?> RefreshFailedAsync(
+    public async Task<Result<UsableRecord, RefreshFailure>?> RefreshFailedAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
     {
         var assessed = RefreshFailurePolicy.Assess(options.Value, leased, failure.RetryAfter, now);
@@ -59,7 +64,7 @@ public sealed partial class FailedRefreshOutcomes(
         var reason = assessed.Status == ConnectionStatus.ReauthorizationRequired ? TokenFailureReason.ReauthorizationRequired
             : failure.Kind == TokenFailureKind.Rejected ? TokenFailureReason.ProviderRejected
             : TokenFailureReason.ProviderUnavailable;
-        return new RefreshResult(written, status == PersistStatus.Deleted ? TokenFailureReason.NotFound : reason, false, assessed.Cooldown, failure.ErrorCode);
+        return new RefreshFailure(status == PersistStatus.Deleted ? TokenFailureReason.NotFound : reason, written, assessed.Cooldown, failure.ErrorCode);
     }
 
     /// <summary>
@@ -67,19 +72,20 @@ public sealed partial class FailedRefreshOutcomes(
     /// user's grant that failed), pauses for <see cref="MisconfiguredCooldown"/> so that every request does not hit the
     /// provider again, and the misconfiguration is reported once per provider per interval.
     /// </summary>
-    public async Task<RefreshResult?> ClientRefusedAsync(
+    public async Task<Result<UsableRecord, RefreshFailure>?> ClientRefusedAsync(
         RefreshLease lease, ConnectionRecord leased, string usedRefreshToken, RefreshDemand demand, TokenFailure failure, DateTimeOffset now)
     {
         misconfiguration.Report(leased.ProviderId, failure.ErrorCode);
         var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.ClientRefused(now, failure.ErrorCode, now + MisconfiguredCooldown)));
         await outcomes.RecordAsync(demand, leased, "failed", failure.ErrorCode);
-        return status switch
+        if (status == PersistStatus.Superseded)
         {
-            PersistStatus.Superseded => null,
-            PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
-            _ => new RefreshResult(written, TokenFailureReason.ProviderRejected, false, MisconfiguredCooldown, failure.ErrorCode),
-        };
+            return null;
+        }
+
+        return status == PersistStatus.Deleted ? RefreshFailure.NotFound
+            : new RefreshFailure(TokenFailureReason.ProviderRejected, written, MisconfiguredCooldown, failure.ErrorCode);
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "A {ProviderId} grant is gone (invalid_grant on the stored refresh token): reauthorization required")]

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Providers;
 using Microsoft.Extensions.Logging;
@@ -17,11 +18,17 @@ public sealed partial class NarrowedRefreshOutcomes(
     NarrowedRefreshBackoff backoff,
     ILogger<NarrowedRefreshOutcomes> logger)
 {
-    /// <summary>The answer while this scope set cools down after the provider was unavailable to it; null when it may ask.</summary>
-    public RefreshResult? CoolingDown(ConnectionRecord record, ScopeSet scopes, DateTimeOffset now) =>
-        backoff.CoolingDown(ConnectionKey.Of(record), scopes, now) is { } cooling
-            ? new RefreshResult(record, TokenFailureReason.ProviderUnavailable, false, cooling.Remaining, cooling.ErrorCode)
+    /// <summary>
+    /// Whether this scope set still cools down after the provider was unavailable to it, and if so the answer meanwhile:
+    /// unavailable, with the time left and the provider's last error code.
+    /// </summary>
+    public bool IsCoolingDown(ConnectionRecord record, ScopeSet scopes, DateTimeOffset now, [NotNullWhen(true)] out RefreshFailure? answer)
+    {
+        answer = backoff.CoolingDown(ConnectionKey.Of(record), scopes, now) is { } cooling
+            ? new RefreshFailure(TokenFailureReason.ProviderUnavailable, record, cooling.Remaining, cooling.ErrorCode)
             : null;
+        return answer is not null;
+    }
 
     /// <summary>
     /// Whether a failed narrower refresh was refused for its scopes rather than for the grant. Within the grant, RFC 6749
@@ -41,7 +48,7 @@ public sealed partial class NarrowedRefreshOutcomes(
     /// Stores the rotation (if any) and releases the lease; the narrower token is the answer only when it is no broader
     /// than asked. Null: the stored grant changed meanwhile, so this result was dropped and the caller starts over.
     /// </summary>
-    public async Task<RefreshResult?> StoreAsync(
+    public async Task<Result<UsableRecord, RefreshFailure>?> StoreAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, ScopeSet scopes, string usedRefreshToken, TokenGrant grant, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(leased);
@@ -58,7 +65,7 @@ public sealed partial class NarrowedRefreshOutcomes(
 
         if (status == PersistStatus.Deleted)
         {
-            return new RefreshResult(null, TokenFailureReason.NotFound, false);
+            return RefreshFailure.NotFound;
         }
 
         backoff.Succeeded(ConnectionKey.Of(leased), scopes);
@@ -67,36 +74,37 @@ public sealed partial class NarrowedRefreshOutcomes(
         {
             LogAnsweredBroader(logger, leased.ProviderId);
             await outcomes.RecordAsync(demand, leased, "failed", $"{ScopeFailureCodes.ProviderAnsweredBroader};{rotation}");
-            return new RefreshResult(written, TokenFailureReason.InvalidScope, false, null, ScopeFailureCodes.ProviderAnsweredBroader);
+            return new RefreshFailure(TokenFailureReason.InvalidScope, written, null, ScopeFailureCodes.ProviderAnsweredBroader);
         }
 
         await outcomes.RecordAsync(demand, leased, "success", $"narrowed;{rotation};issued:{string.Join(',', grant.GrantedScopes ?? scopes.Scopes)}");
-        return new RefreshResult(written, null, true, Narrowed: grant);
+        return new UsableRecord(written!, Refreshed: true, Narrowed: grant);
     }
 
     /// <summary>The provider refused the narrower token, not the grant: the lease is released and nothing else changes. Null: start over.</summary>
-    public async Task<RefreshResult?> RefusedAsync(RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure)
+    public async Task<Result<UsableRecord, RefreshFailure>?> RefusedAsync(RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenFailure failure)
     {
         ArgumentNullException.ThrowIfNull(leased);
         ArgumentNullException.ThrowIfNull(failure);
         var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.Released()));
         await outcomes.RecordAsync(demand, leased, "failed", "narrowing_refused;" + failure.ErrorCode);
-        var scopeRefused = failure.Kind == TokenFailureKind.InvalidGrant || failure.ErrorCode == ScopeFailureCodes.NotGranted;
-        return status switch
+        if (status == PersistStatus.Superseded)
         {
-            PersistStatus.Superseded => null,
-            PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
-            _ when scopeRefused => new RefreshResult(written, TokenFailureReason.InvalidScope, false, null, ScopeFailureCodes.NotGranted),
-            _ => new RefreshResult(written, TokenFailureReason.ProviderRejected, false, null, failure.ErrorCode),
-        };
+            return null;
+        }
+
+        var scopeRefused = failure.Kind == TokenFailureKind.InvalidGrant || failure.ErrorCode == ScopeFailureCodes.NotGranted;
+        return status == PersistStatus.Deleted ? RefreshFailure.NotFound
+            : scopeRefused ? new RefreshFailure(TokenFailureReason.InvalidScope, written, null, ScopeFailureCodes.NotGranted)
+            : new RefreshFailure(TokenFailureReason.ProviderRejected, written, null, failure.ErrorCode);
     }
 
     /// <summary>
     /// The provider was unavailable to this narrower refresh (5xx, 429, timeout): the lease is released and only this
     /// scope set cools down; the connection's failure count, status and cooldown are untouched. Null: start over.
     /// </summary>
-    public async Task<RefreshResult?> UnavailableAsync(
+    public async Task<Result<UsableRecord, RefreshFailure>?> UnavailableAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, ScopeSet scopes, string usedRefreshToken, TokenFailure failure, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(leased);
@@ -105,12 +113,13 @@ public sealed partial class NarrowedRefreshOutcomes(
         var (status, written) = await outcomes.PersistAsync(lease, usedRefreshToken, null, failure.ErrorCode,
             record => ValueTask.FromResult(record.Released()));
         await outcomes.RecordAsync(demand, leased, "failed", "narrowed_unavailable;" + failure.ErrorCode);
-        return status switch
+        if (status == PersistStatus.Superseded)
         {
-            PersistStatus.Superseded => null,
-            PersistStatus.Deleted => new RefreshResult(null, TokenFailureReason.NotFound, false),
-            _ => new RefreshResult(written, TokenFailureReason.ProviderUnavailable, false, cooldown, failure.ErrorCode),
-        };
+            return null;
+        }
+
+        return status == PersistStatus.Deleted ? RefreshFailure.NotFound
+            : new RefreshFailure(TokenFailureReason.ProviderUnavailable, written, cooldown, failure.ErrorCode);
     }
 
     [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "A {ProviderId} narrower token was broader than asked and was not handed out; check its ScopeNarrowing setting")]

@@ -32,14 +32,27 @@ public sealed record RefreshDemand(
     bool Deferrable = false);
 
 /// <summary>
-/// The outcome of a refresh: the stored record with a usable access token, or why there is none. <see cref="Refreshed"/>
-/// is true only for the caller whose call made the provider request (not for callers that joined it).
-/// <see cref="Narrowed"/> is the narrower token a <see cref="RefreshDemand.NarrowTo"/> demand asked for.
+/// A refresh that succeeded: the stored record, whose access token satisfies the demand. <see cref="Refreshed"/> is true
+/// only for the caller whose call made the provider request (not for callers that joined it, nor when the stored token
+/// already satisfied the demand). <see cref="Narrowed"/> is the narrower token a <see cref="RefreshDemand.NarrowTo"/>
+/// demand asked for.
 /// </summary>
-public sealed record RefreshResult(
-    Connections.ConnectionRecord? Record,
-    TokenFailureReason? Failure,
-    bool Refreshed,
-    TimeSpan? RetryAfter = null,
-    string? ErrorCode = null,
-    Providers.TokenGrant? Narrowed = null);
+public sealed record UsableRecord(Connections.ConnectionRecord Record, bool Refreshed, Providers.TokenGrant? Narrowed = null);
+
+/// <summary>
+/// Why a refresh produced no usable token, when to try again, and the provider's error code if it gave one.
+/// <see cref="Record"/> is the connection as the failure left it in the store (cooling down, marked for reauthorization,
+/// released), which maintenance goes on with (re-encryption, expiry notices); null when there is none (not found) or the
+/// flight never held it (busy, rate-limited before the provider was asked).
+/// </summary>
+public sealed record RefreshFailure(TokenFailureReason Reason, Connections.ConnectionRecord? Record, TimeSpan? RetryAfter = null, string? ErrorCode = null)
+{
+    /// <summary>The connection is gone (never stored, or deleted during the refresh).</summary>
+    public static RefreshFailure NotFound { get; } = new(TokenFailureReason.NotFound, null);
+
+    /// <summary>No answer within the flight's rounds (another holder's lease, conflicting writes): ask again in a second.</summary>
+    public static RefreshFailure Busy { get; } = new(TokenFailureReason.Busy, null, TimeSpan.FromSeconds(1));
+
+    /// <summary>The same reason, retry time and error code, as the token read answers them.</summary>
+    public AccessTokenFailure ForCaller() => new(Reason, RetryAfter, ErrorCode);
+}

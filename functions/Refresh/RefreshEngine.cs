@@ -30,23 +30,23 @@ public sealed partial class RefreshEngine(
 {
     private const int MaxRounds = 8;
     private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(150);
-    private readonly SingleFlight<(ConnectionKey, ScopeSet?), RefreshResult> _inFlight = new();
+    private readonly SingleFlight<(ConnectionKey, ScopeSet?), Result<UsableRecord, RefreshFailure>> _inFlight = new();
     private long _flights;
 
     /// <summary>Identifies this instance's leases; unique per engine, so two hosts in one process are two instances.</summary>
     public string InstanceId { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}";
 
     /// <summary>One flight per connection and scope set: a narrower token's refresh and the stored token's refresh are two flights, which the lease serialises.</summary>
-    public async Task<RefreshResult> RefreshAsync(RefreshDemand demand, CancellationToken cancellationToken)
+    public async Task<Result<UsableRecord, RefreshFailure>> RefreshAsync(RefreshDemand demand, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(demand);
         var shared = _inFlight.Join((demand.Connection, demand.NarrowTo), () => RefreshCoreAsync(demand), out var started);
         var result = await shared.WaitAsync(cancellationToken);
         // A caller that joined a refresh in flight shares its outcome but did not refresh itself.
-        return started ? result : result with { Refreshed = false };
+        return started || !result.Succeeded ? result : result.Value with { Refreshed = false };
     }
 
-    private async Task<RefreshResult> RefreshCoreAsync(RefreshDemand demand)
+    private async Task<Result<UsableRecord, RefreshFailure>> RefreshCoreAsync(RefreshDemand demand)
     {
         var leaseOwner = $"{InstanceId}/{Interlocked.Increment(ref _flights)}";
         for (var round = 0; round < MaxRounds; round++)
@@ -56,26 +56,26 @@ public sealed partial class RefreshEngine(
                 : await store.GetAsync(demand.Connection, CancellationToken.None);
             if (record is null)
             {
-                return new RefreshResult(null, TokenFailureReason.NotFound, false);
+                return RefreshFailure.NotFound;
             }
 
             if (record.Status == ConnectionStatus.ReauthorizationRequired)
             {
-                return new RefreshResult(record, TokenFailureReason.ReauthorizationRequired, false, null, record.LastErrorCode);
+                return new RefreshFailure(TokenFailureReason.ReauthorizationRequired, record, null, record.LastErrorCode);
             }
 
             var now = time.GetUtcNow();
             if (IsSatisfied(record, demand, now))
             {
-                return new RefreshResult(record, null, false);
+                return new UsableRecord(record, Refreshed: false);
             }
 
             if (record.NextRefreshAllowedAt is { } allowedAt && allowedAt > now)
             {
-                return new RefreshResult(record, TokenFailureReason.ProviderUnavailable, false, allowedAt - now, record.LastErrorCode);
+                return new RefreshFailure(TokenFailureReason.ProviderUnavailable, record, allowedAt - now, record.LastErrorCode);
             }
 
-            if (demand.NarrowTo is { } narrowed && narrowing.CoolingDown(record, narrowed, now) is { } cooling)
+            if (demand.NarrowTo is { } narrowed && narrowing.IsCoolingDown(record, narrowed, now, out var cooling))
             {
                 return cooling;
             }
@@ -104,14 +104,13 @@ public sealed partial class RefreshEngine(
 
             lease.Observe(leased.Record!);
             lease.StartHeartbeat(store, time, logger);
-            var result = await RefreshUnderLeaseAsync(leased.Record!, demand, lease, record, grace);
-            if (result is not null)
+            if (await RefreshUnderLeaseAsync(leased.Record!, demand, lease, record, grace) is { } answer)
             {
-                return result;
+                return answer;
             }
         }
 
-        return new RefreshResult(null, TokenFailureReason.Busy, false, TimeSpan.FromSeconds(1));
+        return RefreshFailure.Busy;
     }
 
     /// <summary>A narrower token is never stored, so only the provider can satisfy that demand.</summary>
@@ -139,7 +138,7 @@ public sealed partial class RefreshEngine(
     }
 
     /// <summary>Null when the round must start over (the grant changed under us); otherwise the answer.</summary>
-    private async Task<RefreshResult?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, RefreshLease lease, ConnectionRecord takenFrom,
+    private async Task<Result<UsableRecord, RefreshFailure>?> RefreshUnderLeaseAsync(ConnectionRecord leased, RefreshDemand demand, RefreshLease lease, ConnectionRecord takenFrom,
         TimeSpan? grace)
     {
         string usedRefreshToken;
@@ -161,14 +160,14 @@ public sealed partial class RefreshEngine(
             // reach the provider after the grace. The lease stays ours and silent: releasing it, or leasing anew, would
             // forget the chain's first lease start and let the next flight present the old token at once.
             LogTooLateToPresent(logger, leased.ProviderId);
-            return new RefreshResult(null, TokenFailureReason.Busy, false, TimeSpan.FromSeconds(1));
+            return RefreshFailure.Busy;
         }
 
         if (await governor.AdmitAsync(leased.ProviderId, null, demand.Deferrable, CancellationToken.None) is { } wait)
         {
             // Refused here rather than by the provider: nothing was presented, so nothing about the connection changes.
             await outcomes.ReleaseQuietlyAsync(lease);
-            return new RefreshResult(null, TokenFailureReason.ProviderRateLimited, false, wait, "provider_rate_limited");
+            return new RefreshFailure(TokenFailureReason.ProviderRateLimited, null, wait, "provider_rate_limited");
         }
 
         var response = await provider.RefreshAsync(leased.ProviderId, usedRefreshToken, lease.ProviderDeadline(presentAt), demand.NarrowTo?.Scopes);
@@ -200,7 +199,7 @@ public sealed partial class RefreshEngine(
         };
     }
 
-    private async Task<RefreshResult?> StoreGrantAsync(
+    private async Task<Result<UsableRecord, RefreshFailure>?> StoreGrantAsync(
         RefreshLease lease, ConnectionRecord leased, RefreshDemand demand, string usedRefreshToken, TokenGrant grant, DateTimeOffset now)
     {
         // An import's proving refresh is this same write: the rotated token and the status active land together.
@@ -216,9 +215,7 @@ public sealed partial class RefreshEngine(
 
         await outcomes.RecordAsync(demand, leased, "success", grant.RefreshToken is null ? "not_rotated" : "rotated");
         LogRefreshed(logger, leased.ProviderId, grant.RefreshToken is not null);
-        return status == PersistStatus.Written
-            ? new RefreshResult(written, null, true)
-            : new RefreshResult(null, TokenFailureReason.NotFound, false);
+        return status == PersistStatus.Written ? new UsableRecord(written!, Refreshed: true) : RefreshFailure.NotFound;
     }
 
     [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "Refreshed a {ProviderId} connection (refresh token rotated: {Rotated})")]

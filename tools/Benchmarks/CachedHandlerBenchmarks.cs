@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Credentials.Functions;
 using Credentials.Functions.AccessControl;
 using Credentials.Functions.Api;
 using Credentials.Functions.Audit;
@@ -61,7 +62,7 @@ public class CachedHandlerBenchmarks
         _authorizer = _host.Services.GetRequiredService<CredentialAuthorizer>();
         _tokens = _host.Services.GetRequiredService<AccessTokenService>();
         _audit = _host.Services.GetRequiredService<AuditBuffer>();
-        _caller = (await _authenticator.AuthenticateAsync(_authorization, CancellationToken.None)).Caller!;
+        _caller = (await _authenticator.AuthenticateAsync(_authorization, CancellationToken.None)).Value!;
     }
 
     [GlobalCleanup]
@@ -95,7 +96,7 @@ public class CachedHandlerBenchmarks
     };
 
     [Benchmark(Description = "step: authenticate (validated-token cache)")]
-    public Task<AuthenticationResult> Authenticate() => _authenticator.AuthenticateAsync(_authorization, CancellationToken.None);
+    public Task<Result<Caller, AuthenticationFailure>> Authenticate() => _authenticator.AuthenticateAsync(_authorization, CancellationToken.None);
 
     [Benchmark(Description = "step: authorize (decision cache)")]
     public Task<AuthorizationOutcome> Authorize() => _authorizer.AuthorizeAsync(

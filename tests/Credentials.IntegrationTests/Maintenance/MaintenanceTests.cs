@@ -80,8 +80,7 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
         var result = await engine.RefreshAsync(new Credentials.Functions.Refresh.RefreshDemand(Credentials.Functions.Connections.ConnectionKey.Of(scanned), TimeSpan.Zero,
             scanned.LastRefreshSucceededAt!.Value.AddTicks(1), "maintenance", "test", KnownRecord: scanned), CancellationToken.None);
 
-        Assert.Null(result.Failure);
-        Assert.True(result.Refreshed);
+        Assert.True(result.Value?.Refreshed);
         Assert.Equal(1, stack.Sandbox.RefreshGrants);
         Assert.Equal(0, stack.Sandbox.FailedRefreshGrants);
         Assert.NotNull((await stack.RecordAsync(User, "mail")).LastUsedAt);
@@ -245,6 +244,26 @@ public sealed class MaintenanceTests(AzuriteFixture azurite)
         }
 
         Assert.Equal(0, (await RunAsync(rotated)).ReEncrypted);
+    }
+
+    [Fact]
+    public async Task A_connection_whose_refresh_fails_is_re_encrypted_in_the_same_lap_from_the_record_the_failure_stored()
+    {
+        await using var stack = await ConnectStack.StartAsync(azurite, settings: new Dictionary<string, string?> { ["Refresh:MaxProviderRetries"] = "0" });
+        await stack.ConnectAllAsync(User, "mail");
+        await stack.EditAsync(User, "mail", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });
+        stack.Sandbox.ForcedTokenStatus = 503;
+        var rotated = await stack.StartAnotherInstanceAsync(new Dictionary<string, string?> { ["Encryption:LocalKeys:test-0002"] = TestKeys.NewBase64Key() });
+
+        var report = await RunAsync(rotated);
+
+        // The failed refresh wrote a cooldown: the copy the walk scanned is stale, so only the failure's record can be re-encrypted now.
+        Assert.Equal(1, report.Failed);
+        Assert.Equal(1, report.ReEncrypted);
+        var record = await stack.RecordAsync(User, "mail");
+        Assert.Equal("test-0002", record.KeyVersion);
+        Assert.NotNull(record.NextRefreshAllowedAt);
+        Assert.False(await rotated.Services.GetRequiredService<ConnectionSecrets>().NeedsReEncryptionAsync(record, CancellationToken.None));
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class RateGovernorTests(AzuriteFixture azurite)
         // One refresh on the first instance: the sandbox's answer states the limit, which that instance shares.
         var warmUp = await stack.Host.Services.GetRequiredService<RefreshEngine>().RefreshAsync(
             new RefreshDemand(ConnectionKey.Of(await stack.RecordAsync(User, "c0")), TimeSpan.Zero, DateTimeOffset.UtcNow, "test", "warm-up"), CancellationToken.None);
-        Assert.True(warmUp.Refreshed);
+        Assert.True(warmUp.Value?.Refreshed);
         foreach (var id in ids)
         {
             await stack.EditAsync(User, id, r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddHours(-25) });

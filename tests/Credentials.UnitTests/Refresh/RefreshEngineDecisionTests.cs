@@ -1,3 +1,5 @@
+using System.Net;
+using Credentials.Functions;
 using Credentials.Functions.Connections;
 using Credentials.Functions.Refresh;
 
@@ -17,7 +19,7 @@ public sealed class RefreshEngineDecisionTests : IDisposable
     {
         var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
 
-        Assert.Equal(TokenFailureReason.NotFound, result.Failure);
+        Assert.Equal(TokenFailureReason.NotFound, result.Failure?.Reason);
         Assert.Equal(0, _rig.ProviderCalls);
     }
 
@@ -28,8 +30,8 @@ public sealed class RefreshEngineDecisionTests : IDisposable
 
         var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
 
-        Assert.Equal(TokenFailureReason.ReauthorizationRequired, result.Failure);
-        Assert.Equal("invalid_grant", result.ErrorCode);
+        Assert.Equal(TokenFailureReason.ReauthorizationRequired, result.Failure?.Reason);
+        Assert.Equal("invalid_grant", result.Failure?.ErrorCode);
         Assert.Equal(0, _rig.ProviderCalls);
     }
 
@@ -40,8 +42,7 @@ public sealed class RefreshEngineDecisionTests : IDisposable
 
         var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
 
-        Assert.Null(result.Failure);
-        Assert.False(result.Refreshed);
+        Assert.False(result.Value?.Refreshed);
         Assert.Equal(0, _rig.ProviderCalls);
         Assert.Equal(0, _rig.Records.Writes);
     }
@@ -53,8 +54,8 @@ public sealed class RefreshEngineDecisionTests : IDisposable
 
         var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
 
-        Assert.Equal(TokenFailureReason.ProviderUnavailable, result.Failure);
-        Assert.Equal(TimeSpan.FromSeconds(40), result.RetryAfter);
+        Assert.Equal(TokenFailureReason.ProviderUnavailable, result.Failure?.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(40), result.Failure?.RetryAfter);
         Assert.Equal(0, _rig.ProviderCalls);
     }
 
@@ -65,12 +66,30 @@ public sealed class RefreshEngineDecisionTests : IDisposable
 
         var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
 
-        Assert.True(result.Refreshed);
+        Assert.True(result.Value?.Refreshed);
         Assert.Equal(1, _rig.ProviderCalls);
         var stored = (await _rig.StoredAsync())!;
         Assert.Null(stored.LeaseOwner);
         Assert.Equal(RefreshRig.T0 + TimeSpan.FromHours(1), stored.AccessTokenExpiresAt);
         Assert.Equal("fresh-access", await _rig.Secrets.ReadAccessTokenAsync(stored, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_refused_refresh_answers_with_the_record_it_left_stored_cooling_down_and_released()
+    {
+        await _rig.ConnectAsync(TimeSpan.FromMinutes(1));
+        _rig.Provider = _ => (HttpStatusCode.BadRequest, """{"error":"invalid_request"}""");
+
+        var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
+
+        Assert.Equal(TokenFailureReason.ProviderRejected, result.Failure?.Reason);
+        Assert.Equal("invalid_request", result.Failure?.ErrorCode);
+        // Maintenance goes on with this copy (re-encryption writes on its ETag): the one stored, not the one read before.
+        var stored = (await _rig.StoredAsync())!;
+        Assert.Equal(stored.ETag, result.Failure?.Record?.ETag);
+        Assert.Null(stored.LeaseOwner);
+        Assert.True(stored.NextRefreshAllowedAt > RefreshRig.T0);
+        Assert.Equal(stored.NextRefreshAllowedAt - RefreshRig.T0, result.Failure?.RetryAfter);
     }
 
     [Fact]
@@ -88,10 +107,9 @@ public sealed class RefreshEngineDecisionTests : IDisposable
         _rig.Records.Put(finished);
         var result = await CompleteAsync(refresh);
 
-        Assert.Null(result.Failure);
-        Assert.False(result.Refreshed);
+        Assert.False(result.Value?.Refreshed);
         Assert.Equal(0, _rig.ProviderCalls);
-        Assert.Equal("holders-access", await _rig.Secrets.ReadAccessTokenAsync(result.Record!, CancellationToken.None));
+        Assert.Equal("holders-access", await _rig.Secrets.ReadAccessTokenAsync(result.Value!.Record, CancellationToken.None));
     }
 
     [Fact]
@@ -108,7 +126,7 @@ public sealed class RefreshEngineDecisionTests : IDisposable
         await StepAsync(options.AbandonedLeaseTimeout, steps: 1);
         var result = await CompleteAsync(refresh);
 
-        Assert.True(result.Refreshed);
+        Assert.True(result.Value?.Refreshed);
         Assert.Equal(1, _rig.ProviderCalls);
         // Nothing rotated: the taken-over lease stays this flight's (docs/refresh.md), so the silent holder's token is not presented again at once.
         Assert.StartsWith(_rig.Engine.InstanceId, (await _rig.StoredAsync())!.LeaseOwner, StringComparison.Ordinal);
@@ -132,7 +150,7 @@ public sealed class RefreshEngineDecisionTests : IDisposable
 
         var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
 
-        Assert.True(result.Refreshed);
+        Assert.True(result.Value?.Refreshed);
         Assert.Equal(1, _rig.ProviderCalls);
         Assert.Equal(RefreshRig.T0, (await _rig.StoredAsync())!.LastUsedAt);
     }
@@ -149,8 +167,8 @@ public sealed class RefreshEngineDecisionTests : IDisposable
 
         var result = await _rig.Engine.RefreshAsync(RefreshRig.Demand(), CancellationToken.None);
 
-        Assert.Equal(TokenFailureReason.Busy, result.Failure);
-        Assert.Equal(TimeSpan.FromSeconds(1), result.RetryAfter);
+        Assert.Equal(TokenFailureReason.Busy, result.Failure?.Reason);
+        Assert.Equal(TimeSpan.FromSeconds(1), result.Failure?.RetryAfter);
         Assert.Equal(0, _rig.ProviderCalls);
     }
 
@@ -176,7 +194,7 @@ public sealed class RefreshEngineDecisionTests : IDisposable
         await Task.Delay(50);
     }
 
-    private async Task<RefreshResult> CompleteAsync(Task<RefreshResult> refresh)
+    private async Task<Result<UsableRecord, RefreshFailure>> CompleteAsync(Task<Result<UsableRecord, RefreshFailure>> refresh)
     {
         for (var i = 0; i < 100 && !refresh.IsCompleted; i++)
         {
