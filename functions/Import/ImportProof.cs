@@ -36,7 +36,7 @@ public sealed partial class ImportProof(
     {
         ArgumentNullException.ThrowIfNull(attempt);
         var demand = new RefreshDemand(attempt.Connection, TimeSpan.Zero, null, attempt.CallerId, attempt.CorrelationId, KnownRecord: pending);
-        RefreshResult result;
+        Result<UsableRecord, RefreshFailure> result;
         using (var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             budget.CancelAfter(options.Value.ReadTimeout);
@@ -51,38 +51,48 @@ public sealed partial class ImportProof(
             }
         }
 
-        if (result.Record is { } record && !IsThisImport(record, attempt))
+        var stored = result.Succeeded ? result.Value.Record : result.Failure.Record;
+        if (stored is { } record && !IsThisImport(record, attempt))
         {
             return await FailAsync(attempt, new ImportFailure(ImportFailureReason.ConnectionActive,
                 "The connection was replaced while this import was being proved (a connect or another import landed); that one is kept."),
                 "superseded", cancellationToken);
         }
 
-        switch (result.Failure)
+        if (result.Succeeded)
         {
-            case null when result.Record is { Status: not ConnectionStatus.Importing } proved:
+            if (result.Value.Record is { Status: not ConnectionStatus.Importing } proved)
+            {
                 await RevokeReplacedAsync(replaced, proved, cancellationToken);
                 var outcome = replaced is null ? "imported" : "imported_replacing";
                 LogImported(logger, attempt.ProviderId, outcome);
                 await AuditAsync(attempt, outcome, attempt.ProviderId, cancellationToken);
                 return new ImportedGrant(proved, Replayed: false);
+            }
+
+            return await PendingAsync(attempt, result.Value.Record, "busy", cancellationToken);
+        }
+
+        var failure = result.Failure;
+        switch (failure.Reason)
+        {
             case TokenFailureReason.ReauthorizationRequired:
-                return await RefusedAsync(attempt, result.Record, replaced, cancellationToken);
+                return await RefusedAsync(attempt, failure.Record, replaced, cancellationToken);
             case TokenFailureReason.NotFound:
                 return await FailAsync(attempt, new ImportFailure(ImportFailureReason.ConnectionActive,
                     "The connection was deleted while this import was being proved; send the import again to store it anew."), "deleted", cancellationToken);
             case TokenFailureReason.ProviderUnavailable or TokenFailureReason.ProviderRateLimited:
                 return await FailAsync(attempt, new ImportFailure(ImportFailureReason.ProviderUnavailable,
-                    $"The provider did not prove the grant yet ({result.ErrorCode ?? "unavailable"}). The grant is stored, encrypted, as a pending " +
+                    $"The provider did not prove the grant yet ({failure.ErrorCode ?? "unavailable"}). The grant is stored, encrypted, as a pending " +
                     "connection (status importing), not usable yet: send the same import again after Retry-After, or the maintenance walk finishes it.",
-                    result.RetryAfter ?? TimeSpan.FromSeconds(30)), "pending", cancellationToken);
+                    failure.RetryAfter ?? TimeSpan.FromSeconds(30)), "pending", cancellationToken);
             case TokenFailureReason.ProviderRejected:
                 return await FailAsync(attempt, new ImportFailure(ImportFailureReason.ProviderRejected,
-                    $"The provider refused the proving refresh ({result.ErrorCode}), usually this service's client configuration. The grant stays stored " +
+                    $"The provider refused the proving refresh ({failure.ErrorCode}), usually this service's client configuration. The grant stays stored " +
                     "as a pending connection (status importing); send the same import again once the provider's configuration is fixed.",
-                    result.RetryAfter), "pending", cancellationToken);
+                    failure.RetryAfter), "pending", cancellationToken);
             default:
-                return await PendingAsync(attempt, result.Record ?? pending, "busy", cancellationToken);
+                return await PendingAsync(attempt, failure.Record ?? pending, "busy", cancellationToken);
         }
     }
 
