@@ -70,6 +70,7 @@ public sealed class SecretConnectionTests(AzuriteFixture azurite) : IAsyncLifeti
         _stack.Sandbox.Options.ApiKeys["old-key"] = "keyed-user";
         _stack.Sandbox.Options.ApiKeys["new-key"] = "keyed-user-rotated";
         using var first = await _stack.SubmitAsync(User, "crm", new { provider = SecretStack.Keyed, secret = "old-key" });
+        await _stack.WaitForStatusEventsAsync(1);
         await _stack.ClearStatusEventsAsync();
 
         using var second = await _stack.SubmitAsync(User, "crm", new { provider = SecretStack.Keyed, secret = "new-key" }, _stack.CallerToken());
@@ -84,7 +85,7 @@ public sealed class SecretConnectionTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal("keyed-user-rotated", (await proxied.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sub").GetString());
         var stored = await _stack.Host.Services.GetRequiredService<ConnectionSecrets>().ReadSecretAsync(await _stack.RecordAsync(User, "crm"), CancellationToken.None);
         Assert.Equal("new-key", stored);
-        Assert.Empty(await _stack.StatusEventsAsync()); // active stays active: a rotation is no status change
+        Assert.Empty(await _stack.WaitForStatusEventsAsync(0)); // active stays active: a rotation is no status change
     }
 
     [Fact]
@@ -92,6 +93,7 @@ public sealed class SecretConnectionTests(AzuriteFixture azurite) : IAsyncLifeti
     {
         _stack.Sandbox.Options.ApiKeys["doomed"] = "keyed-user";
         using var submitted = await _stack.SubmitAsync(User, "crm", new { provider = SecretStack.Keyed, secret = "doomed" });
+        await _stack.WaitForStatusEventsAsync(1);
         await _stack.ClearStatusEventsAsync();
         _stack.Sandbox.Options.ApiKeys.TryRemove("doomed", out _);
         await _stack.EditAsync(User, "crm", r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });

@@ -88,13 +88,7 @@ public sealed class SecretProbeOutageTests(AzuriteFixture azurite) : IAsyncLifet
             await _stack.EditAsync(User, connectionId, r => r with { LastRefreshSucceededAt = DateTimeOffset.UtcNow.AddDays(-2) });
         }
 
-        // Each submission's "connected" event is sent just after its answer: wait for them all before clearing the queue.
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
-        while ((await _stack.StatusEventsAsync()).Count < connectionIds.Length && DateTimeOffset.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
+        await _stack.WaitForStatusEventsAsync(connectionIds.Length);
         await _stack.ClearStatusEventsAsync();
         return [.. await Task.WhenAll(connectionIds.Select(id => _stack.RecordAsync(User, id)))];
     }

@@ -54,4 +54,24 @@ internal static class SecretStack
 
     public static Task<MaintenanceReport> RunMaintenanceAsync(this ConnectStack stack) =>
         stack.Host.Services.GetRequiredService<MaintenanceRunner>().RunAsync(CancellationToken.None);
+
+    /// <summary>
+    /// Status events are sent just after the answer that caused them: waits until <paramref name="count"/> are queued and
+    /// no outbox row is left, so a test that clears the queue next never meets a late one.
+    /// </summary>
+    public static async Task<IReadOnlyList<System.Text.Json.JsonElement>> WaitForStatusEventsAsync(this ConnectStack stack, int count)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var events = await stack.StatusEventsAsync();
+            var outboxEmpty = !(await stack.RowsAsync(stack.ConnectionsTable)).Any(row => Functions.Connections.StatusEventOutbox.IsOutboxRow(row.RowKey));
+            if ((events.Count >= count && outboxEmpty) || DateTimeOffset.UtcNow >= deadline)
+            {
+                return events;
+            }
+
+            await Task.Delay(50);
+        }
+    }
 }
