@@ -81,6 +81,8 @@ internal sealed partial class BenchStack : IAsyncDisposable
             ["Service:PublicBaseUrl"] = publicBase,
             ["Outbound:AllowPrivateNetworkTargets"] = "true",
             ["Storage:ConnectionString"] = azurite.ConnectionString,
+            // The dev host runs the maintenance queue trigger, whose queue name is this setting (as the Functions host requires).
+            ["Storage:MaintenanceQueue"] = "maintenance-work",
             ["Encryption:KeySource"] = "Local",
             ["Encryption:LocalKeys:bench-0001"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["Authentication:Issuers:0:Issuer"] = authress.BaseAddress.ToString(),
