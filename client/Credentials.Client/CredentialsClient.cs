@@ -9,7 +9,7 @@ using Polly.Timeout;
 
 namespace Credentials.Client;
 
-internal sealed class CredentialsClient(HttpClient http, AccessTokenStore store, IOptions<CredentialsClientOptions> options, TimeProvider time) : ICredentialsClient
+internal sealed partial class CredentialsClient(HttpClient http, AccessTokenStore store, IOptions<CredentialsClientOptions> options, TimeProvider time) : ICredentialsClient
 {
     private static readonly TimeSpan MaxMinValidity = TimeSpan.FromHours(1);
 
