@@ -48,7 +48,7 @@ public sealed partial class GrantImporter(
         var fingerprint = FingerprintOf(connection, request.RefreshToken!);
         var existing = await store.GetAsync(connection, cancellationToken);
         var attempt = new ImportAttempt(callerId, connection, correlationId, fingerprint, provider.Id);
-        if (existing?.ImportFingerprint is { } stored && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), Encoding.ASCII.GetBytes(fingerprint)))
+        if (existing is not null && ImportProof.IsThisImport(existing, attempt))
         {
             return await SentAgainAsync(attempt, existing, cancellationToken);
         }

@@ -117,7 +117,8 @@ public sealed partial class ImportProof(
             (replaced is null ? "." : "; the connection it was to replace is as it was.")), "proof_failed", cancellationToken);
     }
 
-    private static bool IsThisImport(ConnectionRecord record, ImportAttempt attempt) =>
+    /// <summary>Whether the row holds this import's handed-over token (its fingerprint, compared in constant time).</summary>
+    internal static bool IsThisImport(ConnectionRecord record, ImportAttempt attempt) =>
         record.ImportFingerprint is { } stored && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), Encoding.ASCII.GetBytes(attempt.Fingerprint));
 
     private async Task<Result<ImportedGrant, ImportFailure>> PendingAsync(ImportAttempt attempt, ConnectionRecord pending, string reason,
